@@ -1,0 +1,3 @@
+//! The `atlas-keys` command line. Work in progress: see ARCHITECTURE.md.
+
+fn main() {}
