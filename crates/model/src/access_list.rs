@@ -1,0 +1,255 @@
+//! Access-list addresses (an IP address or a CIDR block) and the add-entry request body.
+//!
+//! A bare address and its /32 (IPv4) or /128 (IPv6) block are the SAME entry: one
+//! canonical form (the bare address) makes equality, display and path segments agree.
+//! A CIDR with host bits set (`192.0.2.1/24`) is REJECTED rather than silently masked:
+//! Atlas answers `INVALID_CIDR_BLOCK`, and failing early tells the user what they
+//! typed was ambiguous. This module must NOT know URL paths; it only knows that the
+//! path segment escapes `/` as `%2F` (NOTES (a), `ipAddress` parameter).
+
+use core::net::IpAddr;
+
+use crate::ValidationError;
+
+const ADDRESS_RULE: &str = "must be an IPv4/IPv6 address or a CIDR block without host bits";
+
+/// An IP address or CIDR block on an API key's access list.
+///
+/// ```
+/// use atlas_keys_model::AccessListAddress;
+///
+/// let block: AccessListAddress = "192.0.2.0%2F24".parse()?;
+/// assert_eq!(block.to_string(), "192.0.2.0/24");
+/// assert_eq!(block.to_path_segment(), "192.0.2.0%2F24");
+/// let host: AccessListAddress = "192.0.2.7/32".parse()?;
+/// assert_eq!(host, "192.0.2.7".parse()?);
+/// assert!("192.0.2.1/24".parse::<AccessListAddress>().is_err());
+/// # Ok::<(), atlas_keys_model::ValidationError>(())
+/// ```
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
+pub struct AccessListAddress {
+    addr: IpAddr,
+    /// Always set; 32/128 means a single address.
+    prefix: u8,
+}
+
+impl AccessListAddress {
+    /// Parses an address, `addr/prefix`, or the path-escaped `addr%2Fprefix`.
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        Self::parse_field(s, "ipAddress")
+    }
+
+    /// Parses, naming `field` in the error.
+    pub(crate) fn parse_field(s: &str, field: &'static str) -> Result<Self, ValidationError> {
+        let err = || ValidationError::new(field, ADDRESS_RULE, s);
+        let (addr, prefix) = match s
+            .split_once('/')
+            .or_else(|| s.split_once("%2F"))
+            .or_else(|| s.split_once("%2f"))
+        {
+            Some((addr, prefix)) => (addr, Some(prefix)),
+            None => (s, None),
+        };
+        let addr: IpAddr = addr.parse().map_err(|_| err())?;
+        let max = max_prefix(addr);
+        let prefix = match prefix {
+            None => max,
+            Some(p) => {
+                // u8::from_str accepts "+24"; the API does not, so digits only.
+                if p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(err());
+                }
+                p.parse::<u8>().map_err(|_| err())?
+            }
+        };
+        if prefix > max || has_host_bits(addr, prefix) {
+            return Err(err());
+        }
+        Ok(Self { addr, prefix })
+    }
+
+    /// The network address (or the single address).
+    pub fn addr(&self) -> IpAddr {
+        self.addr
+    }
+
+    /// The prefix length; 32 or 128 for a single address.
+    pub fn prefix_len(&self) -> u8 {
+        self.prefix
+    }
+
+    /// True when this is one address (a bare address or a /32 or /128 block).
+    pub fn is_single_address(&self) -> bool {
+        self.prefix == max_prefix(self.addr)
+    }
+
+    /// The form used as a path segment: canonical, with `/` escaped as `%2F`.
+    pub fn to_path_segment(&self) -> String {
+        if self.is_single_address() {
+            self.addr.to_string()
+        } else {
+            format!("{}%2F{}", self.addr, self.prefix)
+        }
+    }
+
+    /// The form with an explicit prefix, even for a single address (`192.0.2.7/32`).
+    pub fn to_cidr_string(&self) -> String {
+        format!("{}/{}", self.addr, self.prefix)
+    }
+}
+
+fn max_prefix(addr: IpAddr) -> u8 {
+    match addr {
+        IpAddr::V4(_) => 32,
+        IpAddr::V6(_) => 128,
+    }
+}
+
+fn has_host_bits(addr: IpAddr, prefix: u8) -> bool {
+    match addr {
+        IpAddr::V4(v4) => {
+            let host_mask = u32::MAX.checked_shr(u32::from(prefix)).unwrap_or(0);
+            u32::from(v4) & host_mask != 0
+        }
+        IpAddr::V6(v6) => {
+            let host_mask = u128::MAX.checked_shr(u32::from(prefix)).unwrap_or(0);
+            u128::from(v6) & host_mask != 0
+        }
+    }
+}
+
+impl From<IpAddr> for AccessListAddress {
+    fn from(addr: IpAddr) -> Self {
+        Self {
+            addr,
+            prefix: max_prefix(addr),
+        }
+    }
+}
+
+impl std::str::FromStr for AccessListAddress {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl TryFrom<String> for AccessListAddress {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<AccessListAddress> for String {
+    fn from(a: AccessListAddress) -> String {
+        a.to_string()
+    }
+}
+
+/// Canonical form: the bare address for a single address, `addr/prefix` otherwise.
+impl std::fmt::Display for AccessListAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_single_address() {
+            write!(f, "{}", self.addr)
+        } else {
+            write!(f, "{}/{}", self.addr, self.prefix)
+        }
+    }
+}
+
+/// One element of the "add access-list entries" body (`UserAccessListRequest`).
+///
+/// On the wire `{"ipAddress": "…"}` or `{"cidrBlock": "…"}`, never both; both or
+/// neither is a decode error.
+///
+/// ```
+/// use atlas_keys_model::{AccessListAddress, AccessListEntryRequest};
+///
+/// let e = AccessListEntryRequest::from("192.0.2.0/24".parse::<AccessListAddress>()?);
+/// assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"cidrBlock":"192.0.2.0/24"}"#);
+/// # Ok::<(), atlas_keys_model::ValidationError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "EntryWire", into = "EntryWire")]
+pub enum AccessListEntryRequest {
+    /// A single address, sent as `ipAddress`.
+    IpAddress(IpAddr),
+    /// A block, sent as `cidrBlock` (a /32 or /128 block is allowed and kept as given).
+    CidrBlock(AccessListAddress),
+}
+
+impl AccessListEntryRequest {
+    /// The address this entry denotes, in canonical form (so `1.2.3.4` and
+    /// `1.2.3.4/32` compare equal here).
+    pub fn address(&self) -> AccessListAddress {
+        match *self {
+            AccessListEntryRequest::IpAddress(ip) => AccessListAddress::from(ip),
+            AccessListEntryRequest::CidrBlock(block) => block,
+        }
+    }
+}
+
+/// A single address becomes `IpAddress`, a wider block `CidrBlock`.
+impl From<AccessListAddress> for AccessListEntryRequest {
+    fn from(a: AccessListAddress) -> Self {
+        if a.is_single_address() {
+            AccessListEntryRequest::IpAddress(a.addr())
+        } else {
+            AccessListEntryRequest::CidrBlock(a)
+        }
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EntryWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ip_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cidr_block: Option<String>,
+}
+
+impl TryFrom<EntryWire> for AccessListEntryRequest {
+    type Error = ValidationError;
+    fn try_from(w: EntryWire) -> Result<Self, Self::Error> {
+        match (w.ip_address, w.cidr_block) {
+            (Some(ip), None) => ip
+                .parse::<IpAddr>()
+                .map(AccessListEntryRequest::IpAddress)
+                .map_err(|_| {
+                    ValidationError::new("ipAddress", "must be an IPv4 or IPv6 address", ip)
+                }),
+            (None, Some(block)) => AccessListAddress::parse_field(&block, "cidrBlock")
+                .map(AccessListEntryRequest::CidrBlock),
+            (Some(ip), Some(_)) => Err(ValidationError::new(
+                "ipAddress",
+                "must not be given together with cidrBlock",
+                ip,
+            )),
+            (None, None) => Err(ValidationError::new(
+                "ipAddress",
+                "one of ipAddress and cidrBlock is required",
+                "",
+            )),
+        }
+    }
+}
+
+impl From<AccessListEntryRequest> for EntryWire {
+    fn from(e: AccessListEntryRequest) -> Self {
+        match e {
+            AccessListEntryRequest::IpAddress(ip) => EntryWire {
+                ip_address: Some(ip.to_string()),
+                cidr_block: None,
+            },
+            AccessListEntryRequest::CidrBlock(block) => EntryWire {
+                ip_address: None,
+                cidr_block: Some(block.to_cidr_string()),
+            },
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! One page of a list response (`PaginatedApi…View`: `links`, `results`, `totalCount`).
+//!
+//! "No `next` link" means last page (NOTES (d)). This module must NOT follow links or
+//! build URLs; it only finds them.
+
+use crate::Link;
+
+/// A page of results.
+///
+/// `results` is required (as in the spec) so that a non-list body is not mistaken for
+/// an empty page; `totalCount` is absent when `includeCount=false`.
+///
+/// ```
+/// use atlas_keys_model::Page;
+///
+/// let page: Page<u8> = serde_json::from_str(
+///     r#"{"results":[1],"links":[{"href":"h","rel":"self"}]}"#,
+/// ).unwrap();
+/// assert!(page.is_last_page());
+/// assert_eq!(page.total_count, None);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    /// The items of this page.
+    pub results: Vec<T>,
+    /// The (estimated) total over all pages, when requested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<u64>,
+    /// `self`, and `next`/`previous` when they exist.
+    #[serde(default)]
+    pub links: Vec<Link>,
+}
+
+impl<T> Page<T> {
+    /// The `next` link, absent on the last page.
+    pub fn next_link(&self) -> Option<&Link> {
+        Link::find(&self.links, "next")
+    }
+
+    /// The `previous` link, absent on the first page.
+    pub fn previous_link(&self) -> Option<&Link> {
+        Link::find(&self.links, "previous")
+    }
+
+    /// The `self` link.
+    pub fn self_link(&self) -> Option<&Link> {
+        Link::find(&self.links, "self")
+    }
+
+    /// True when there is no `next` link.
+    pub fn is_last_page(&self) -> bool {
+        self.next_link().is_none()
+    }
+}
