@@ -11,6 +11,15 @@ pub(crate) fn workspace_root() -> PathBuf {
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
 }
 
+/// Cargo's target directory as cargo itself resolves it for our commands: `CARGO_TARGET_DIR`
+/// (relative to the workspace root, where our cargo commands run) or `<root>/target`.
+pub(crate) fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
+        _ => workspace_root().join("target"),
+    }
+}
+
 /// A `cargo` command run from the workspace root, with the same toolchain as ours.
 pub(crate) fn cargo() -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -34,10 +43,40 @@ pub(crate) fn run_step(step: &str, command: &mut Command) -> Result<(), String> 
 
 /// The command line as a user would type it, for logs.
 pub(crate) fn describe(command: &Command) -> String {
+    describe_masked(command, &[])
+}
+
+/// Like [`describe`], with every occurrence of each non-empty `secret` replaced by `***`, so
+/// logs show what ran without the passwords it ran with.
+pub(crate) fn describe_masked(command: &Command, secrets: &[&str]) -> String {
     let mut line = command.get_program().to_string_lossy().into_owned();
     for arg in command.get_args() {
         line.push(' ');
         line.push_str(&arg.to_string_lossy());
     }
+    for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
+        line = line.replace(secret, "***");
+    }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    use super::{describe, describe_masked};
+
+    #[test]
+    fn describes_and_masks_command_lines() {
+        let mut command = Command::new("curl");
+        command.args(["--user", "abcdefgh:s3cr3t-key", "http://127.0.0.1:1/"]);
+        assert_eq!(
+            describe(&command),
+            "curl --user abcdefgh:s3cr3t-key http://127.0.0.1:1/"
+        );
+        assert_eq!(
+            describe_masked(&command, &["s3cr3t-key", ""]),
+            "curl --user abcdefgh:*** http://127.0.0.1:1/"
+        );
+    }
 }

@@ -6,6 +6,10 @@
 
 mod ci;
 mod cmd;
+mod interop;
+mod json;
+mod process;
+mod python_env;
 
 use std::process::ExitCode;
 
@@ -14,6 +18,9 @@ usage: cargo xtask <command>
 
 commands:
   ci        fmt, clippy, the whole test suite, docs, the model's wasm32 build;
+            ends with one line `N passed, N failed`
+  interop   our transport vs httpbin's digest auth, and our emulator vs curl, Python
+            requests and schemathesis (installs a throwaway Python virtualenv);
             ends with one line `N passed, N failed`
 ";
 
@@ -26,6 +33,7 @@ fn main() -> ExitCode {
     let rest = &args[1..];
     let result = match command.as_str() {
         "ci" => ci::run(rest),
+        "interop" => interop::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())
