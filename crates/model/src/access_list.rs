@@ -253,3 +253,28 @@ impl From<AccessListEntryRequest> for EntryWire {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_bits_are_detected_at_the_prefix_edges() {
+        let v4 = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(!has_host_bits(v4("0.0.0.0"), 0));
+        assert!(has_host_bits(v4("0.0.0.1"), 0));
+        assert!(!has_host_bits(v4("255.255.255.255"), 32));
+        assert!(has_host_bits(v4("192.0.2.128"), 24));
+        assert!(!has_host_bits(v4("192.0.2.128"), 25));
+        assert!(!has_host_bits(v4("::"), 0));
+        assert!(has_host_bits(v4("::1"), 127));
+        assert!(!has_host_bits(v4("::1"), 128));
+    }
+
+    #[test]
+    fn prefix_digits_only_and_at_most_three() {
+        assert!(AccessListAddress::parse("10.0.0.0/008").is_ok());
+        assert!(AccessListAddress::parse("10.0.0.0/0008").is_err());
+        assert!(AccessListAddress::parse("10.0.0.0/-8").is_err());
+    }
+}

@@ -160,7 +160,7 @@ impl ErrorCode {
         )
     }
 
-    /// The request went to the wrong API family (`/api/atlas` vs `/api/public`).
+    /// The request went to the wrong API family (Atlas vs Cloud/Ops Manager).
     pub fn is_wrong_api_family(&self) -> bool {
         matches!(
             self.canonical(),

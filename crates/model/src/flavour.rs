@@ -12,9 +12,9 @@ use crate::{OrgRole, ProjectRole, ValidationError};
 /// adding a flavour is a breaking change we want every `match` to notice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Flavour {
-    /// Atlas Administration API v2 (`/api/atlas/v2`, dated media types).
+    /// Atlas Administration API v2 (dated media types, see `ApiVersion`).
     AtlasV2,
-    /// Legacy Atlas Administration API v1.0 (`/api/atlas/v1.0`, `application/json`).
+    /// Legacy Atlas Administration API v1.0 (plain `application/json`).
     AtlasV1,
     /// Cloud Manager public API v1.0.
     CloudManager,

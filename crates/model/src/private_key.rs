@@ -74,3 +74,22 @@ impl std::fmt::Debug for PrivateKey {
         f.write_str("PrivateKey(<redacted>)")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacting_multibyte_text_does_not_split_a_char() {
+        let key = PrivateKey::new("ééééééééééééééé".to_owned());
+        assert_eq!(
+            key.redacted().expose_private_key(),
+            "********-****-****-éééééééééééé"
+        );
+    }
+
+    #[test]
+    fn uppercase_hex_tail_counts_as_redacted() {
+        assert!(PrivateKey::new("********-****-****-01BDD56C8977".to_owned()).is_redacted());
+    }
+}

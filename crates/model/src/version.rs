@@ -141,3 +141,24 @@ impl From<ApiVersion> for String {
         v.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordering_is_chronological() {
+        let a = ApiVersion::parse("2023-12-31").unwrap();
+        let b = ApiVersion::parse("2024-01-01").unwrap();
+        assert!(a < b);
+        assert!(
+            ApiVersion::parse("2023-02-01").unwrap() > ApiVersion::parse("2023-01-31").unwrap()
+        );
+    }
+
+    #[test]
+    fn non_ascii_input_is_rejected_without_panicking() {
+        assert!(ApiVersion::parse("2023-01-0é").is_err());
+        assert!(ApiVersion::parse("éééé-01-01").is_err());
+    }
+}

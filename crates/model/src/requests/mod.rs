@@ -38,3 +38,17 @@ fn check_role_list<T: PartialEq>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_list_reports_the_repeated_role() {
+        let err = check_role_list(&["A", "B", "A"], |s| s).unwrap_err();
+        assert_eq!(err.value(), "A");
+        assert_eq!(err.rule(), "must not contain a role twice");
+        assert!(check_role_list::<&str>(&[], |s| s).is_err());
+        assert!(check_role_list(&["A", "B"], |s| s).is_ok());
+    }
+}

@@ -129,3 +129,26 @@ proptest! {
         assert_field(PublicKey::new(s).unwrap_err(), "publicKey");
     }
 }
+
+proptest! {
+    /// No parser may panic, whatever the text (the crate promises "no panics on any input").
+    #[test]
+    fn parsers_never_panic_on_arbitrary_text(s in ".*") {
+        let _ = s.parse::<OrgId>();
+        let _ = s.parse::<Description>();
+        let _ = s.parse::<PublicKey>();
+        let _ = s.parse::<atlas_keys_model::AccessListAddress>();
+        let _ = s.parse::<atlas_keys_model::ApiVersion>();
+        let _ = atlas_keys_model::ApiVersion::from_media_type(&s);
+        let _ = s.parse::<atlas_keys_model::Flavour>();
+        let _ = atlas_keys_model::OrgRole::parse(&s);
+        let _ = atlas_keys_model::ProjectRole::custom(s.clone());
+        let key = atlas_keys_model::PrivateKey::new(s.clone());
+        let _ = (key.is_redacted(), key.redacted());
+        let json = serde_json::Value::String(s);
+        let _ = serde_json::from_value::<atlas_keys_model::ErrorCode>(json.clone());
+        let _ = serde_json::from_value::<atlas_keys_model::AccessListEntryRequest>(
+            serde_json::json!({"cidrBlock": json}),
+        );
+    }
+}
