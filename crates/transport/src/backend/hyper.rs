@@ -1,0 +1,165 @@
+//! [`HyperTransport`]: hyper 1 with hyper-util's pooled legacy client, HTTP/1.1, rustls (ring).
+//!
+//! What it is for: the default backend, with the smallest dependency tree. What it must NOT do:
+//! authenticate, retry, or leak a hyper type in its public API.
+
+use std::fmt;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http::{Request, Response, header};
+use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use tracing::Instrument;
+
+use super::{BackendConfig, backend_builder_methods, chain_has_timeout, chain_has_tls_error};
+use crate::error::redact_uri;
+use crate::{Error, ErrorKind, Transport, trace};
+
+/// A [`Transport`] over hyper 1 (hyper-util's pooled client): HTTP/1.1 over TCP or rustls with
+/// the ring provider, keep-alive connection pooling, connect and request timeouts.
+///
+/// ```no_run
+/// # async fn f() -> Result<(), atlas_keys_transport::Error> {
+/// use std::time::Duration;
+/// use atlas_keys_transport::HyperTransport;
+///
+/// let transport = HyperTransport::builder()
+///     .user_agent("atlas-keys/0.1.0")
+///     .connect_timeout(Duration::from_secs(5))
+///     .timeout(Duration::from_secs(30))
+///     .build()?;
+/// # let _ = transport; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct HyperTransport {
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    config: BackendConfig,
+}
+
+impl fmt::Debug for HyperTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HyperTransport")
+            .field("user_agent", &self.config.user_agent)
+            .field("connect_timeout", &self.config.connect_timeout)
+            .field("timeout", &self.config.timeout)
+            .field("pool_max_idle_per_host", &self.config.pool_max_idle_per_host)
+            .field("extra_roots", &self.config.extra_roots.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builder of [`HyperTransport`].
+#[derive(Debug, Clone, Default)]
+pub struct HyperTransportBuilder {
+    config: BackendConfig,
+}
+
+impl HyperTransport {
+    /// A builder with the defaults (10 s connect timeout, 60 s request timeout, webpki roots).
+    pub fn builder() -> HyperTransportBuilder {
+        HyperTransportBuilder::default()
+    }
+
+    /// A transport with the default settings.
+    pub fn new() -> Result<Self, Error> {
+        Self::builder().build()
+    }
+}
+
+impl HyperTransportBuilder {
+    backend_builder_methods!();
+
+    /// Builds the transport. Fails on a bad PEM root certificate or User-Agent.
+    pub fn build(self) -> Result<HyperTransport, Error> {
+        self.config.check()?;
+        let tls = crate::tls::client_config(&self.config.extra_roots)?;
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(self.config.connect_timeout));
+        http.set_nodelay(true);
+        http.set_keepalive(Some(std::time::Duration::from_secs(60)));
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(self.config.pool_idle_timeout)
+            .pool_max_idle_per_host(self.config.pool_max_idle_per_host)
+            .build(connector);
+        Ok(HyperTransport {
+            client,
+            config: self.config,
+        })
+    }
+}
+
+impl HyperTransport {
+    async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        let target = redact_uri(request.uri());
+        let (mut parts, body) = request.into_parts();
+        parts
+            .headers
+            .entry(header::USER_AGENT)
+            .or_insert_with(|| self.config.user_agent.clone());
+        let request = Request::from_parts(parts, Full::new(body));
+        let work = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| classify_send_error(e, &target))?;
+            let (parts, body) = response.into_parts();
+            let body = body.collect().await.map_err(|e| {
+                Error::new(ErrorKind::Body, format!("reading the response body from {target}"), true)
+                    .with_source(e)
+            })?;
+            Ok(Response::from_parts(parts, body.to_bytes()))
+        };
+        match tokio::time::timeout(self.config.timeout, work).await {
+            Ok(result) => result,
+            // The request may already be on the wire: an elapsed whole-exchange timeout cannot
+            // tell, so it says "may have reached".
+            Err(elapsed) => Err(Error::new(
+                ErrorKind::Timeout,
+                format!("no complete response from {target} within {:?}", self.config.timeout),
+                true,
+            )
+            .with_source(elapsed)),
+        }
+    }
+}
+
+fn classify_send_error(e: hyper_util::client::legacy::Error, target: &str) -> Error {
+    if e.is_connect() {
+        // Nothing of the request was written: DNS, TCP connect, connect timeout or TLS handshake.
+        let (kind, what) = if chain_has_tls_error(&e) {
+            (ErrorKind::Tls, "TLS handshake with")
+        } else if chain_has_timeout(&e) {
+            (ErrorKind::Timeout, "connect timeout to")
+        } else {
+            (ErrorKind::Connect, "cannot connect to")
+        };
+        return Error::new(kind, format!("{what} {target}"), false).with_source(e);
+    }
+    // hyper-util itself re-sends a request that was cancelled before any byte was written on a
+    // reused connection, so what reaches us here happened after (or while) writing.
+    let kind = if chain_has_tls_error(&e) { ErrorKind::Tls } else { ErrorKind::Request };
+    Error::new(kind, format!("exchange with {target} failed"), true).with_source(e)
+}
+
+#[async_trait]
+impl Transport for HyperTransport {
+    async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        let span = trace::request_span(&request, "hyper");
+        let started = Instant::now();
+        let result = self.exchange(request).instrument(span.clone()).await;
+        trace::record_outcome(&span, started, &result);
+        result
+    }
+}

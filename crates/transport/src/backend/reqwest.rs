@@ -1,0 +1,150 @@
+//! [`ReqwestTransport`]: reqwest with a rustls (ring) configuration we build ourselves.
+//!
+//! What it is for: users who already have reqwest in their tree. What it must NOT do: let reqwest
+//! pick a TLS provider (it would pull aws-lc), speak HTTP/2, or leak a reqwest type in its API.
+
+use std::fmt;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http::{Request, Response, header};
+use tracing::Instrument;
+
+use super::{BackendConfig, backend_builder_methods, chain_has_tls_error};
+use crate::error::redact_uri;
+use crate::{Error, ErrorKind, Transport, trace};
+
+/// A [`Transport`] over reqwest: HTTP/1.1 over TCP or rustls with the ring provider, pooled,
+/// with connect and request timeouts.
+///
+/// ```no_run
+/// # fn f() -> Result<(), atlas_keys_transport::Error> {
+/// let transport = atlas_keys_transport::ReqwestTransport::builder()
+///     .user_agent("atlas-keys/0.1.0")
+///     .build()?;
+/// # let _ = transport; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+    config: BackendConfig,
+}
+
+impl fmt::Debug for ReqwestTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReqwestTransport")
+            .field("user_agent", &self.config.user_agent)
+            .field("connect_timeout", &self.config.connect_timeout)
+            .field("timeout", &self.config.timeout)
+            .field("pool_max_idle_per_host", &self.config.pool_max_idle_per_host)
+            .field("extra_roots", &self.config.extra_roots.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builder of [`ReqwestTransport`].
+#[derive(Debug, Clone, Default)]
+pub struct ReqwestTransportBuilder {
+    config: BackendConfig,
+}
+
+impl ReqwestTransport {
+    /// A builder with the defaults (10 s connect timeout, 60 s request timeout, webpki roots).
+    pub fn builder() -> ReqwestTransportBuilder {
+        ReqwestTransportBuilder::default()
+    }
+
+    /// A transport with the default settings.
+    pub fn new() -> Result<Self, Error> {
+        Self::builder().build()
+    }
+}
+
+impl ReqwestTransportBuilder {
+    backend_builder_methods!();
+
+    /// Builds the transport. Fails on a bad PEM root certificate or User-Agent.
+    pub fn build(self) -> Result<ReqwestTransport, Error> {
+        self.config.check()?;
+        let tls = crate::tls::client_config(&self.config.extra_roots)?;
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .http1_only()
+            .no_proxy()
+            .user_agent(self.config.user_agent.clone())
+            .connect_timeout(self.config.connect_timeout)
+            .timeout(self.config.timeout)
+            .pool_max_idle_per_host(self.config.pool_max_idle_per_host)
+            .pool_idle_timeout(self.config.pool_idle_timeout)
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| Error::builder("cannot build the reqwest client").with_source(e))?;
+        Ok(ReqwestTransport {
+            client,
+            config: self.config,
+        })
+    }
+}
+
+fn classify(e: reqwest::Error, target: &str) -> Error {
+    let tls = chain_has_tls_error(&e);
+    if e.is_connect() {
+        let (kind, what) = if tls {
+            (ErrorKind::Tls, "TLS handshake with")
+        } else if e.is_timeout() {
+            (ErrorKind::Timeout, "connect timeout to")
+        } else {
+            (ErrorKind::Connect, "cannot connect to")
+        };
+        return Error::new(kind, format!("{what} {target}"), false).with_source(e.without_url());
+    }
+    let (kind, what) = if e.is_timeout() {
+        (ErrorKind::Timeout, "no complete response in time from")
+    } else if e.is_body() || e.is_decode() {
+        (ErrorKind::Body, "reading the response body from")
+    } else if e.is_builder() {
+        return Error::new(ErrorKind::Request, format!("invalid request to {target}"), false)
+            .with_source(e.without_url());
+    } else if tls {
+        (ErrorKind::Tls, "TLS failure with")
+    } else {
+        (ErrorKind::Request, "exchange failed with")
+    };
+    Error::new(kind, format!("{what} {target}"), true).with_source(e.without_url())
+}
+
+impl ReqwestTransport {
+    async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        let target = redact_uri(request.uri());
+        let request = reqwest::Request::try_from(request.map(reqwest::Body::from)).map_err(|e| {
+            Error::new(ErrorKind::Request, format!("invalid request to {target}"), false)
+                .with_source(e.without_url())
+        })?;
+        let response = self.client.execute(request).await.map_err(|e| classify(e, &target))?;
+        let status = response.status();
+        let version = response.version();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(|e| classify(e, &target))?;
+        let mut out = Response::new(body);
+        *out.status_mut() = status;
+        *out.version_mut() = version;
+        *out.headers_mut() = headers;
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl Transport for ReqwestTransport {
+    async fn send(&self, mut request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        request
+            .headers_mut()
+            .entry(header::USER_AGENT)
+            .or_insert_with(|| self.config.user_agent.clone());
+        let span = trace::request_span(&request, "reqwest");
+        let started = Instant::now();
+        let result = self.exchange(request).instrument(span.clone()).await;
+        trace::record_outcome(&span, started, &result);
+        result
+    }
+}

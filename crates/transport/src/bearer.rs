@@ -1,0 +1,61 @@
+//! [`BearerAuth`]: adds a static `Authorization: Bearer <token>` to every request.
+//!
+//! What it is for: an access token obtained elsewhere. What it must NOT do: refresh the token
+//! (that is [`ServiceAccountAuth`](crate::ServiceAccountAuth)'s job) or show it in `Debug`.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, header};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::{Error, ErrorKind, Transport};
+
+/// A [`Transport`] that authorizes every request with a fixed bearer token.
+///
+/// ```
+/// use atlas_keys_transport::{BearerAuth, SecretString, Transport};
+/// # fn wrap(inner: impl Transport) -> impl Transport {
+/// BearerAuth::new(inner, SecretString::from("eyJ..."))
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct BearerAuth<T> {
+    inner: T,
+    token: SecretString,
+}
+
+impl<T> fmt::Debug for BearerAuth<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BearerAuth")
+            .field("token", &"[REDACTED]")
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Transport> BearerAuth<T> {
+    /// Wraps `inner` with `token`.
+    pub fn new(inner: T, token: SecretString) -> Self {
+        BearerAuth { inner, token }
+    }
+}
+
+/// `Bearer <token>` as a sensitive header value (hyper and reqwest then keep it out of their
+/// own debug output).
+pub(crate) fn bearer_value(token: &SecretString) -> Result<HeaderValue, Error> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+        .map_err(|_| Error::new(ErrorKind::Auth, "bearer token is not a valid header value", false))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+#[async_trait]
+impl<T: Transport> Transport for BearerAuth<T> {
+    async fn send(&self, mut request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        request
+            .headers_mut()
+            .insert(header::AUTHORIZATION, bearer_value(&self.token)?);
+        self.inner.send(request).await
+    }
+}

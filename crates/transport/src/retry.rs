@@ -1,0 +1,237 @@
+//! [`Retry`]: re-sends a request on transient failures, with exponential backoff and jitter
+//! (from `backon`), honouring `Retry-After`, bounded by attempts and by a total time budget.
+//!
+//! What it is for: riding out 429s, 5xx gateway errors and refused connections. What it must NOT
+//! do: re-send a POST or PATCH that may have reached the server (that could create a second API
+//! key), loop without bound, or hide how many attempts were made.
+
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use backon::{BackoffBuilder, ExponentialBuilder};
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode, header};
+
+use crate::{Error, ErrorKind, Transport, clone_request};
+
+/// Request extension set by [`Retry`] on each attempt: the attempt number, starting at 1.
+/// Backends record it on their tracing span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt(pub u32);
+
+/// Response extension set by [`Retry`]: how many attempts were made in all. On a response that
+/// is still a 429 or 503 after the retries ran out, this tells the caller how hard we tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempts(pub u32);
+
+/// When and how often [`Retry`] re-sends.
+///
+/// Defaults: 4 attempts, 200 ms base delay doubling up to 5 s with jitter, 30 s total budget;
+/// idempotent requests are retried on 429, 502, 503, 504 and on transport errors; POST and PATCH
+/// only on 429 (Atlas refuses a rate-limited request before processing it) and on errors where
+/// the request certainly did not reach the server.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    budget: Duration,
+    jitter: bool,
+    statuses: Vec<StatusCode>,
+    non_idempotent_statuses: Vec<StatusCode>,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+            budget: Duration::from_secs(30),
+            jitter: true,
+            statuses: vec![
+                StatusCode::TOO_MANY_REQUESTS,
+                StatusCode::BAD_GATEWAY,
+                StatusCode::SERVICE_UNAVAILABLE,
+                StatusCode::GATEWAY_TIMEOUT,
+            ],
+            non_idempotent_statuses: vec![StatusCode::TOO_MANY_REQUESTS],
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries (one attempt).
+    pub fn never() -> Self {
+        RetryPolicy::default().max_attempts(1)
+    }
+
+    /// Total attempts, the first included (at least 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The first backoff delay; each next one doubles.
+    pub fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// The largest backoff delay.
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// The total time budget, from the first attempt: no retry starts (and no `Retry-After` is
+    /// waited out) past it.
+    pub fn budget(mut self, budget: Duration) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Whether backoff delays get random jitter (default true).
+    pub fn jitter(mut self, jitter: bool) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// The statuses on which an idempotent request (GET, HEAD, PUT, DELETE, OPTIONS) is retried.
+    pub fn retry_statuses(mut self, statuses: impl IntoIterator<Item = StatusCode>) -> Self {
+        self.statuses = statuses.into_iter().collect();
+        self
+    }
+
+    /// The statuses on which a non-idempotent request (POST, PATCH) is retried: default only 429,
+    /// which Atlas answers before processing anything. Add a status here only if the server
+    /// guarantees it did nothing when it answered it.
+    pub fn non_idempotent_statuses(mut self, statuses: impl IntoIterator<Item = StatusCode>) -> Self {
+        self.non_idempotent_statuses = statuses.into_iter().collect();
+        self
+    }
+
+    fn backoff(&self) -> impl Iterator<Item = Duration> + use<> {
+        let builder = ExponentialBuilder::default()
+            .with_min_delay(self.base_delay)
+            .with_max_delay(self.max_delay)
+            .with_factor(2.0)
+            .with_max_times(self.max_attempts.saturating_sub(1) as usize);
+        let builder = if self.jitter { builder.with_jitter() } else { builder };
+        builder.build()
+    }
+
+    fn status_is_retryable(&self, method: &Method, status: StatusCode) -> bool {
+        if is_idempotent(method) {
+            self.statuses.contains(&status)
+        } else {
+            self.non_idempotent_statuses.contains(&status)
+        }
+    }
+
+    fn error_is_retryable(&self, method: &Method, error: &Error) -> bool {
+        match error.kind() {
+            // Nothing the network can fix.
+            ErrorKind::Auth | ErrorKind::Builder | ErrorKind::Decode => false,
+            // Never sent: safe for every method.
+            _ if !error.request_may_have_reached_server() => true,
+            // May have been processed: only a request that can be repeated harmlessly.
+            _ => is_idempotent(method),
+        }
+    }
+}
+
+/// GET, HEAD, PUT, DELETE, OPTIONS and TRACE (RFC 9110 §9.2.2).
+pub(crate) fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// The seconds form of `Retry-After`. The HTTP-date form is not used by Atlas and falls back to
+/// the backoff delay.
+fn retry_after(response: &Response<Bytes>) -> Option<Duration> {
+    let value = response.headers().get(header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// A [`Transport`] that retries its inner transport according to a [`RetryPolicy`].
+///
+/// ```
+/// use atlas_keys_transport::{Retry, RetryPolicy, Transport};
+/// # fn wrap(inner: impl Transport) -> impl Transport {
+/// Retry::new(inner, RetryPolicy::default().max_attempts(3))
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Retry<T> {
+    inner: T,
+    policy: RetryPolicy,
+}
+
+impl<T: Transport> Retry<T> {
+    /// Wraps `inner`.
+    pub fn new(inner: T, policy: RetryPolicy) -> Self {
+        Retry { inner, policy }
+    }
+
+    /// The wrapped transport.
+    pub fn inner(&self) -> &T {
+        &self.inner
+    }
+}
+
+#[async_trait]
+impl<T: Transport> Transport for Retry<T> {
+    async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        let started = Instant::now();
+        let mut backoff = self.policy.backoff();
+        let method = request.method().clone();
+        let mut attempt: u32 = 1;
+        loop {
+            let mut this_try = clone_request(&request);
+            this_try.extensions_mut().insert(Attempt(attempt));
+            let result = self.inner.send(this_try).await;
+            let (retryable, hinted) = match &result {
+                Ok(response) => (
+                    self.policy.status_is_retryable(&method, response.status()),
+                    retry_after(response),
+                ),
+                Err(error) => (self.policy.error_is_retryable(&method, error), None),
+            };
+            let delay = if retryable && attempt < self.policy.max_attempts {
+                // `backoff` yields max_attempts - 1 delays; a Retry-After replaces the delay.
+                backoff.next().map(|d| hinted.unwrap_or(d))
+            } else {
+                None
+            };
+            let delay = delay.filter(|d| started.elapsed() + *d <= self.policy.budget);
+            let Some(delay) = delay else {
+                return match result {
+                    Ok(mut response) => {
+                        response.extensions_mut().insert(Attempts(attempt));
+                        Ok(response)
+                    }
+                    Err(error) => Err(error.with_attempts(attempt)),
+                };
+            };
+            match &result {
+                Ok(response) => tracing::debug!(
+                    attempt,
+                    status = response.status().as_u16(),
+                    delay_ms = delay.as_millis() as u64,
+                    "retrying after status"
+                ),
+                Err(error) => tracing::debug!(
+                    attempt,
+                    kind = %error.kind(),
+                    delay_ms = delay.as_millis() as u64,
+                    "retrying after error"
+                ),
+            }
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+}
