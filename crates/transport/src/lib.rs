@@ -33,10 +33,13 @@ mod bearer;
 mod digest;
 mod error;
 mod retry;
-// mod service_account;
+mod service_account;
 mod tls;
 mod trace;
 mod transport;
+
+#[cfg(feature = "test-util")]
+pub mod test_util;
 
 
 
@@ -49,8 +52,8 @@ pub use digest::challenge::{Challenge, parse_challenges};
 pub use digest::DigestAuth;
 pub use error::{BoxError, Error, ErrorKind, OAuthError, redact_uri};
 pub use retry::{Attempt, Attempts, Retry, RetryPolicy};
-// pub use service_account::token_store::{CachedToken, MemoryTokenStore, TokenStore};
-// pub use service_account::{ServiceAccountAuth, ServiceAccountAuthBuilder};
+pub use service_account::token_store::{CachedToken, MemoryTokenStore, TokenStore};
+pub use service_account::{ServiceAccountAuth, ServiceAccountAuthBuilder};
 pub use transport::{Transport, clone_request};
 
 /// Re-exported so callers can build secrets without naming the `secrecy` crate.

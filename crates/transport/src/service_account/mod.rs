@@ -1,0 +1,416 @@
+//! [`ServiceAccountAuth`]: OAuth 2.0 client credentials (Atlas service accounts) as a wrapper
+//! [`Transport`]: fetches, caches, refreshes (single flight) and revokes bearer tokens.
+//!
+//! What it is for: `POST {base}/api/oauth/token` with HTTP Basic `client_id:client_secret` and
+//! `grant_type=client_credentials`, then `Authorization: Bearer` on every request; one refresh
+//! however many requests find the token expired; one refresh-and-retry on a 401.
+//!
+//! What it must NOT do: hold a `std` lock across `.await`, retry a 401 more than once, or let the
+//! client secret or a token reach `Debug`, an error or a log.
+//!
+//! Why not the `oauth2` crate: for this flow it adds nothing over a 30-line form POST, and it
+//! gets in the way: its `RequestTokenError::ServerResponse` drops the HTTP status (we must tell
+//! the endpoint's own 429 `rate_limited` from a 400 `invalid_client`), its Basic auth
+//! URL-encodes the credentials (RFC 6749 §2.3.1) whereas Atlas documents plain
+//! `base64(CLIENT_ID:CLIENT_SECRET)`, its token types are not `SecretString`, and it would add
+//! chrono, rand 0.8 and serde_path_to_error to the tree.
+
+pub(crate) mod token_store;
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode, Uri, header};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use self::token_store::{CachedToken, MemoryTokenStore, TokenStore};
+use crate::bearer::bearer_value;
+use crate::error::redact_uri;
+use crate::{Error, ErrorKind, OAuthError, Transport, clone_request};
+
+/// The public Atlas base URL, used when none is configured.
+const DEFAULT_BASE_URL: &str = "https://cloud.mongodb.com";
+
+/// A token in use, with the generation that tells refreshes apart.
+struct Held {
+    token: CachedToken,
+    /// When we start refreshing: expiry minus the margin.
+    refresh_at: SystemTime,
+    generation: u64,
+}
+
+struct State<T> {
+    inner: T,
+    client_id: String,
+    client_secret: SecretString,
+    token_url: Uri,
+    revoke_url: Uri,
+    margin: Option<Duration>,
+    store: Arc<dyn TokenStore>,
+    current: Mutex<Option<Arc<Held>>>,
+    /// Single flight: only the holder fetches a token. A tokio mutex, since it is held across
+    /// the token request; the `std` mutex above is never held across `.await`.
+    refresh: tokio::sync::Mutex<()>,
+    generation: AtomicU64,
+}
+
+/// A [`Transport`] that authorizes requests with an OAuth 2.0 service-account token.
+///
+/// Clones share the token.
+///
+/// ```
+/// use atlas_keys_transport::{SecretString, ServiceAccountAuth, Transport};
+/// # fn wrap(inner: impl Transport) -> Result<impl Transport, atlas_keys_transport::Error> {
+/// let auth = ServiceAccountAuth::builder(inner, "mdb_sa_id_...", SecretString::from("mdb_sa_sk_..."))
+///     .base_url("https://cloud.mongodb.com")
+///     .build()?;
+/// # Ok(auth) }
+/// ```
+pub struct ServiceAccountAuth<T> {
+    state: Arc<State<T>>,
+}
+
+impl<T> Clone for ServiceAccountAuth<T> {
+    fn clone(&self) -> Self {
+        ServiceAccountAuth {
+            state: self.state.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for ServiceAccountAuth<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceAccountAuth")
+            .field("client_id", &self.state.client_id)
+            .field("client_secret", &"[REDACTED]")
+            .field("token_url", &redact_uri(&self.state.token_url))
+            .field("store", &self.state.store)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builder of [`ServiceAccountAuth`].
+pub struct ServiceAccountAuthBuilder<T> {
+    inner: T,
+    client_id: String,
+    client_secret: SecretString,
+    base_url: String,
+    token_url: Option<String>,
+    revoke_url: Option<String>,
+    margin: Option<Duration>,
+    store: Option<Arc<dyn TokenStore>>,
+}
+
+impl<T> fmt::Debug for ServiceAccountAuthBuilder<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceAccountAuthBuilder")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[REDACTED]")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Transport> ServiceAccountAuthBuilder<T> {
+    /// The service's base URL (default `https://cloud.mongodb.com`); the token endpoint is
+    /// `{base}/api/oauth/token` and the revoke endpoint `{base}/api/oauth/revoke`.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Overrides the token endpoint's full URL.
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
+        self
+    }
+
+    /// Overrides the revoke endpoint's full URL.
+    pub fn revoke_url(mut self, url: impl Into<String>) -> Self {
+        self.revoke_url = Some(url.into());
+        self
+    }
+
+    /// Refresh this long before the token expires. Default: 10% of the token's lifetime, at
+    /// most 60 s.
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.margin = Some(margin);
+        self
+    }
+
+    /// Where tokens are kept across instances or processes (default: a fresh [`MemoryTokenStore`]).
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Builds the wrapper. Fails on an unparsable URL.
+    pub fn build(self) -> Result<ServiceAccountAuth<T>, Error> {
+        let base = self.base_url.trim_end_matches('/');
+        let parse = |url: String| -> Result<Uri, Error> {
+            let uri: Uri = url
+                .parse()
+                .map_err(|_| Error::builder("OAuth endpoint is not a valid absolute URL"))?;
+            if uri.scheme().is_none() || uri.host().is_none() {
+                return Err(Error::builder("OAuth endpoint is not a valid absolute URL"));
+            }
+            Ok(uri)
+        };
+        let token_url = parse(self.token_url.unwrap_or_else(|| format!("{base}/api/oauth/token")))?;
+        let revoke_url = parse(self.revoke_url.unwrap_or_else(|| format!("{base}/api/oauth/revoke")))?;
+        Ok(ServiceAccountAuth {
+            state: Arc::new(State {
+                inner: self.inner,
+                client_id: self.client_id,
+                client_secret: self.client_secret,
+                token_url,
+                revoke_url,
+                margin: self.margin,
+                store: self.store.unwrap_or_else(|| Arc::new(MemoryTokenStore::new())),
+                current: Mutex::new(None),
+                refresh: tokio::sync::Mutex::new(()),
+                generation: AtomicU64::new(0),
+            }),
+        })
+    }
+}
+
+/// The token endpoint's success body. `access_token` is moved into a `SecretString` at once.
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    expires_in: Option<u64>,
+    token_type: Option<String>,
+}
+
+/// An OAuth error body (RFC 6749 §5.2).
+#[derive(Deserialize)]
+struct ErrorResponse {
+    error: String,
+    error_description: Option<String>,
+}
+
+impl<T: Transport> ServiceAccountAuth<T> {
+    /// A builder for `client_id` and `client_secret` over `inner`.
+    pub fn builder(inner: T, client_id: impl Into<String>, client_secret: SecretString) -> ServiceAccountAuthBuilder<T> {
+        ServiceAccountAuthBuilder {
+            inner,
+            client_id: client_id.into(),
+            client_secret,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            token_url: None,
+            revoke_url: None,
+            margin: None,
+            store: None,
+        }
+    }
+
+    /// The wrapped transport.
+    pub fn inner(&self) -> &T {
+        &self.state.inner
+    }
+
+    /// A currently valid access token, fetching one if needed.
+    pub async fn access_token(&self) -> Result<SecretString, Error> {
+        Ok(self.state.token(None).await?.token.access_token.clone())
+    }
+
+    /// Revokes the current token (`POST {base}/api/oauth/revoke`) and forgets it, here and in
+    /// the token store. Does nothing if no token is held.
+    pub async fn revoke(&self) -> Result<(), Error> {
+        let state = &self.state;
+        let held = {
+            let mut current = state.lock_current();
+            current.take()
+        };
+        let token = match held {
+            Some(held) => Some(held.token.clone()),
+            None => state.store.load(&state.client_id).await,
+        };
+        state.store.remove(&state.client_id).await;
+        let Some(token) = token else { return Ok(()) };
+        let body = format!(
+            "token={}&token_type_hint=access_token",
+            percent_encoding::utf8_percent_encode(
+                token.access_token.expose_secret(),
+                percent_encoding::NON_ALPHANUMERIC
+            )
+        );
+        let response = state.post_form(&state.revoke_url, body).await?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(state.endpoint_error("token revocation", &state.revoke_url, &response))
+        }
+    }
+}
+
+impl<T: Transport> State<T> {
+    fn lock_current(&self) -> std::sync::MutexGuard<'_, Option<Arc<Held>>> {
+        // Updates are single assignments: a poisoned value is still consistent.
+        self.current.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn margin_for(&self, lifetime: Duration) -> Duration {
+        self.margin.unwrap_or_else(|| (lifetime / 10).min(Duration::from_secs(60)))
+    }
+
+    fn usable(&self, now: SystemTime) -> Option<Arc<Held>> {
+        let current = self.lock_current();
+        current.as_ref().filter(|h| now < h.refresh_at).cloned()
+    }
+
+    fn hold(&self, token: CachedToken, now: SystemTime) -> Arc<Held> {
+        let lifetime = token.expires_at.duration_since(now).unwrap_or_default();
+        // checked: a nonsensical expiry must not panic.
+        let refresh_at = token
+            .expires_at
+            .checked_sub(self.margin_for(lifetime).min(lifetime))
+            .unwrap_or(token.expires_at);
+        let held = Arc::new(Held {
+            token,
+            refresh_at,
+            generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
+        });
+        *self.lock_current() = Some(held.clone());
+        held
+    }
+
+    /// A usable token. `refused` is the generation a server just refused with a 401: a token of
+    /// that generation (or the same token from the store) is not used again.
+    async fn token(&self, refused: Option<u64>) -> Result<Arc<Held>, Error> {
+        if refused.is_none() {
+            if let Some(held) = self.usable(SystemTime::now()) {
+                return Ok(held);
+            }
+        }
+        let _flight = self.refresh.lock().await;
+        let now = SystemTime::now();
+        // Someone else may have refreshed while we waited for the lock.
+        let refused_token = {
+            let current = self.lock_current();
+            if let Some(held) = current.as_ref() {
+                if now < held.refresh_at && Some(held.generation) != refused {
+                    return Ok(held.clone());
+                }
+            }
+            current
+                .as_ref()
+                .filter(|h| Some(h.generation) == refused)
+                .map(|h| h.token.access_token.clone())
+        };
+        // Another process may have refreshed: try the store before the rate-limited endpoint.
+        if let Some(stored) = self.store.load(&self.client_id).await {
+            let same_as_refused = refused_token
+                .as_ref()
+                .is_some_and(|r| r.expose_secret() == stored.access_token.expose_secret());
+            let lifetime = stored.expires_at.duration_since(now).unwrap_or_default();
+            if !same_as_refused && lifetime > self.margin_for(lifetime) {
+                tracing::debug!("using a service-account token from the token store");
+                return Ok(self.hold(stored, now));
+            }
+        }
+        let fresh = self.fetch_token().await?;
+        self.store.save(&self.client_id, &fresh).await;
+        Ok(self.hold(fresh, SystemTime::now()))
+    }
+
+    fn basic_auth(&self) -> Result<HeaderValue, Error> {
+        let credentials = format!("{}:{}", self.client_id, self.client_secret.expose_secret());
+        let encoded = base64::engine::general_purpose::STANDARD.encode(credentials.as_bytes());
+        let mut value = HeaderValue::from_str(&format!("Basic {encoded}"))
+            .map_err(|_| Error::new(ErrorKind::Auth, "client id is not a valid header value", false))?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+
+    async fn post_form(&self, url: &Uri, body: String) -> Result<Response<Bytes>, Error> {
+        let mut request = Request::new(Bytes::from(body));
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = url.clone();
+        let headers = request.headers_mut();
+        headers.insert(header::AUTHORIZATION, self.basic_auth()?);
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        self.inner.send(request).await.map_err(|e| {
+            // The caller's own request was not sent: say so, whatever happened to this one.
+            Error::new(
+                e.kind(),
+                format!("OAuth endpoint {} unreachable: {e}", redact_uri(url)),
+                false,
+            )
+            .with_source(e)
+        })
+    }
+
+    /// The error for a non-2xx answer of a token or revoke endpoint, with the OAuth error code
+    /// and description when the body has them.
+    fn endpoint_error(&self, what: &str, url: &Uri, response: &Response<Bytes>) -> Error {
+        let status = response.status();
+        let message = format!("{what} refused by {} with status {}", redact_uri(url), status.as_u16());
+        let error = Error::new(ErrorKind::Auth, message, false);
+        match serde_json::from_slice::<ErrorResponse>(response.body()) {
+            Ok(body) => error.with_oauth(OAuthError {
+                status: status.as_u16(),
+                error: body.error,
+                description: body.error_description,
+            }),
+            Err(_) => error.with_status(status),
+        }
+    }
+
+    async fn fetch_token(&self) -> Result<CachedToken, Error> {
+        tracing::debug!(client_id = %self.client_id, "requesting a service-account token");
+        let issued = SystemTime::now();
+        let response = self
+            .post_form(&self.token_url, "grant_type=client_credentials".to_owned())
+            .await?;
+        if response.status() != StatusCode::OK {
+            return Err(self.endpoint_error("token request", &self.token_url, &response));
+        }
+        let body: TokenResponse = serde_json::from_slice(response.body()).map_err(|e| {
+            // serde_json's message names a position and a type, never the input text.
+            Error::new(ErrorKind::Decode, "token endpoint answered an unreadable body", false).with_source(e)
+        })?;
+        let ttl = Duration::from_secs(body.expires_in.unwrap_or(3600));
+        Ok(CachedToken {
+            access_token: SecretString::from(body.access_token),
+            token_type: body.token_type.unwrap_or_else(|| "Bearer".to_owned()),
+            expires_at: issued.checked_add(ttl).unwrap_or(issued),
+        })
+    }
+}
+
+#[async_trait]
+impl<T: Transport> Transport for ServiceAccountAuth<T> {
+    async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        let state = &self.state;
+        let held = state.token(None).await?;
+        let mut first = clone_request(&request);
+        first
+            .headers_mut()
+            .insert(header::AUTHORIZATION, bearer_value(&held.token.access_token)?);
+        let response = state.inner.send(first).await?;
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        // A token we believed valid was refused (revoked, or the server restarted): refresh once
+        // and retry once; a second 401 goes back to the caller as it is.
+        tracing::debug!("bearer token refused; refreshing once");
+        let fresh = state.token(Some(held.generation)).await?;
+        let mut second = request;
+        second
+            .headers_mut()
+            .insert(header::AUTHORIZATION, bearer_value(&fresh.token.access_token)?);
+        state.inner.send(second).await
+    }
+}
