@@ -6,6 +6,7 @@
 
 mod ci;
 mod cmd;
+mod demo;
 mod interop;
 mod json;
 mod process;
@@ -19,6 +20,7 @@ usage: cargo xtask <command>
 commands:
   ci        fmt, clippy, the whole test suite, docs, the model's wasm32 build;
             ends with one line `N passed, N failed`
+  demo      a whole atlas-keys session against the emulator, every step checked
   interop   our transport vs httpbin's digest auth, and our emulator vs curl, Python
             requests and schemathesis (installs a throwaway Python virtualenv);
             ends with one line `N passed, N failed`
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
     let rest = &args[1..];
     let result = match command.as_str() {
         "ci" => ci::run(rest),
+        "demo" => demo::run(rest),
         "interop" => interop::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");

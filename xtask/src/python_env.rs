@@ -72,6 +72,7 @@ pub(crate) fn ensure(dir: &Path, requirements: &Path) -> Result<PythonEnv, Strin
         "install",
         "--disable-pip-version-check",
         "--no-input",
+        "--quiet",
         "--requirement",
     ])
     .arg(requirements);

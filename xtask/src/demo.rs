@@ -1,0 +1,617 @@
+//! `cargo xtask demo`: a whole `atlas-keys` session against a local emulator, shown the way
+//! a user would see it, with every step checked.
+//!
+//! It builds the two binaries, starts `atlas-keys-emulator` on a free loopback port, runs
+//! the real `atlas-keys` binary as a child process for each step (printing `$ atlas-keys …`
+//! and its output), checks that each step did what it shows, and stops the emulator by its
+//! handle. Credentials travel in environment variables, so no command line shown here holds
+//! a secret. It must NOT link our crates, and must NOT hide a failed check: any surprise
+//! ends the demo with a non-zero status and says which step broke.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::cmd::{cargo, run_step, target_dir};
+use crate::json::Json;
+use crate::process::{Captured, Server, run_captured};
+
+/// The emulator starts in well under a second; the margin is for a loaded CI machine.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// One CLI command against a local server.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+/// Project keys the demo makes, enough for three pages of five.
+const PROJECT_KEYS: usize = 11;
+const PAGE_SIZE: usize = 5;
+
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    if let Some(arg) = args.first() {
+        return Err(format!("unexpected argument `{arg}`"));
+    }
+    run_step(
+        "build",
+        cargo().args([
+            "build",
+            "--quiet",
+            "-p",
+            "atlas-keys-cli",
+            "-p",
+            "atlas-keys-emulator",
+        ]),
+    )?;
+    let bin = target_dir().join("debug");
+    let cli = binary(&bin, "atlas-keys")?;
+    let emulator = binary(&bin, "atlas-keys-emulator")?;
+
+    let work = std::env::temp_dir().join(format!("atlas-keys-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&work)
+        .map_err(|e| format!("could not create {}: {e}", work.display()))?;
+    let outcome = session(&cli, &emulator, &work);
+    // The emulator is stopped by then (the guard lives in `session`); only files remain.
+    let _ = std::fs::remove_dir_all(&work);
+    let summary = outcome?;
+    println!("\n== summary ==");
+    for line in summary {
+        println!("  {line}");
+    }
+    println!("\ndemo passed: every step did what it showed.");
+    Ok(())
+}
+
+fn binary(dir: &Path, name: &str) -> Result<PathBuf, String> {
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!("built binary not found at {}", path.display()))
+    }
+}
+
+/// What the emulator announces on its first stdout line.
+struct Emulated {
+    base_url: String,
+    org_id: String,
+    project_id: String,
+    public_key: String,
+    private_key: String,
+}
+
+fn session(cli: &Path, emulator: &Path, work: &Path) -> Result<Vec<String>, String> {
+    let mut command = Command::new(emulator);
+    command.args(["--listen", "127.0.0.1:0"]);
+    let (server, line) = Server::start(
+        "atlas-keys-emulator",
+        &mut command,
+        &work.join("emulator.log"),
+        START_TIMEOUT,
+    )?;
+    let info = Json::parse(&line)
+        .map_err(|e| format!("emulator's first line is not JSON ({e}): {line}"))?;
+    let field = |name: &str| {
+        info.str_field(name)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("emulator's first line has no `{name}`: {line}"))
+    };
+    let emulated = Emulated {
+        base_url: field("baseUrl")?,
+        org_id: field("orgId")?,
+        project_id: field("projectId")?,
+        public_key: field("publicKey")?,
+        private_key: field("privateKey")?,
+    };
+    let mut demo = Demo {
+        cli: cli.to_owned(),
+        work: work.to_owned(),
+        env: &emulated,
+        commands: 0,
+    };
+    let result = demo
+        .steps()
+        .map_err(|e| format!("{e}{}", server.log_tail()));
+    drop(server);
+    result
+}
+
+struct Demo<'a> {
+    cli: PathBuf,
+    work: PathBuf,
+    env: &'a Emulated,
+    commands: usize,
+}
+
+impl Demo<'_> {
+    fn steps(&mut self) -> Result<Vec<String>, String> {
+        let org = self.env.org_id.clone();
+        let project = self.env.project_id.clone();
+        heading("Setup");
+        println!("# The emulator listens on {}.", self.env.base_url);
+        println!("# Credentials travel in the environment, never on the command line:");
+        println!("$ export MONGODB_ATLAS_BASE_URL={}", self.env.base_url);
+        println!(
+            "$ export MONGODB_ATLAS_PUBLIC_API_KEY={}",
+            self.env.public_key
+        );
+        println!("$ export MONGODB_ATLAS_PRIVATE_API_KEY=…   # hidden");
+
+        heading("1. Create an organization key (its private key is shown once, here)");
+        let out = self.ok(&[
+            "organizations",
+            "apiKeys",
+            "create",
+            "--orgId",
+            &org,
+            "--desc",
+            "demo: CI deployer",
+            "--role",
+            "ORG_MEMBER",
+        ])?;
+        let org_key = table_field(&out.stdout, "ID").ok_or("create printed no `ID` line")?;
+        let secret = table_field(&out.stdout, "Private key")
+            .ok_or("create printed no `Private key` line")?;
+        check(
+            secret.len() >= 32 && !secret.starts_with('*'),
+            "create shows the full private key",
+        )?;
+        check(
+            count_in(&out, &secret) == 1,
+            "the private key appears exactly once in the output",
+        )?;
+        check(
+            out.stderr.contains("will not be shown again"),
+            "create warns the key is not shown again",
+        )?;
+
+        heading("2. Create project keys (each one is an org key assigned to the project)");
+        let out = self.ok(&[
+            "projects",
+            "apiKeys",
+            "create",
+            "--projectId",
+            &project,
+            "--desc",
+            "demo: app key 1",
+            "--role",
+            "GROUP_READ_ONLY",
+            "-o",
+            "json",
+        ])?;
+        let doc =
+            Json::parse(&out.stdout).map_err(|e| format!("create -o json is not JSON: {e}"))?;
+        let first = doc
+            .str_field("id")
+            .ok_or("create -o json has no id")?
+            .to_owned();
+        let first_secret = doc
+            .str_field("privateKey")
+            .ok_or("create -o json has no privateKey")?
+            .to_owned();
+        check(
+            count_in(&out, &first_secret) == 1,
+            "the JSON create shows its private key exactly once",
+        )?;
+        let mut project_keys = vec![first];
+        println!(
+            "# … and {} more the same way (outputs abbreviated):",
+            PROJECT_KEYS - 1
+        );
+        for i in 2..=PROJECT_KEYS {
+            let desc = format!("demo: app key {i}");
+            let out = self.quiet(&[
+                "projects",
+                "apiKeys",
+                "create",
+                "--projectId",
+                &project,
+                "--desc",
+                &desc,
+                "--role",
+                "GROUP_READ_ONLY",
+                "-o",
+                "json",
+            ])?;
+            let doc =
+                Json::parse(&out.stdout).map_err(|e| format!("create -o json is not JSON: {e}"))?;
+            let id = doc
+                .str_field("id")
+                .ok_or("create -o json has no id")?
+                .to_owned();
+            println!("  → created {id}");
+            project_keys.push(id);
+        }
+
+        heading("3. Assign the organization key to the project too");
+        self.ok(&[
+            "projects",
+            "apiKeys",
+            "assign",
+            &org_key,
+            "--projectId",
+            &project,
+            "--role",
+            "GROUP_DATA_ACCESS_READ_ONLY",
+        ])?;
+        project_keys.push(org_key.clone());
+
+        heading(&format!("4. List the project's keys, {PAGE_SIZE} per page"));
+        let limit = PAGE_SIZE.to_string();
+        let mut paged = String::new();
+        let mut pages = 0;
+        for page in 1.. {
+            let page_text = page.to_string();
+            let out = self.ok(&[
+                "projects",
+                "apiKeys",
+                "list",
+                "--projectId",
+                &project,
+                "--limit",
+                &limit,
+                "--page",
+                &page_text,
+            ])?;
+            paged.push_str(&out.stdout);
+            pages = page;
+            if !out.stdout.contains("Next: --page") || page >= 10 {
+                break;
+            }
+        }
+        check(pages >= 3, "the list needs at least three pages of five")?;
+        for id in &project_keys {
+            check(
+                paged.contains(id.as_str()),
+                &format!("key {id} appears on one of the pages"),
+            )?;
+        }
+        let out = self.ok(&[
+            "projects",
+            "apiKeys",
+            "list",
+            "--projectId",
+            &project,
+            "--all",
+        ])?;
+        for id in &project_keys {
+            check(
+                out.stdout.contains(id.as_str()),
+                &format!("key {id} appears in --all"),
+            )?;
+        }
+        let all_count = out.stdout.lines().filter(|l| is_key_row(l)).count();
+        check(all_count >= project_keys.len(), "--all shows every key")?;
+
+        heading("5. Describe one key (the private key is redacted from now on)");
+        let out = self.ok(&[
+            "organizations",
+            "apiKeys",
+            "describe",
+            &org_key,
+            "--orgId",
+            &org,
+        ])?;
+        check(
+            !out.stdout.contains(&secret),
+            "describe does not show the private key",
+        )?;
+        check(
+            out.stdout.contains("********-****-****-"),
+            "describe shows the redacted private key",
+        )?;
+        check(
+            out.stdout.contains("GROUP_DATA_ACCESS_READ_ONLY"),
+            "describe shows the project role",
+        )?;
+
+        heading("6. Add access-list entries to the key");
+        self.ok(&[
+            "organizations",
+            "apiKeys",
+            "accessLists",
+            "create",
+            "--orgId",
+            &org,
+            "--apiKey",
+            &org_key,
+            "--cidr",
+            "192.0.2.0/24",
+            "--ip",
+            "198.51.100.7",
+        ])?;
+        let out = self.ok(&[
+            "organizations",
+            "apiKeys",
+            "accessLists",
+            "list",
+            "--orgId",
+            &org,
+            "--apiKey",
+            &org_key,
+        ])?;
+        check(
+            out.stdout.contains("192.0.2.0/24") && out.stdout.contains("198.51.100.7"),
+            "both entries are listed",
+        )?;
+
+        heading("7. Rotate the key: same roles, projects and access list, new secret");
+        let out = self.ok(&["rotate", &org_key, "--orgId", &org])?;
+        let new_key = table_field(&out.stdout, "ID").ok_or("rotate printed no `ID` line")?;
+        let new_secret = table_field(&out.stdout, "Private key")
+            .ok_or("rotate printed no `Private key` line")?;
+        check(new_key != org_key, "rotate made a new key")?;
+        check(
+            count_in(&out, &new_secret) == 1,
+            "rotate shows the new private key exactly once",
+        )?;
+        let out = self.ok(&[
+            "organizations",
+            "apiKeys",
+            "accessLists",
+            "list",
+            "--orgId",
+            &org,
+            "--apiKey",
+            &new_key,
+        ])?;
+        check(
+            out.stdout.contains("192.0.2.0/24") && out.stdout.contains("198.51.100.7"),
+            "the access list moved to the new key",
+        )?;
+        let out = self.ok(&[
+            "organizations",
+            "apiKeys",
+            "describe",
+            &new_key,
+            "--orgId",
+            &org,
+            "-o",
+            "json",
+        ])?;
+        check(
+            out.stdout.contains("GROUP_DATA_ACCESS_READ_ONLY") && out.stdout.contains(&project),
+            "the project role moved to the new key",
+        )?;
+        check(
+            out.stdout.contains("ORG_MEMBER"),
+            "the organization role moved to the new key",
+        )?;
+        check(
+            !out.stdout.contains(&new_secret),
+            "describe -o json does not show the private key",
+        )?;
+
+        heading("8. A typical error: the old key is gone");
+        let out = self.fails(
+            &[
+                "organizations",
+                "apiKeys",
+                "describe",
+                &org_key,
+                "--orgId",
+                &org,
+            ],
+            1,
+        )?;
+        check(
+            out.stderr.contains("RESOURCE_NOT_FOUND") || out.stderr.contains("NOT_FOUND"),
+            "the error names the errorCode",
+        )?;
+        check(
+            out.stderr.trim_end().lines().count() == 1,
+            "the error is one line",
+        )?;
+        let not_found = out.stderr.trim().to_owned();
+        println!("# A bad id is a usage error, caught before any request:");
+        let out = self.fails(
+            &[
+                "organizations",
+                "apiKeys",
+                "describe",
+                "not-a-key-id",
+                "--orgId",
+                &org,
+            ],
+            2,
+        )?;
+        check(
+            out.stderr.contains("apiUserId"),
+            "the usage error names the rule's field",
+        )?;
+        println!("# Deleting needs --force when nobody can answer a prompt:");
+        self.fails(
+            &[
+                "organizations",
+                "apiKeys",
+                "delete",
+                &new_key,
+                "--orgId",
+                &org,
+            ],
+            2,
+        )?;
+
+        heading("9. Clean up");
+        self.ok(&[
+            "organizations",
+            "apiKeys",
+            "delete",
+            &new_key,
+            "--orgId",
+            &org,
+            "--force",
+        ])?;
+
+        Ok(vec![
+            format!(
+                "created 1 organization key and {PROJECT_KEYS} project keys; assigned the org key to the project"
+            ),
+            format!(
+                "listed {} project keys in {pages} pages of {PAGE_SIZE}, and all at once with --all",
+                project_keys.len()
+            ),
+            format!(
+                "rotated {org_key} → {new_key}: roles, project and 2 access-list entries carried over"
+            ),
+            "each private key was shown exactly once, by its create; describe and list redact it"
+                .to_owned(),
+            format!("errors exit 1 (`{not_found}`) or 2 (bad input, refused delete)"),
+            format!(
+                "{} atlas-keys commands run; the emulator was stopped",
+                self.commands
+            ),
+        ])
+    }
+
+    /// A command as a child process, with only the demo's credentials in its environment.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.cli);
+        command.args(args);
+        // A developer's real Atlas credentials must never leak into the demo, nor the demo's
+        // requests go anywhere but the emulator.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("MONGODB_ATLAS_") {
+                command.env_remove(name);
+            }
+        }
+        command
+            .env("MONGODB_ATLAS_BASE_URL", &self.env.base_url)
+            .env("MONGODB_ATLAS_PUBLIC_API_KEY", &self.env.public_key)
+            .env("MONGODB_ATLAS_PRIVATE_API_KEY", &self.env.private_key)
+            .env("ATLAS_KEYS_CACHE_DIR", self.work.join("cache"))
+            .env_remove("RUST_LOG");
+        command
+    }
+
+    fn exec(&mut self, args: &[&str], show_output: bool) -> Result<Captured, String> {
+        println!("$ atlas-keys {}", shell_words(args));
+        self.commands += 1;
+        let out = run_captured("atlas-keys", &mut self.command(args), COMMAND_TIMEOUT)?;
+        if show_output {
+            print!("{}", out.stdout);
+            // stderr is shown as the terminal would show it, after stdout.
+            print!("{}", out.stderr);
+        }
+        Ok(out)
+    }
+
+    /// Runs a step that must succeed, showing its output.
+    fn ok(&mut self, args: &[&str]) -> Result<Captured, String> {
+        let out = self.exec(args, true)?;
+        expect_status(&out, 0, args)?;
+        Ok(out)
+    }
+
+    /// Runs a step that must succeed, without showing its output.
+    fn quiet(&mut self, args: &[&str]) -> Result<Captured, String> {
+        let out = self.exec(args, false)?;
+        expect_status(&out, 0, args)?;
+        Ok(out)
+    }
+
+    /// Runs a step that must fail with `code`, showing the error and the status.
+    fn fails(&mut self, args: &[&str], code: i32) -> Result<Captured, String> {
+        let out = self.exec(args, true)?;
+        println!(
+            "$ echo $?\n{}",
+            out.status
+                .code()
+                .map_or_else(|| "signal".to_owned(), |c| c.to_string())
+        );
+        expect_status(&out, code, args)?;
+        Ok(out)
+    }
+}
+
+fn expect_status(out: &Captured, code: i32, args: &[&str]) -> Result<(), String> {
+    if out.status.code() == Some(code) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`atlas-keys {}` exited {} (expected {code})\n--- stdout ---\n{}--- stderr ---\n{}",
+            shell_words(args),
+            out.status,
+            out.stdout,
+            out.stderr
+        ))
+    }
+}
+
+fn check(condition: bool, what: &str) -> Result<(), String> {
+    if condition {
+        Ok(())
+    } else {
+        Err(format!("check failed: {what}"))
+    }
+}
+
+fn heading(title: &str) {
+    println!("\n## {title}");
+}
+
+/// How often `needle` occurs in stdout and stderr together.
+fn count_in(out: &Captured, needle: &str) -> usize {
+    out.stdout.matches(needle).count() + out.stderr.matches(needle).count()
+}
+
+/// The value of a `Label   value` line of the CLI's table layout for one item.
+fn table_field(text: &str, label: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let rest = line.strip_prefix(label)?;
+        // The label must be followed by the column gap, so `ID` does not match `IDs`.
+        rest.starts_with("  ").then(|| rest.trim().to_owned())
+    })
+}
+
+/// A row of a key table starts with a 24-hex key id.
+fn is_key_row(line: &str) -> bool {
+    line.split_whitespace()
+        .next()
+        .is_some_and(|id| id.len() == 24 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The arguments as a user would type them in a POSIX shell.
+fn shell_words(args: &[&str]) -> String {
+    args.iter()
+        .map(|arg| {
+            let plain = !arg.is_empty()
+                && arg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_./:=,@%+".contains(&b));
+            if plain {
+                (*arg).to_owned()
+            } else {
+                format!("'{}'", arg.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_key_row, shell_words, table_field};
+
+    #[test]
+    fn command_lines_are_quoted_like_a_shell() {
+        assert_eq!(
+            shell_words(&["create", "--desc", "demo: it's", "--role", "ORG_MEMBER"]),
+            "create --desc 'demo: it'\\''s' --role ORG_MEMBER"
+        );
+    }
+
+    #[test]
+    fn table_fields_are_found_by_their_label() {
+        let text = "ID            5d1113b25a115342acc2d1aa\nPrivate key   abc-def\n";
+        assert_eq!(
+            table_field(text, "ID").as_deref(),
+            Some("5d1113b25a115342acc2d1aa")
+        );
+        assert_eq!(table_field(text, "Private key").as_deref(), Some("abc-def"));
+        assert_eq!(table_field(text, "Public key"), None);
+    }
+
+    #[test]
+    fn key_rows_start_with_an_id() {
+        assert!(is_key_row("5d1113b25a115342acc2d1aa   abcdefgh   x"));
+        assert!(!is_key_row("ID   PUBLIC KEY"));
+        assert!(!is_key_row("Page 1: 5 of 12 keys."));
+    }
+}
