@@ -49,15 +49,25 @@ pub(crate) fn describe(command: &Command) -> String {
 /// Like [`describe`], with every occurrence of each non-empty `secret` replaced by `***`, so
 /// logs show what ran without the passwords it ran with.
 pub(crate) fn describe_masked(command: &Command, secrets: &[&str]) -> String {
-    let mut line = command.get_program().to_string_lossy().into_owned();
+    let mut line = shell_quote(&command.get_program().to_string_lossy());
     for arg in command.get_args() {
         line.push(' ');
-        line.push_str(&arg.to_string_lossy());
+        line.push_str(&shell_quote(&arg.to_string_lossy()));
     }
     for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
         line = line.replace(secret, "***");
     }
     line
+}
+
+/// `word` as a POSIX shell reads it back: bare when that is safe, else in single quotes.
+fn shell_quote(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
 }
 
 #[cfg(test)]
@@ -77,6 +87,18 @@ mod tests {
         assert_eq!(
             describe_masked(&command, &["s3cr3t-key", ""]),
             "curl --user abcdefgh:*** http://127.0.0.1:1/"
+        );
+        let mut quoted = Command::new("curl");
+        quoted.args([
+            "--header",
+            "Accept: a/b+json",
+            "--data",
+            r#"{"d":"it's"}"#,
+            "",
+        ]);
+        assert_eq!(
+            describe(&quoted),
+            r#"curl --header 'Accept: a/b+json' --data '{"d":"it'\''s"}' ''"#
         );
     }
 }

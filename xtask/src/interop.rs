@@ -516,9 +516,10 @@ fn curl(
             body,
         ]);
     }
-    // The status code goes on a line of its own after the body, so one run gives both.
+    // The status code goes on a line of its own after the body, so one run gives both; curl
+    // turns the two characters `\n` into a newline itself.
     command
-        .args(["--output", "-", "--write-out", "\n%{http_code}"])
+        .args(["--output", "-", "--write-out", r"\n%{http_code}"])
         .arg(&url);
     eprintln!(
         "    $ {}",
