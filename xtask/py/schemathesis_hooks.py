@@ -15,6 +15,7 @@ exclusions, if ever needed, belong on xtask's command line where they are visibl
 """
 
 import os
+import sys
 
 import requests
 import schemathesis
@@ -45,22 +46,32 @@ def _own_key_id() -> str:
     raise RuntimeError(f"the signing key {PUBLIC_KEY} is not in its org's key list")
 
 
-def _fixture_key_id() -> str:
-    """A key created in the project (so it has org and project roles) for cases to reach."""
-    response = requests.post(
-        f"{BASE}/groups/{PROJECT_ID}/apiKeys",
-        json={"desc": "schemathesis fixture", "roles": ["GROUP_READ_ONLY"]},
-        headers={"Accept": MEDIA_TYPE, "Content-Type": MEDIA_TYPE},
-        auth=HTTPDigestAuth(PUBLIC_KEY, os.environ["ATLAS_PRIVATE_KEY"]),
-        timeout=20,
-    )
-    response.raise_for_status()
-    return response.json()["id"]
+def _fixture_key_id():
+    """A key for cases to reach: made in the project (so it has org and project roles), or in
+    the org if that fails. None if neither works; the run then only reaches keys it creates."""
+    attempts = [
+        (f"{BASE}/groups/{PROJECT_ID}/apiKeys", {"desc": "schemathesis fixture", "roles": ["GROUP_READ_ONLY"]}),
+        (f"{BASE}/orgs/{ORG_ID}/apiKeys", {"desc": "schemathesis fixture", "roles": ["ORG_MEMBER"]}),
+    ]
+    for url, body in attempts:
+        response = requests.post(
+            url,
+            json=body,
+            headers={"Accept": MEDIA_TYPE, "Content-Type": MEDIA_TYPE},
+            auth=HTTPDigestAuth(PUBLIC_KEY, os.environ["ATLAS_PRIVATE_KEY"]),
+            timeout=20,
+        )
+        if response.status_code == 200:
+            return response.json()["id"]
+        print(f"schemathesis_hooks: POST {url} -> {response.status_code}: {response.text[:300]}", file=sys.stderr)
+    return None
 
 
 OWN_KEY_ID = _own_key_id()
 FIXTURE_KEY_ID = _fixture_key_id()
-REAL_IDS = {"orgId": ORG_ID, "groupId": PROJECT_ID, "apiUserId": FIXTURE_KEY_ID}
+REAL_IDS = {"orgId": ORG_ID, "groupId": PROJECT_ID}
+if FIXTURE_KEY_ID is not None:
+    REAL_IDS["apiUserId"] = FIXTURE_KEY_ID
 
 schemathesis.auth.set_from_requests(AUTH)
 
