@@ -1,3 +1,36 @@
-//! The `atlas-keys` command line. Work in progress: see ARCHITECTURE.md.
+//! The `atlas-keys` binary: parse the command line, run one command, map the outcome to an
+//! exit status.
+//!
+//! Kept thin on purpose: parsing lives in `args`, behaviour in `commands`, printing in
+//! `output`, and failures in `exit`. This file must NOT print results or errors itself.
 
-fn main() {}
+mod args;
+mod commands;
+mod exit;
+mod output;
+mod progress;
+mod token_cache;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // Clap prints help or a usage error and exits 0 or 2 by itself.
+    let cli = args::Cli::parse();
+    init_tracing();
+    match commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(),
+    }
+}
+
+/// Logs only when RUST_LOG asks, and only to stderr, so stdout stays the command's output.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,79 @@
+//! `atlas-keys organizations apiKeys accessLists …`: a key's IP access list.
+//!
+//! Addresses are parsed with the model's `AccessListAddress`, so `--ip 192.0.2.1/24` is a
+//! usage error before any request. This module must NOT run anything.
+
+use atlas_keys_model::{AccessListAddress, ApiKeyId};
+use clap::{Args, Subcommand};
+
+use super::{
+    ForceArg, OrgIdArg, PagingArgs, parse_address, parse_cidr, parse_key_id, parse_single_ip,
+};
+
+/// The access-list commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum AccessListCommand {
+    /// Add addresses or CIDR blocks to a key's access list.
+    Create(AccessListCreate),
+    /// List a key's access-list entries.
+    #[command(visible_alias = "ls")]
+    List(AccessListList),
+    /// Show one entry.
+    #[command(visible_alias = "get")]
+    Describe(AccessListEntryArgs),
+    /// Remove one entry.
+    #[command(visible_alias = "rm")]
+    Delete(AccessListDelete),
+}
+
+/// `--orgId ID --apiKey KEY_ID`: whose access list.
+#[derive(Debug, Args)]
+pub(crate) struct AccessListTarget {
+    #[command(flatten)]
+    pub(crate) org: OrgIdArg,
+    /// The key whose access list this is.
+    #[arg(long = "apiKey", alias = "api-key", value_name = "KEY_ID", value_parser = parse_key_id)]
+    pub(crate) key_id: ApiKeyId,
+}
+
+/// `create --orgId ID --apiKey KEY_ID (--ip IP | --cidr CIDR)…`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("entries").required(true).multiple(true).args(["ips", "cidrs"]))]
+pub(crate) struct AccessListCreate {
+    #[command(flatten)]
+    pub(crate) target: AccessListTarget,
+    /// A single IPv4 or IPv6 address; repeat or separate with commas.
+    #[arg(long = "ip", value_name = "IP", value_delimiter = ',', value_parser = parse_single_ip)]
+    pub(crate) ips: Vec<AccessListAddress>,
+    /// A CIDR block such as 192.0.2.0/24; repeat or separate with commas.
+    #[arg(long = "cidr", value_name = "CIDR", value_delimiter = ',', value_parser = parse_cidr)]
+    pub(crate) cidrs: Vec<AccessListAddress>,
+}
+
+/// `list --orgId ID --apiKey KEY_ID [paging]`.
+#[derive(Debug, Args)]
+pub(crate) struct AccessListList {
+    #[command(flatten)]
+    pub(crate) target: AccessListTarget,
+    #[command(flatten)]
+    pub(crate) paging: PagingArgs,
+}
+
+/// `IP_OR_CIDR --orgId ID --apiKey KEY_ID`.
+#[derive(Debug, Args)]
+pub(crate) struct AccessListEntryArgs {
+    /// The address or CIDR block of the entry.
+    #[arg(value_name = "IP_OR_CIDR", value_parser = parse_address)]
+    pub(crate) address: AccessListAddress,
+    #[command(flatten)]
+    pub(crate) target: AccessListTarget,
+}
+
+/// `delete IP_OR_CIDR --orgId ID --apiKey KEY_ID --force`.
+#[derive(Debug, Args)]
+pub(crate) struct AccessListDelete {
+    #[command(flatten)]
+    pub(crate) entry: AccessListEntryArgs,
+    #[command(flatten)]
+    pub(crate) force: ForceArg,
+}

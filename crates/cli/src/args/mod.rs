@@ -1,0 +1,219 @@
+//! The command tree as clap sees it: global options, the top-level commands, and the value
+//! parsers that turn flags into validated model types.
+//!
+//! Every id, role, description and address is parsed here with the model's own types, so
+//! a bad value is a clap usage error (exit 2) that names the flag, the rule and the value,
+//! and nothing invalid ever reaches the network. This module must NOT do I/O or talk to
+//! the API: it only describes and parses the command line.
+
+mod access_lists;
+mod orgs;
+mod projects;
+
+pub(crate) use access_lists::{
+    AccessListCommand, AccessListCreate, AccessListEntryArgs, AccessListTarget,
+};
+pub(crate) use orgs::{OrgApiKeysCommand, OrgCommand, OrgKeyCreate, OrgKeyTarget, OrgKeyUpdate};
+pub(crate) use projects::{
+    ProjectApiKeysCommand, ProjectCommand, ProjectKeyCreate, ProjectKeyRoles, ProjectKeyTarget,
+};
+
+use atlas_keys_model::{
+    AccessListAddress, ApiKeyId, Description, Flavour, OrgId, OrgRole, ProjectId, ProjectRole,
+};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Manage MongoDB Atlas, Cloud Manager and Ops Manager Programmatic API Keys.
+///
+/// Credentials come from the environment: MONGODB_ATLAS_PUBLIC_API_KEY and
+/// MONGODB_ATLAS_PRIVATE_API_KEY (HTTP Digest), or MONGODB_ATLAS_CLIENT_ID and
+/// MONGODB_ATLAS_CLIENT_SECRET (service account). MONGODB_ATLAS_BASE_URL or
+/// MONGODB_ATLAS_OPS_MANAGER_URL choose the server.
+#[derive(Debug, Parser)]
+#[command(
+    name = "atlas-keys",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub(crate) struct Cli {
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table, global = true)]
+    pub(crate) output: OutputFormat,
+
+    /// The server's base URL, e.g. https://cloud.mongodb.com (overrides MONGODB_ATLAS_BASE_URL).
+    #[arg(long = "base-url", value_name = "URL", global = true, value_parser = parse_base_url)]
+    pub(crate) base_url: Option<String>,
+
+    /// Which API the server speaks: atlas (v2), atlas-v1, cloud-manager or ops-manager.
+    #[arg(long, alias = "flavour", value_name = "FLAVOR", global = true, value_parser = parse_flavour)]
+    pub(crate) flavor: Option<Flavour>,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// How results are printed on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// Aligned columns for people.
+    Table,
+    /// The API's JSON, pretty-printed, for scripts.
+    Json,
+}
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Organization API keys and their access lists.
+    #[command(visible_alias = "orgs", alias = "organization", alias = "org")]
+    Organizations(OrgCommand),
+    /// Project API keys: create, list, assign, change roles, unassign.
+    #[command(alias = "project", alias = "groups")]
+    Projects(ProjectCommand),
+    /// Replace a key with a new one (same roles, assignments and access list), print the new
+    /// secret once, then delete the old key.
+    Rotate(RotateArgs),
+    /// Run the local emulator of the API (same flags as atlas-keys-emulator).
+    Emulator(EmulatorPlaceholder),
+}
+
+/// `atlas-keys rotate KEY_ID --orgId ID`.
+#[derive(Debug, Args)]
+pub(crate) struct RotateArgs {
+    /// The key to replace.
+    #[arg(value_name = "KEY_ID", value_parser = parse_key_id)]
+    pub(crate) key_id: ApiKeyId,
+    #[command(flatten)]
+    pub(crate) org: OrgIdArg,
+}
+
+/// `--orgId`, defaulting to MONGODB_ATLAS_ORG_ID.
+#[derive(Debug, Args)]
+pub(crate) struct OrgIdArg {
+    /// The organization (defaults to MONGODB_ATLAS_ORG_ID).
+    #[arg(long = "orgId", alias = "org-id", value_name = "ID", env = "MONGODB_ATLAS_ORG_ID", value_parser = parse_org_id)]
+    pub(crate) org_id: OrgId,
+}
+
+/// `--projectId`, defaulting to MONGODB_ATLAS_PROJECT_ID.
+#[derive(Debug, Args)]
+pub(crate) struct ProjectIdArg {
+    /// The project (defaults to MONGODB_ATLAS_PROJECT_ID).
+    #[arg(
+        long = "projectId",
+        alias = "project-id",
+        value_name = "ID",
+        env = "MONGODB_ATLAS_PROJECT_ID",
+        value_parser = parse_project_id
+    )]
+    pub(crate) project_id: ProjectId,
+}
+
+/// `--force`: skip the confirmation prompt of a delete.
+#[derive(Debug, Args)]
+pub(crate) struct ForceArg {
+    /// Delete without asking. Required when stdin is not a terminal.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+/// Paging flags shared by every list.
+#[derive(Debug, Args)]
+pub(crate) struct PagingArgs {
+    /// The page to show (1-based).
+    #[arg(long, value_name = "N", conflicts_with = "all", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) page: Option<u32>,
+    /// Items per page, 1 to 500 (server default 100).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub(crate) limit: Option<u32>,
+    /// Do not ask the server to count the items.
+    #[arg(long = "omitCount", alias = "omit-count")]
+    pub(crate) omit_count: bool,
+    /// Fetch every page and show all items.
+    #[arg(long)]
+    pub(crate) all: bool,
+}
+
+// Value parsers. Each returns the model's ValidationError, whose one-line Display names the
+// field, the rule and the value; clap adds the flag name in front.
+
+pub(crate) fn parse_org_id(s: &str) -> Result<OrgId, atlas_keys_model::ValidationError> {
+    OrgId::new(s)
+}
+
+pub(crate) fn parse_project_id(s: &str) -> Result<ProjectId, atlas_keys_model::ValidationError> {
+    ProjectId::new(s)
+}
+
+pub(crate) fn parse_key_id(s: &str) -> Result<ApiKeyId, atlas_keys_model::ValidationError> {
+    ApiKeyId::new(s)
+}
+
+pub(crate) fn parse_desc(s: &str) -> Result<Description, atlas_keys_model::ValidationError> {
+    Description::new(s)
+}
+
+pub(crate) fn parse_org_role(s: &str) -> Result<OrgRole, atlas_keys_model::ValidationError> {
+    OrgRole::parse(s)
+}
+
+pub(crate) fn parse_project_role(
+    s: &str,
+) -> Result<ProjectRole, atlas_keys_model::ValidationError> {
+    ProjectRole::parse(s)
+}
+
+pub(crate) fn parse_address(
+    s: &str,
+) -> Result<AccessListAddress, atlas_keys_model::ValidationError> {
+    AccessListAddress::parse(s)
+}
+
+/// `--ip` takes one address; a block belongs in `--cidr`, so say so rather than guess.
+pub(crate) fn parse_single_ip(s: &str) -> Result<AccessListAddress, String> {
+    let address = AccessListAddress::parse(s).map_err(|e| e.to_string())?;
+    if address.is_single_address() {
+        Ok(address)
+    } else {
+        Err(format!(
+            "invalid ipAddress: must be a single address (use --cidr for a block), got {s:?}"
+        ))
+    }
+}
+
+/// `--cidr` takes a block; a bare address is accepted as its /32 or /128.
+pub(crate) fn parse_cidr(s: &str) -> Result<AccessListAddress, String> {
+    AccessListAddress::parse(s).map_err(|e| e.to_string().replacen("ipAddress", "cidrBlock", 1))
+}
+
+pub(crate) fn parse_flavour(s: &str) -> Result<Flavour, atlas_keys_model::ValidationError> {
+    s.parse()
+}
+
+/// Only the scheme is checked here; the client builder checks the rest before any I/O.
+pub(crate) fn parse_base_url(s: &str) -> Result<String, String> {
+    if s.starts_with("https://") || s.starts_with("http://") {
+        Ok(s.to_owned())
+    } else {
+        Err(format!("must start with http:// or https://, got {s:?}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
+
+/// Stand-in until the emulator crate exposes its argument struct.
+#[derive(Debug, Args)]
+pub(crate) struct EmulatorPlaceholder {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub(crate) rest: Vec<String>,
+}

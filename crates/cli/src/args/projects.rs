@@ -1,0 +1,105 @@
+//! `atlas-keys projects apiKeys …`: keys as seen from one project, and their roles there.
+//!
+//! Flag names follow the Atlas CLI (`--projectId`, `--desc`, `--role`). This module must
+//! NOT run anything; the commands module does.
+
+use atlas_keys_model::{ApiKeyId, Description, ProjectRole};
+use clap::{Args, Subcommand};
+
+use super::{ForceArg, PagingArgs, ProjectIdArg, parse_desc, parse_key_id, parse_project_role};
+
+/// `atlas-keys projects …`.
+#[derive(Debug, Args)]
+pub(crate) struct ProjectCommand {
+    #[command(subcommand)]
+    pub(crate) command: ProjectSubcommand,
+}
+
+/// What lives under a project; only API keys here.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ProjectSubcommand {
+    /// The project's programmatic API keys.
+    #[command(
+        name = "apiKeys",
+        visible_alias = "apikeys",
+        alias = "apikey",
+        alias = "api-keys"
+    )]
+    ApiKeys(ProjectApiKeysArgs),
+}
+
+/// `atlas-keys projects apiKeys …`.
+#[derive(Debug, Args)]
+pub(crate) struct ProjectApiKeysArgs {
+    #[command(subcommand)]
+    pub(crate) command: ProjectApiKeysCommand,
+}
+
+/// The project-key commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ProjectApiKeysCommand {
+    /// Create an organization key and assign it to the project. Its private key is printed
+    /// once, here only.
+    Create(ProjectKeyCreate),
+    /// List the keys assigned to the project, one page or --all.
+    #[command(visible_alias = "ls")]
+    List(ProjectKeyList),
+    /// Assign an existing organization key to the project.
+    Assign(ProjectKeyRoles),
+    /// Replace a key's roles in the project.
+    Update(ProjectKeyRoles),
+    /// Remove a key from the project (the key itself stays in the organization).
+    #[command(visible_alias = "rm", alias = "unassign")]
+    Delete(ProjectKeyDelete),
+}
+
+/// `create --projectId ID --desc TEXT --role ROLE…`.
+#[derive(Debug, Args)]
+pub(crate) struct ProjectKeyCreate {
+    #[command(flatten)]
+    pub(crate) project: super::ProjectIdArg,
+    /// The key's description, 1 to 250 characters.
+    #[arg(long, value_name = "TEXT", value_parser = parse_desc)]
+    pub(crate) desc: Description,
+    /// A project role (GROUP_*); repeat or separate with commas.
+    #[arg(long = "role", value_name = "ROLE", required = true, value_delimiter = ',', value_parser = parse_project_role)]
+    pub(crate) roles: Vec<ProjectRole>,
+}
+
+/// `list --projectId ID [paging]`.
+#[derive(Debug, Args)]
+pub(crate) struct ProjectKeyList {
+    #[command(flatten)]
+    pub(crate) project: ProjectIdArg,
+    #[command(flatten)]
+    pub(crate) paging: PagingArgs,
+}
+
+/// `KEY_ID --projectId ID`.
+#[derive(Debug, Args)]
+pub(crate) struct ProjectKeyTarget {
+    /// The key's id.
+    #[arg(value_name = "KEY_ID", value_parser = parse_key_id)]
+    pub(crate) key_id: ApiKeyId,
+    #[command(flatten)]
+    pub(crate) project: ProjectIdArg,
+}
+
+/// `assign|update KEY_ID --projectId ID --role ROLE…`.
+#[derive(Debug, Args)]
+pub(crate) struct ProjectKeyRoles {
+    #[command(flatten)]
+    pub(crate) target: ProjectKeyTarget,
+    /// A project role (GROUP_*); repeat or separate with commas. Roles left out are removed.
+    #[arg(long = "role", value_name = "ROLE", required = true, value_delimiter = ',', value_parser = parse_project_role)]
+    pub(crate) roles: Vec<ProjectRole>,
+}
+
+/// `delete KEY_ID --projectId ID --force`.
+#[derive(Debug, Args)]
+pub(crate) struct ProjectKeyDelete {
+    #[command(flatten)]
+    pub(crate) target: ProjectKeyTarget,
+    #[command(flatten)]
+    pub(crate) force: ForceArg,
+}

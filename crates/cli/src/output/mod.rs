@@ -1,0 +1,379 @@
+//! What each command prints on stdout, in the chosen format (table or JSON).
+//!
+//! The one rule here: a private key is printed in full only by [`Printer::created_key`],
+//! the single create response. Every other view goes through [`redacted`] first, even if a
+//! server wrongly sent a full key. This module must NOT print errors or progress (stderr
+//! belongs to `exit.rs` and `progress.rs`) and must NOT call the API.
+
+mod json;
+mod table;
+
+use std::io::{self, Write};
+
+use atlas_keys_model::{AccessListEntry, ApiKey, Page, ProjectId, RoleAssignment};
+use serde::Serialize;
+
+use crate::args::OutputFormat;
+use json::{AllResults, write_value};
+use table::{Fields, Table};
+
+/// Whose keys a list shows: the roles column differs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scope<'a> {
+    /// An organization's keys: show the org roles and how many projects each key is in.
+    Org,
+    /// A project's keys: show each key's roles in that project.
+    Project(&'a ProjectId),
+}
+
+/// Prints command results on stdout.
+#[derive(Debug)]
+pub(crate) struct Printer {
+    format: OutputFormat,
+}
+
+impl Printer {
+    pub(crate) fn new(format: OutputFormat) -> Self {
+        Self { format }
+    }
+
+    fn out() -> io::StdoutLock<'static> {
+        io::stdout().lock()
+    }
+
+    /// The one place a full private key is printed: the response of a create (or rotate).
+    pub(crate) fn created_key(&self, key: &ApiKey) -> io::Result<()> {
+        let mut out = Self::out();
+        match self.format {
+            OutputFormat::Json => write_value(&mut out, key)?,
+            OutputFormat::Table => {
+                let mut fields = key_fields(key);
+                if let Some(private) = &key.private_key {
+                    fields.push("Private key", private.expose_private_key());
+                }
+                fields.write_to(&mut out)?;
+            }
+        }
+        out.flush()?;
+        drop(out);
+        if key.private_key.is_some() {
+            // On stderr in both formats, so JSON on stdout stays one clean document.
+            eprintln!("note: save the private key now; it will not be shown again.");
+        }
+        Ok(())
+    }
+
+    /// One key, private key redacted.
+    pub(crate) fn key(&self, key: &ApiKey) -> io::Result<()> {
+        let key = redacted(key);
+        let mut out = Self::out();
+        match self.format {
+            OutputFormat::Json => write_value(&mut out, &key),
+            OutputFormat::Table => {
+                let mut fields = key_fields(&key);
+                if let Some(private) = &key.private_key {
+                    fields.push("Private key", private.expose_private_key());
+                }
+                fields.write_to(&mut out)
+            }
+        }
+    }
+
+    /// One page of keys, with a footer that says where the rest is.
+    pub(crate) fn keys_page(
+        &self,
+        page: &Page<ApiKey>,
+        page_num: u32,
+        scope: Scope<'_>,
+    ) -> io::Result<()> {
+        let results: Vec<ApiKey> = page.results.iter().map(redacted).collect();
+        let mut out = Self::out();
+        match self.format {
+            OutputFormat::Json => write_value(
+                &mut out,
+                &Page {
+                    results,
+                    total_count: page.total_count,
+                    links: page.links.clone(),
+                },
+            ),
+            OutputFormat::Table => {
+                keys_table(&results, scope).write_to(&mut out)?;
+                writeln!(
+                    out,
+                    "{}",
+                    page_footer(
+                        page_num,
+                        page.results.len(),
+                        page.total_count,
+                        !page.is_last_page(),
+                        "keys"
+                    )
+                )
+            }
+        }
+    }
+
+    /// Every key, as fetched by `--all`.
+    pub(crate) fn keys_all(&self, keys: &[ApiKey], scope: Scope<'_>) -> io::Result<()> {
+        let keys: Vec<ApiKey> = keys.iter().map(redacted).collect();
+        let mut out = Self::out();
+        match self.format {
+            OutputFormat::Json => write_value(
+                &mut out,
+                &AllResults {
+                    results: &keys,
+                    total_count: keys.len(),
+                },
+            ),
+            OutputFormat::Table => {
+                keys_table(&keys, scope).write_to(&mut out)?;
+                writeln!(
+                    out,
+                    "{} {} in total.",
+                    keys.len(),
+                    plural(keys.len(), "key", "keys")
+                )
+            }
+        }
+    }
+
+    /// One page of access-list entries.
+    pub(crate) fn entries_page(
+        &self,
+        page: &Page<AccessListEntry>,
+        page_num: u32,
+    ) -> io::Result<()> {
+        let mut out = Self::out();
+        match self.format {
+            OutputFormat::Json => write_value(&mut out, page),
+            OutputFormat::Table => {
+                entries_table(&page.results).write_to(&mut out)?;
+                writeln!(
+                    out,
+                    "{}",
+                    page_footer(
+                        page_num,
+                        page.results.len(),
+                        page.total_count,
+                        !page.is_last_page(),
+                        "entries"
+                    )
+                )
+            }
+        }
+    }
+
+    /// Every access-list entry, as fetched by `--all`.
+    pub(crate) fn entries_all(&self, entries: &[AccessListEntry]) -> io::Result<()> {
+        let mut out = Self::out();
+        match self.format {
+            OutputFormat::Json => write_value(
+                &mut out,
+                &AllResults {
+                    results: entries,
+                    total_count: entries.len(),
+                },
+            ),
+            OutputFormat::Table => {
+                entries_table(entries).write_to(&mut out)?;
+                writeln!(
+                    out,
+                    "{} {} in total.",
+                    entries.len(),
+                    plural(entries.len(), "entry", "entries")
+                )
+            }
+        }
+    }
+
+    /// One access-list entry.
+    pub(crate) fn entry(&self, entry: &AccessListEntry) -> io::Result<()> {
+        let mut out = Self::out();
+        match self.format {
+            OutputFormat::Json => write_value(&mut out, entry),
+            OutputFormat::Table => {
+                let mut fields = Fields::default();
+                fields.push("Address", entry_address(entry));
+                fields.push(
+                    "Created",
+                    entry.created.clone().unwrap_or_else(|| "-".into()),
+                );
+                fields.push(
+                    "Last used",
+                    entry.last_used.clone().unwrap_or_else(|| "-".into()),
+                );
+                fields.push(
+                    "Last used from",
+                    entry
+                        .last_used_address
+                        .clone()
+                        .unwrap_or_else(|| "-".into()),
+                );
+                fields.push(
+                    "Requests",
+                    entry.count.map_or_else(|| "-".into(), |c| c.to_string()),
+                );
+                fields.write_to(&mut out)
+            }
+        }
+    }
+
+    /// A command without a response body (delete, assign): a sentence for people, and a
+    /// small object for scripts.
+    pub(crate) fn done(&self, sentence: &str, json: &impl Serialize) -> io::Result<()> {
+        let mut out = Self::out();
+        match self.format {
+            OutputFormat::Json => write_value(&mut out, json),
+            OutputFormat::Table => writeln!(out, "{sentence}"),
+        }
+    }
+}
+
+/// A copy of `key` whose private key is in the redacted form, whatever the server sent.
+pub(crate) fn redacted(key: &ApiKey) -> ApiKey {
+    let mut key = key.clone();
+    key.private_key = key.private_key.map(|k| k.redacted());
+    key
+}
+
+fn key_fields(key: &ApiKey) -> Fields {
+    let mut fields = Fields::default();
+    fields.push("ID", key.id.as_str());
+    fields.push(
+        "Public key",
+        key.public_key
+            .as_ref()
+            .map_or("-", |k| k.as_str())
+            .to_owned(),
+    );
+    fields.push(
+        "Description",
+        key.desc.clone().unwrap_or_else(|| "-".into()),
+    );
+    let roles = key
+        .roles
+        .iter()
+        .map(|assignment| match assignment {
+            RoleAssignment::Org { org_id, role } => {
+                format!("{} (organization {org_id})", role.as_str())
+            }
+            RoleAssignment::Project { project_id, role } => {
+                format!("{} (project {project_id})", role.as_str())
+            }
+        })
+        .collect();
+    fields.push_many("Roles", roles);
+    fields
+}
+
+fn keys_table(keys: &[ApiKey], scope: Scope<'_>) -> Table {
+    let mut table = match scope {
+        Scope::Org => Table::new(vec!["ID", "PUBLIC KEY", "DESCRIPTION", "PROJECTS", "ROLES"]),
+        Scope::Project(_) => Table::new(vec!["ID", "PUBLIC KEY", "DESCRIPTION", "ROLES"]),
+    };
+    for key in keys {
+        let mut row = vec![
+            key.id.to_string(),
+            key.public_key
+                .as_ref()
+                .map_or("-", |k| k.as_str())
+                .to_owned(),
+            key.desc.clone().unwrap_or_else(|| "-".into()),
+        ];
+        match scope {
+            Scope::Org => {
+                row.push(key.project_ids().len().to_string());
+                row.push(join(key.org_roles().iter().map(|r| r.as_str())));
+            }
+            Scope::Project(project) => {
+                row.push(join(key.project_roles(project).iter().map(|r| r.as_str())))
+            }
+        }
+        table.push(row);
+    }
+    table
+}
+
+fn entries_table(entries: &[AccessListEntry]) -> Table {
+    let mut table = Table::new(vec!["ADDRESS", "CREATED", "LAST USED", "REQUESTS"]);
+    for entry in entries {
+        table.push(vec![
+            entry_address(entry),
+            entry.created.clone().unwrap_or_else(|| "-".into()),
+            entry.last_used.clone().unwrap_or_else(|| "-".into()),
+            entry.count.map_or_else(|| "-".into(), |c| c.to_string()),
+        ]);
+    }
+    table
+}
+
+/// The canonical address when it parses, else the server's text as sent.
+fn entry_address(entry: &AccessListEntry) -> String {
+    entry
+        .address()
+        .map(|a| a.to_string())
+        .or_else(|| entry.cidr_block.clone())
+        .or_else(|| entry.ip_address.clone())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let joined = items.collect::<Vec<_>>().join(", ");
+    if joined.is_empty() {
+        "-".into()
+    } else {
+        joined
+    }
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+/// `Page 2: 5 keys of 12. Next: --page 3.` — tells a person how to get the rest.
+fn page_footer(
+    page_num: u32,
+    shown: usize,
+    total: Option<u64>,
+    has_next: bool,
+    noun: &str,
+) -> String {
+    let mut footer = match total {
+        Some(total) => format!("Page {page_num}: {shown} of {total} {noun}."),
+        None => format!("Page {page_num}: {shown} {noun}."),
+    };
+    if has_next {
+        footer.push_str(&format!(
+            " Next: --page {}, or --all.",
+            page_num.saturating_add(1)
+        ));
+    }
+    footer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{page_footer, redacted};
+    use atlas_keys_model::{ApiKey, PrivateKey};
+
+    #[test]
+    fn a_full_private_key_is_redacted_outside_create() {
+        let mut key: ApiKey = serde_json::from_str(r#"{"id":"5d1113b25a115342acc2d1aa"}"#).unwrap();
+        key.private_key = Some(PrivateKey::new(
+            "c8150efd-c7a0-4afd-8c4f-01bdd56c8977".into(),
+        ));
+        let shown = serde_json::to_string(&redacted(&key)).unwrap();
+        assert!(!shown.contains("c8150efd"), "{shown}");
+        assert!(shown.contains("********-****-****-01bdd56c8977"), "{shown}");
+    }
+
+    #[test]
+    fn the_footer_points_to_the_next_page() {
+        assert_eq!(
+            page_footer(1, 5, Some(12), true, "keys"),
+            "Page 1: 5 of 12 keys. Next: --page 2, or --all."
+        );
+        assert_eq!(page_footer(3, 2, None, false, "keys"), "Page 3: 2 keys.");
+    }
+}

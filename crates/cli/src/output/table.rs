@@ -1,0 +1,129 @@
+//! Plain-text layouts for people: aligned columns for lists, label/value lines for one item.
+//!
+//! Column widths count characters, not bytes, so a description with accents stays aligned.
+//! This module must NOT know about API types or secrets: it lays out strings it is given,
+//! and the caller decides what may be shown.
+
+use std::io::{self, Write};
+
+/// Columns of text, each as wide as its widest cell; the last column is not padded.
+#[derive(Debug)]
+pub(crate) struct Table {
+    headers: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub(crate) fn new(headers: Vec<&'static str>) -> Self {
+        Self {
+            headers,
+            rows: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, row: Vec<String>) {
+        self.rows.push(row);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub(crate) fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let header: Vec<String> = self.headers.iter().map(|h| (*h).to_owned()).collect();
+        write_row(out, &widths, &header)?;
+        for row in &self.rows {
+            write_row(out, &widths, row)?;
+        }
+        Ok(())
+    }
+}
+
+fn write_row(out: &mut impl Write, widths: &[usize], row: &[String]) -> io::Result<()> {
+    let mut line = String::new();
+    let last = row.len().saturating_sub(1);
+    for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
+        line.push_str(cell);
+        if i < last {
+            let pad = width.saturating_sub(cell.chars().count()) + 3;
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+    }
+    writeln!(out, "{}", line.trim_end())
+}
+
+/// `Label   value` lines for a single item; a multi-line value continues under itself.
+#[derive(Debug, Default)]
+pub(crate) struct Fields {
+    lines: Vec<(&'static str, Vec<String>)>,
+}
+
+impl Fields {
+    pub(crate) fn push(&mut self, label: &'static str, value: impl Into<String>) {
+        self.lines.push((label, vec![value.into()]));
+    }
+
+    pub(crate) fn push_many(&mut self, label: &'static str, values: Vec<String>) {
+        let values = if values.is_empty() {
+            vec!["-".to_owned()]
+        } else {
+            values
+        };
+        self.lines.push((label, values));
+    }
+
+    pub(crate) fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
+        let width = self
+            .lines
+            .iter()
+            .map(|(label, _)| label.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (label, values) in &self.lines {
+            for (i, value) in values.iter().enumerate() {
+                let shown = if i == 0 { *label } else { "" };
+                writeln!(out, "{shown:<width$}   {value}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Fields, Table};
+
+    fn render(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
+        let mut out = Vec::new();
+        write(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn columns_align_on_the_widest_cell_counting_characters() {
+        let mut table = Table::new(vec!["ID", "DESCRIPTION", "ROLES"]);
+        table.push(vec!["a".into(), "é é".into(), "X".into()]);
+        table.push(vec!["bbbb".into(), "d".into(), "Y, Z".into()]);
+        let text = render(|out| table.write_to(out));
+        assert_eq!(
+            text,
+            "ID     DESCRIPTION   ROLES\na      é é           X\nbbbb   d             Y, Z\n"
+        );
+    }
+
+    #[test]
+    fn fields_continue_multi_line_values_under_themselves() {
+        let mut fields = Fields::default();
+        fields.push("ID", "1");
+        fields.push_many("Roles", vec!["A".into(), "B".into()]);
+        fields.push_many("Empty", vec![]);
+        let text = render(|out| fields.write_to(out));
+        assert_eq!(text, "ID      1\nRoles   A\n        B\nEmpty   -\n");
+    }
+}
