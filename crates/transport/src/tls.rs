@@ -1,8 +1,9 @@
 //! Builds the rustls `ClientConfig` shared by both backends: the ring provider, webpki roots and
-//! any extra PEM root certificates, ALPN `http/1.1`.
+//! any extra PEM root certificates, ALPN `http/1.1` (for reqwest;
+//! hyper-rustls sets it itself).
 //!
 //! What it is for: one place where TLS policy is decided, so that both backends trust exactly
-//! the same roots. What it must NOT do: pull in OpenSSL, aws-lc or the platform verifier, or
+//! the same roots. What it must NOT do: use OpenSSL, aws-lc or the platform verifier, or
 //! ever disable certificate verification.
 
 use std::sync::Arc;
@@ -28,8 +29,12 @@ pub(crate) fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'s
 }
 
 /// The client configuration: ring provider, safe default protocol versions, webpki roots plus
-/// `extra_roots`, no client certificate, ALPN `http/1.1` only.
-pub(crate) fn client_config(extra_roots: &[CertificateDer<'static>]) -> Result<ClientConfig, Error> {
+/// `extra_roots`, no client certificate. With `set_alpn`, ALPN offers `http/1.1` only; hyper-rustls
+/// insists on setting ALPN itself (it panics on a preset one), reqwest uses ours as given.
+pub(crate) fn client_config(
+    extra_roots: &[CertificateDer<'static>],
+    set_alpn: bool,
+) -> Result<ClientConfig, Error> {
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     for cert in extra_roots {
@@ -42,6 +47,8 @@ pub(crate) fn client_config(extra_roots: &[CertificateDer<'static>]) -> Result<C
         .map_err(|e| Error::builder("TLS configuration").with_source(e))?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    if set_alpn {
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    }
     Ok(config)
 }

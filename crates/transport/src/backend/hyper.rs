@@ -77,7 +77,7 @@ impl HyperTransportBuilder {
     /// Builds the transport. Fails on a bad PEM root certificate or User-Agent.
     pub fn build(self) -> Result<HyperTransport, Error> {
         self.config.check()?;
-        let tls = crate::tls::client_config(&self.config.extra_roots)?;
+        let tls = crate::tls::client_config(&self.config.extra_roots, false)?;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_connect_timeout(Some(self.config.connect_timeout));

@@ -67,7 +67,7 @@ impl ReqwestTransportBuilder {
     /// Builds the transport. Fails on a bad PEM root certificate or User-Agent.
     pub fn build(self) -> Result<ReqwestTransport, Error> {
         self.config.check()?;
-        let tls = crate::tls::client_config(&self.config.extra_roots)?;
+        let tls = crate::tls::client_config(&self.config.extra_roots, true)?;
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .http1_only()
