@@ -6,6 +6,7 @@
 
 pub mod digest_server;
 pub mod oauth_server;
+pub mod raw;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

@@ -36,6 +36,9 @@ impl OAuthStats {
     pub fn token_requests(&self) -> u64 {
         self.token_requests.load(Ordering::Relaxed)
     }
+    pub fn get_malformed(&self) -> u64 {
+        self.malformed_token_requests.load(Ordering::Relaxed)
+    }
     /// Revokes every token issued so far, server-side.
     pub fn revoke_all(&self) {
         for t in self.tokens.lock().unwrap().values_mut() {
