@@ -259,7 +259,7 @@ mod tests {
         let log = temp_log("first-line");
         let (server, first) = Server::start(
             "echo server",
-            &mut shell("echo ready; echo more; echo oops >&2; sleep 30"),
+            &mut shell("echo ready; echo more; echo oops >&2; exec sleep 30"),
             &log,
             Duration::from_secs(10),
         )
@@ -294,7 +294,7 @@ mod tests {
         let log = temp_log("slow");
         let error = Server::start(
             "slow",
-            &mut shell("sleep 30"),
+            &mut shell("exec sleep 30"),
             &log,
             Duration::from_millis(200),
         )
