@@ -1,0 +1,34 @@
+//! The shared server context: state store, digest verifier, rate limiter, counters and
+//! configuration, built once at start and shared by every connection through an `Arc`.
+//!
+//! This module must NOT handle requests; it only holds what handlers need.
+
+use std::time::Duration;
+
+use atlas_keys_model::Flavour;
+
+use crate::auth::digest::DigestVerifier;
+use crate::faults::FaultSpec;
+use crate::ids::FastRng;
+use crate::rate_limit::RateLimiter;
+use crate::state::Store;
+use crate::stats::Counters;
+
+/// Everything a request handler can reach.
+#[derive(Debug)]
+pub(crate) struct App {
+    pub(crate) store: Store,
+    pub(crate) digest: DigestVerifier,
+    pub(crate) limiter: RateLimiter,
+    pub(crate) stats: Counters,
+    pub(crate) faults: FaultSpec,
+    pub(crate) rng: FastRng,
+    pub(crate) latency: Duration,
+    pub(crate) token_ttl: Duration,
+    /// `http(s)://host:port`, without a trailing slash; used in `links`.
+    pub(crate) base_url: String,
+    /// The flavour served under `/api/public/v1.0`.
+    pub(crate) public_flavour: Flavour,
+    /// Largest accepted request body.
+    pub(crate) body_limit: usize,
+}

@@ -1,0 +1,136 @@
+//! The command line of `atlas-keys-emulator` (and of `atlas-keys emulator`, which reuses
+//! [`EmulatorArgs`] and [`run`]).
+//!
+//! `run` prints exactly one JSON line to stdout once listening, then serves until Ctrl-C
+//! or SIGTERM. This module must NOT log secrets; the stdout line is the only place they
+//! appear, by design.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::builder::{Emulator, StartError};
+use crate::faults::FaultSpec;
+use crate::rate_limit::RateLimitConfig;
+use crate::seed::{Seed, SeedError};
+
+/// Flags of the emulator binary.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(
+    name = "atlas-keys-emulator",
+    version,
+    about = "A local Programmatic API Keys server for tests and benchmarks"
+)]
+pub struct EmulatorArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Seed file (JSON) with orgs, projects, keys and service accounts.
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+    /// Durable state file: every acknowledged write is fsynced; reloaded on start.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Delay every response by this many milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency: u64,
+    /// Fault injection, e.g. `500=0.1,503=0.1,429=0.1,reset-before=0.05,reset-after=0.05,seed=1`.
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<FaultSpec>,
+    /// Serve HTTPS with a fresh self-signed CA.
+    #[arg(long)]
+    pub tls: bool,
+    /// Where to write the CA certificate (PEM) when `--tls` is on.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub tls_ca_out: Option<PathBuf>,
+    /// Lifetime of OAuth access tokens, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    pub token_ttl: u64,
+    /// `off`, or `ORG_CAP/ORG_REFILL_PER_MIN,GROUP_CAP/GROUP_REFILL_PER_MIN`.
+    #[arg(long, value_name = "SPEC", default_value = "500/250,1200/500")]
+    pub rate_limit: RateLimitConfig,
+    /// Create N extra keys in the default project at start (fresh state only).
+    #[arg(long, value_name = "N")]
+    pub bulk_project_keys: Option<u64>,
+    /// Digest nonce lifetime, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub nonce_lifetime: u64,
+}
+
+/// Why `run` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The seed file could not be read.
+    #[error("cannot read seed file {path}: {source}")]
+    ReadSeed {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The seed file is invalid.
+    #[error(transparent)]
+    Seed(#[from] SeedError),
+    /// The server did not start.
+    #[error(transparent)]
+    Start(#[from] StartError),
+    /// Writing the CA file or the startup line failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Starts the emulator, prints the startup JSON line, and serves until interrupted.
+pub async fn run(args: EmulatorArgs) -> Result<(), RunError> {
+    let mut builder = Emulator::builder()
+        .listen(args.listen)
+        .latency(Duration::from_millis(args.latency))
+        .tls(args.tls)
+        .token_ttl(Duration::from_secs(args.token_ttl))
+        .rate_limit(args.rate_limit)
+        .nonce_lifetime(Duration::from_secs(args.nonce_lifetime));
+    if let Some(path) = &args.seed {
+        let text = std::fs::read_to_string(path).map_err(|source| RunError::ReadSeed {
+            path: path.clone(),
+            source,
+        })?;
+        builder = builder.seed(Seed::from_json(&text)?);
+    }
+    if let Some(path) = &args.state {
+        builder = builder.state_file(path);
+    }
+    if let Some(f) = args.faults {
+        builder = builder.faults(f);
+    }
+    if let Some(n) = args.bulk_project_keys {
+        builder = builder.bulk_project_keys(n);
+    }
+    let handle = builder.start().await?;
+    if let (Some(path), Some(pem)) = (&args.tls_ca_out, handle.ca_pem()) {
+        std::fs::write(path, pem)?;
+    }
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", handle.startup_line())?;
+        out.flush()?;
+    }
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    handle.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,239 @@
+//! Token buckets per organization and per project, like the Admin API's (NOTES (h)),
+//! and the `--rate-limit` syntax: `off` or `ORG_CAP/ORG_REFILL_PER_MIN,GROUP_CAP/GROUP_REFILL_PER_MIN`.
+//!
+//! Buckets refill continuously. This module must NOT build responses or know paths: the
+//! server tells it which scope a request belongs to.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasher, RandomState};
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Capacity and refill of one bucket kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BucketConfig {
+    /// Tokens a full bucket holds.
+    pub capacity: u32,
+    /// Tokens added per 60 seconds.
+    pub refill_per_minute: u32,
+}
+
+/// Rate limiting for the emulator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RateLimitConfig {
+    /// No limiting (benchmarks). Headers still report a full bucket.
+    Off,
+    /// Buckets per organization (the 9 `/orgs/…` operations) and per project (the 5
+    /// `/groups/…` operations).
+    On {
+        /// Organization scope.
+        org: BucketConfig,
+        /// Project (group) scope.
+        group: BucketConfig,
+    },
+}
+
+impl Default for RateLimitConfig {
+    /// The documented defaults: org 500 / 250 per minute, project 1200 / 500 per minute.
+    fn default() -> Self {
+        RateLimitConfig::On {
+            org: BucketConfig {
+                capacity: 500,
+                refill_per_minute: 250,
+            },
+            group: BucketConfig {
+                capacity: 1200,
+                refill_per_minute: 500,
+            },
+        }
+    }
+}
+
+/// A `--rate-limit` value that could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid rate limit `{0}`: expected `off` or `ORG_CAP/ORG_REFILL,GROUP_CAP/GROUP_REFILL`")]
+pub struct RateLimitParseError(String);
+
+impl FromStr for RateLimitConfig {
+    type Err = RateLimitParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || RateLimitParseError(s.to_owned());
+        let t = s.trim();
+        if t.eq_ignore_ascii_case("off") {
+            return Ok(RateLimitConfig::Off);
+        }
+        let bucket = |part: &str| -> Result<BucketConfig, RateLimitParseError> {
+            let (c, r) = part.trim().split_once('/').ok_or_else(err)?;
+            let capacity: u32 = c.trim().parse().map_err(|_| err())?;
+            let refill_per_minute: u32 = r.trim().parse().map_err(|_| err())?;
+            if capacity == 0 {
+                return Err(err());
+            }
+            Ok(BucketConfig {
+                capacity,
+                refill_per_minute,
+            })
+        };
+        let (o, g) = t.split_once(',').ok_or_else(err)?;
+        Ok(RateLimitConfig::On {
+            org: bucket(o)?,
+            group: bucket(g)?,
+        })
+    }
+}
+
+impl fmt::Display for RateLimitConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RateLimitConfig::Off => f.write_str("off"),
+            RateLimitConfig::On { org, group } => write!(
+                f,
+                "{}/{},{}/{}",
+                org.capacity, org.refill_per_minute, group.capacity, group.refill_per_minute
+            ),
+        }
+    }
+}
+
+/// Which bucket family a request draws from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Scope {
+    Org,
+    Group,
+}
+
+/// The outcome of taking (or peeking at) a bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Decision {
+    pub(crate) limit: u32,
+    pub(crate) remaining: u32,
+    /// Set when the request is refused; seconds until one token is back.
+    pub(crate) retry_after: Option<u64>,
+    pub(crate) refill_per_minute: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+const SHARDS: usize = 16;
+
+/// All buckets, sharded so projects do not contend.
+#[derive(Debug)]
+pub(crate) struct RateLimiter {
+    config: RateLimitConfig,
+    hasher: RandomState,
+    shards: Vec<Mutex<HashMap<(Scope, String), Bucket>>>,
+}
+
+impl RateLimiter {
+    pub(crate) fn new(config: RateLimitConfig) -> Self {
+        RateLimiter {
+            config,
+            hasher: RandomState::new(),
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+        }
+    }
+
+    fn bucket_config(&self, scope: Scope) -> Option<BucketConfig> {
+        match self.config {
+            RateLimitConfig::Off => None,
+            RateLimitConfig::On { org, group } => Some(match scope {
+                Scope::Org => org,
+                Scope::Group => group,
+            }),
+        }
+    }
+
+    /// Takes one token (`consume`) or only reports the bucket's level.
+    pub(crate) fn check(&self, scope: Scope, id: &str, consume: bool) -> Decision {
+        let Some(cfg) = self.bucket_config(scope) else {
+            let d = RateLimitConfig::default();
+            let nominal = match (d, scope) {
+                (RateLimitConfig::On { org, .. }, Scope::Org) => org,
+                (RateLimitConfig::On { group, .. }, _) => group,
+                (RateLimitConfig::Off, _) => BucketConfig {
+                    capacity: 1,
+                    refill_per_minute: 1,
+                },
+            };
+            return Decision {
+                limit: nominal.capacity,
+                remaining: nominal.capacity,
+                retry_after: None,
+                refill_per_minute: nominal.refill_per_minute,
+            };
+        };
+        let shard_ix = (self.hasher.hash_one((scope, id)) as usize) % SHARDS;
+        let Some(shard) = self.shards.get(shard_ix) else {
+            return Decision {
+                limit: cfg.capacity,
+                remaining: cfg.capacity,
+                retry_after: None,
+                refill_per_minute: cfg.refill_per_minute,
+            };
+        };
+        let mut map = shard
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        let cap = f64::from(cfg.capacity);
+        let rate = f64::from(cfg.refill_per_minute) / 60.0;
+        let bucket = map.entry((scope, id.to_owned())).or_insert(Bucket {
+            tokens: cap,
+            at: now,
+        });
+        let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * rate).min(cap);
+        bucket.at = now;
+        let mut retry_after = None;
+        if consume {
+            if bucket.tokens >= 1.0 {
+                bucket.tokens -= 1.0;
+            } else if rate > 0.0 {
+                retry_after = Some(((1.0 - bucket.tokens) / rate).ceil().max(1.0) as u64);
+            } else {
+                retry_after = Some(60);
+            }
+        }
+        Decision {
+            limit: cfg.capacity,
+            remaining: bucket.tokens.floor().max(0.0) as u32,
+            retry_after,
+            refill_per_minute: cfg.refill_per_minute,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses() {
+        assert_eq!(
+            "off".parse::<RateLimitConfig>().unwrap(),
+            RateLimitConfig::Off
+        );
+        let c: RateLimitConfig = "5/1,7/2".parse().unwrap();
+        assert_eq!(c.to_string(), "5/1,7/2");
+        assert!("5,7".parse::<RateLimitConfig>().is_err());
+        assert!("0/1,1/1".parse::<RateLimitConfig>().is_err());
+    }
+
+    #[test]
+    fn empties_and_refuses() {
+        let r = RateLimiter::new("2/1,2/1".parse().unwrap());
+        assert_eq!(r.check(Scope::Org, "a", true).remaining, 1);
+        assert_eq!(r.check(Scope::Org, "a", true).remaining, 0);
+        let d = r.check(Scope::Org, "a", true);
+        assert!(d.retry_after.unwrap() >= 1);
+        assert_eq!(r.check(Scope::Org, "b", true).remaining, 1);
+        assert_eq!(r.check(Scope::Group, "a", false).remaining, 2);
+    }
+}

@@ -1,0 +1,153 @@
+//! Request-body checks that give each client mistake its own `errorCode`: malformed
+//! JSON, wrong top-level type, unknown fields, wrong field types, missing fields, bad
+//! descriptions and roles invalid for the scope. The body is then decoded into the
+//! model's request type, so the emulator only ever acts on a body the model accepts.
+//!
+//! This module must NOT touch state. serde_json's recursion limit (128) stays on, so
+//! deeply nested JSON is a 400, not a stack overflow.
+
+use atlas_keys_model::{ErrorCode, Flavour};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::errors::{ApiError, ApiResult};
+
+/// Parses the raw body as JSON.
+pub(crate) fn json(body: &[u8]) -> ApiResult<Value> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidJson,
+            "The request body is missing.",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(
+            ErrorCode::MalformedJson,
+            format!("Received JSON is malformed: {e}."),
+        )
+    })
+}
+
+/// The body as an object with only `allowed` fields.
+pub(crate) fn object<'v>(v: &'v Value, allowed: &[&str]) -> ApiResult<&'v Map<String, Value>> {
+    let obj = v.as_object().ok_or_else(|| {
+        ApiError::bad_request(ErrorCode::InvalidJson, "Received JSON must be an object.")
+    })?;
+    if let Some(unknown) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        let shown: String = unknown.chars().take(64).collect();
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidAttribute,
+            format!("Invalid attribute {shown} specified."),
+        )
+        .param(shown));
+    }
+    Ok(obj)
+}
+
+/// The body as an array.
+pub(crate) fn array(v: &Value) -> ApiResult<&Vec<Value>> {
+    v.as_array().ok_or_else(|| {
+        ApiError::bad_request(ErrorCode::InvalidJson, "Received JSON must be an array.")
+    })
+}
+
+fn wrong_type(field: &str, expected: &str) -> ApiError {
+    ApiError::bad_request(
+        ErrorCode::InvalidJsonAttribute,
+        format!(
+            "Received JSON for the {field} attribute does not match expected format: {expected}."
+        ),
+    )
+    .param(field.to_owned())
+}
+
+/// A missing required attribute.
+pub(crate) fn missing(field: &str) -> ApiError {
+    ApiError::bad_request(
+        ErrorCode::MissingAttribute,
+        format!("The required attribute {field} was not specified."),
+    )
+    .param(field.to_owned())
+}
+
+/// Checks `desc` when present (string, 1–250 characters); `required` makes it mandatory.
+pub(crate) fn check_desc(obj: &Map<String, Value>, required: bool) -> ApiResult<()> {
+    match obj.get("desc") {
+        None | Some(Value::Null) if required => Err(missing("desc")),
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(s)) => {
+            let n = s.chars().count();
+            if (1..=250).contains(&n) {
+                Ok(())
+            } else {
+                Err(ApiError::bad_request(
+                    ErrorCode::InvalidApiKeyDesc,
+                    "The API key description must be 1 to 250 characters long.",
+                ))
+            }
+        }
+        Some(_) => Err(wrong_type("desc", "a string")),
+    }
+}
+
+/// Which scope roles are checked against.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RoleScope {
+    Org,
+    Project,
+}
+
+/// Checks `roles` when present (array of strings valid for the scope and flavour).
+/// Returns how many roles were given (`None` when absent).
+pub(crate) fn check_roles(
+    obj: &Map<String, Value>,
+    scope: RoleScope,
+    flavour: Flavour,
+    required: bool,
+) -> ApiResult<Option<usize>> {
+    let roles = match obj.get("roles") {
+        None | Some(Value::Null) if required => return Err(missing("roles")),
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(a)) => a,
+        Some(_) => return Err(wrong_type("roles", "an array of role names")),
+    };
+    for (i, r) in roles.iter().enumerate() {
+        let Some(name) = r.as_str() else {
+            return Err(wrong_type("roles", "an array of role names"));
+        };
+        let known = match scope {
+            RoleScope::Org => flavour.org_roles().iter().any(|k| k.as_str() == name),
+            RoleScope::Project => flavour.project_roles().iter().any(|k| k.as_str() == name),
+        };
+        let shown: String = name.chars().take(64).collect();
+        if !known {
+            let (code, what) = match scope {
+                RoleScope::Org => (ErrorCode::InvalidRoleForOrg, "an organization"),
+                RoleScope::Project => (ErrorCode::InvalidRoleForGroup, "a project"),
+            };
+            return Err(ApiError::bad_request(
+                code,
+                format!("Role {shown} is not valid for {what}."),
+            )
+            .param(shown));
+        }
+        if roles.iter().skip(i + 1).any(|o| o.as_str() == Some(name)) {
+            return Err(ApiError::bad_request(
+                ErrorCode::ValidationError,
+                format!("Role {shown} is given twice."),
+            )
+            .param(shown));
+        }
+    }
+    Ok(Some(roles.len()))
+}
+
+/// Decodes a checked value into the model's request type.
+pub(crate) fn decode<T: DeserializeOwned>(v: Value) -> ApiResult<T> {
+    serde_json::from_value(v).map_err(|e| {
+        ApiError::bad_request(
+            ErrorCode::ValidationError,
+            format!("The request body is invalid: {e}."),
+        )
+    })
+}

@@ -1,0 +1,375 @@
+//! The HTTP server: accepts connections (plain or TLS), runs each request through fault
+//! injection, authentication, rate limiting, version negotiation and dispatch, and adds
+//! the headers every response carries.
+//!
+//! A reset is a service error, which makes hyper close the connection without
+//! answering. This module must NOT implement operations (see `routes`) and must NOT log
+//! request headers (they carry credentials).
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use atlas_keys_model::{ErrorCode, Flavour};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use http_body_util::{BodyExt as _, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::app::App;
+use crate::auth::{self, AuthError};
+use crate::envelope::to_json;
+use crate::errors::ApiError;
+use crate::faults::Fault;
+use crate::flavour_prefix;
+use crate::http_util::{Resp, json};
+use crate::query::QueryOpts;
+use crate::rate_limit::{Decision, Scope};
+use crate::routes::{self, Ctx, Route};
+use crate::stats::Counter;
+use crate::version_negotiation;
+
+/// The service error that drops a connection without a response.
+#[derive(Debug)]
+pub(crate) struct Reset;
+
+impl fmt::Display for Reset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection reset by the emulator")
+    }
+}
+
+impl StdError for Reset {}
+
+/// Accepts connections until `shutdown` turns true (or its sender is dropped).
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.wait_for(|s| *s) => break,
+            a = listener.accept() => a,
+        };
+        let (stream, peer) = match accepted {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let tls = tls.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            match tls {
+                None => serve_connection(TokioIo::new(stream), app, peer, shutdown).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream))
+                        .await
+                    {
+                        Ok(Ok(s)) => serve_connection(TokioIo::new(s), app, peer, shutdown).await,
+                        _ => tracing::debug!(%peer, "TLS handshake failed"),
+                    }
+                }
+            }
+        });
+    }
+}
+
+async fn serve_connection<I>(
+    io: I,
+    app: Arc<App>,
+    peer: SocketAddr,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let svc = service_fn(move |req| {
+        let app = app.clone();
+        async move { handle(&app, req, peer).await }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .keep_alive(true)
+        .serve_connection(io, svc);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = shutdown.wait_for(|s| *s) => {}
+    }
+}
+
+/// One request, from fault draw to the final headers.
+async fn handle(app: &App, req: Request<Incoming>, peer: SocketAddr) -> Result<Resp, Reset> {
+    if let Some(rest) = req.uri().path().strip_prefix("/__emulator/") {
+        return Ok(emulator_endpoint(app, req.method(), rest));
+    }
+    app.stats.bump(Counter::Requests);
+    let fault = app.faults.draw(&app.rng);
+    if fault.is_some() {
+        app.stats.bump(Counter::FaultsInjected);
+    }
+    let mut resp = match fault {
+        Some(Fault::ResetBefore) => {
+            app.stats.bump(Counter::Resets);
+            return Err(Reset);
+        }
+        Some(Fault::Status500) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::UnexpectedError,
+            "Unexpected error (injected fault).",
+        )
+        .into_response(None),
+        Some(Fault::Status503) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::from("SERVICE_UNAVAILABLE"),
+            "Service unavailable (injected fault).",
+        )
+        .into_response(None),
+        Some(Fault::Status429) => {
+            let secs = app.faults.retry_after_secs();
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                "Rate limited (injected fault).",
+            )
+            .header(header::RETRY_AFTER, HeaderValue::from(secs))
+            .into_response(None)
+        }
+        Some(Fault::ResetAfter) | None => process(app, req, peer.ip()).await?,
+    };
+    if !resp.headers().contains_key("ratelimit-limit") {
+        rate_headers(resp.headers_mut(), app.limiter.check(Scope::Org, "", false));
+    }
+    if !app.latency.is_zero() {
+        tokio::time::sleep(app.latency).await;
+    }
+    if fault == Some(Fault::ResetAfter) {
+        app.stats.bump(Counter::Resets);
+        return Err(Reset);
+    }
+    app.stats.status(resp.status().as_u16());
+    Ok(resp)
+}
+
+fn rate_headers(h: &mut HeaderMap, d: Decision) {
+    h.insert("ratelimit-limit", HeaderValue::from(d.limit));
+    h.insert("ratelimit-remaining", HeaderValue::from(d.remaining));
+}
+
+impl ApiError {
+    /// The error as a response; enveloped (HTTP 200) and/or pretty when asked.
+    pub(crate) fn into_response(self, query: Option<&QueryOpts>) -> Resp {
+        let body = self.body_value();
+        let pretty = query.is_some_and(|q| q.pretty);
+        let envelope = query.is_some_and(|q| q.envelope) && self.status != StatusCode::UNAUTHORIZED;
+        let mut r = if envelope {
+            let wrapped = serde_json::json!({ "status": self.status.as_u16(), "content": body });
+            json(StatusCode::OK, to_json(&wrapped, pretty))
+        } else {
+            json(self.status, to_json(&body, pretty))
+        };
+        for (k, v) in self.headers {
+            r.headers_mut().append(k, v);
+        }
+        r
+    }
+}
+
+fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Reads the body (capped), then runs the API pipeline.
+async fn process(app: &App, req: Request<Incoming>, ip: IpAddr) -> Result<Resp, Reset> {
+    let (parts, body) = req.into_parts();
+    let body: Bytes = match Limited::new(body, app.body_limit).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            return Ok(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::from("REQUEST_TOO_LARGE"),
+                format!("The request body is larger than {} bytes.", app.body_limit),
+            )
+            .into_response(None));
+        }
+        // The client went away mid-body: nobody to answer.
+        Err(_) => return Err(Reset),
+    };
+    let path = parts.uri.path();
+    if path == "/api/oauth/token" || path == "/api/oauth/revoke" {
+        return Ok(auth::oauth::handle(app, &parts.method, path, &parts.headers, &body).await);
+    }
+    let Some((flavour, prefix, rest)) = flavour_prefix::split(path, app.public_flavour) else {
+        return Ok(not_found(path).into_response(None));
+    };
+    let route = Route::parse(rest);
+    let scope = route.map(|r| r.scope()).unwrap_or((Scope::Org, ""));
+    let query = QueryOpts::parse(parts.uri.query());
+    let target = parts.uri.path_and_query().map_or(path, |pq| pq.as_str());
+
+    let caller = match auth::authenticate(
+        app,
+        header_str(&parts.headers, header::AUTHORIZATION),
+        parts.method.as_str(),
+        target,
+        ip,
+    ) {
+        Ok(c) => c,
+        Err(AuthError::Challenge { stale, error }) => {
+            app.stats.bump(Counter::Challenges);
+            let mut r = error.into_response(query.as_ref().ok());
+            for c in app.digest.challenges(stale) {
+                if let Ok(v) = HeaderValue::from_str(&c) {
+                    r.headers_mut().append(header::WWW_AUTHENTICATE, v);
+                }
+            }
+            rate_headers(r.headers_mut(), app.limiter.check(scope.0, scope.1, false));
+            return Ok(r);
+        }
+        Err(AuthError::Other(e)) => {
+            let mut r = e.into_response(query.as_ref().ok());
+            rate_headers(r.headers_mut(), app.limiter.check(scope.0, scope.1, false));
+            return Ok(r);
+        }
+    };
+
+    let decision = app.limiter.check(scope.0, scope.1, route.is_some());
+    let result = api(
+        app,
+        &parts.method,
+        &parts.headers,
+        path,
+        flavour,
+        prefix,
+        route,
+        &caller,
+        &query,
+        &body,
+        decision,
+    )
+    .await;
+    let mut r = match result {
+        Ok(r) => r,
+        Err(e) => e.into_response(query.as_ref().ok()),
+    };
+    rate_headers(r.headers_mut(), decision);
+    Ok(r)
+}
+
+fn not_found(path: &str) -> ApiError {
+    let shown: String = path.chars().take(200).collect();
+    ApiError::not_found(
+        ErrorCode::ResourceNotFound,
+        format!("Cannot find resource {shown}."),
+    )
+    .param(shown)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn api(
+    app: &App,
+    method: &Method,
+    headers: &HeaderMap,
+    path: &str,
+    flavour: Flavour,
+    prefix: &'static str,
+    route: Option<Route<'_>>,
+    caller: &auth::Caller,
+    query: &Result<QueryOpts, ApiError>,
+    body: &[u8],
+    decision: Decision,
+) -> Result<Resp, ApiError> {
+    let route = route.ok_or_else(|| not_found(path))?;
+    if let Some(retry) = decision.retry_after {
+        app.stats.bump(Counter::RateLimited);
+        let (scope, _) = route.scope();
+        let family = match scope {
+            Scope::Org => "orgs",
+            Scope::Group => "groups",
+        };
+        let resource = format!("{}/{family}", prefix.trim_start_matches('/'));
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimitedTokenBucket,
+            format!(
+                "Rate limit exceeded for {resource}. Please retry after {retry} seconds. Request capacity: {}. Refill rate: {} per 60 seconds.",
+                decision.limit, decision.refill_per_minute
+            ),
+        )
+        .param(resource)
+        .int_param(retry as i64)
+        .int_param(i64::from(decision.limit))
+        .int_param(i64::from(decision.refill_per_minute))
+        .int_param(60)
+        .header(header::RETRY_AFTER, HeaderValue::from(retry)));
+    }
+    if !route.allows(method, flavour) {
+        return Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::from("METHOD_NOT_ALLOWED"),
+            format!("Method {method} is not allowed on {path}."),
+        ));
+    }
+    let served = if flavour == Flavour::AtlasV2 {
+        Some(version_negotiation::negotiate(header_str(
+            headers,
+            header::ACCEPT,
+        ))?)
+    } else {
+        None
+    };
+    let query = query.as_ref().map_err(Clone::clone)?;
+    if route.takes_body(method) {
+        version_negotiation::check_content_type(
+            header_str(headers, header::CONTENT_TYPE),
+            body.is_empty(),
+            flavour == Flavour::AtlasV2,
+        )?;
+    }
+    let ctx = Ctx {
+        app,
+        flavour,
+        prefix,
+        caller,
+        query,
+        path,
+        body,
+    };
+    let reply = routes::dispatch(&ctx, route, method).await?;
+    let (status, bytes) = reply.render(query.envelope, query.pretty);
+    let content_type = served.map_or_else(|| "application/json".to_owned(), |v| v.media_type());
+    Ok(match bytes {
+        Some(b) => crate::http_util::with_body(status, &content_type, b),
+        None => crate::http_util::empty(status),
+    })
+}
+
+/// `/__emulator/*`: stats and state summary, no auth, no faults, no latency.
+fn emulator_endpoint(app: &App, method: &Method, rest: &str) -> Resp {
+    if method != Method::GET {
+        return json(
+            StatusCode::METHOD_NOT_ALLOWED,
+            br#"{"error":"use GET"}"#.to_vec(),
+        );
+    }
+    match rest {
+        "stats" => json(StatusCode::OK, to_json(&app.stats.snapshot(), false)),
+        "state/summary" => json(
+            StatusCode::OK,
+            to_json(&crate::summary::summarize(&app.store.read()), false),
+        ),
+        _ => not_found(rest).into_response(None),
+    }
+}

@@ -1,0 +1,406 @@
+//! The emulator's data: organizations, projects, API keys (with their roles and access
+//! lists), service accounts and OAuth tokens, plus the indexes that keep listing in
+//! creation order cheap.
+//!
+//! Every change is an [`Op`], applied the same way live and on replay, so the durable
+//! log and memory cannot disagree. This module must NOT know HTTP, JSON wire shapes or
+//! authorization rules; `Store::write` never holds the std lock across an `.await`.
+
+pub(crate) mod persist;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard};
+
+use serde::{Deserialize, Serialize};
+
+/// An organization.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OrgRecord {
+    pub(crate) id: String,
+    pub(crate) name: String,
+}
+
+/// A project (group) inside an organization.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ProjectRecord {
+    pub(crate) id: String,
+    pub(crate) org_id: String,
+    pub(crate) name: String,
+}
+
+/// The roles a principal holds in one project.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ProjectRoles {
+    pub(crate) project_id: String,
+    pub(crate) roles: Vec<String>,
+}
+
+/// One access-list entry of a key.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AccessEntryRecord {
+    /// Normalised `addr/prefix`.
+    pub(crate) cidr: String,
+    /// RFC 3339 creation time.
+    pub(crate) created: String,
+}
+
+/// A programmatic API key.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct KeyRecord {
+    /// Creation order, for stable listing.
+    pub(crate) seq: u64,
+    pub(crate) id: String,
+    pub(crate) org_id: String,
+    pub(crate) desc: String,
+    pub(crate) public_key: String,
+    pub(crate) private_key: String,
+    pub(crate) org_roles: Vec<String>,
+    pub(crate) project_roles: Vec<ProjectRoles>,
+    pub(crate) access_list: Vec<AccessEntryRecord>,
+}
+
+/// An OAuth service account.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ServiceAccountRecord {
+    pub(crate) client_id: String,
+    pub(crate) client_secret: String,
+    pub(crate) org_id: String,
+    pub(crate) name: String,
+    pub(crate) org_roles: Vec<String>,
+    pub(crate) project_roles: Vec<ProjectRoles>,
+}
+
+/// An issued access token, stored by its SHA-256 so the state file holds no bearer secret.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TokenRecord {
+    pub(crate) hash: String,
+    pub(crate) client_id: String,
+    pub(crate) expires_at: u64,
+}
+
+/// The whole state, as written at the head of the state file.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Snapshot {
+    pub(crate) orgs: Vec<OrgRecord>,
+    pub(crate) projects: Vec<ProjectRecord>,
+    pub(crate) keys: Vec<KeyRecord>,
+    pub(crate) service_accounts: Vec<ServiceAccountRecord>,
+    pub(crate) tokens: Vec<TokenRecord>,
+}
+
+/// One change. Ops of one request are written as one log line, so they apply together.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "op", rename_all = "camelCase")]
+pub(crate) enum Op {
+    PutOrg(OrgRecord),
+    PutProject(ProjectRecord),
+    PutKey(KeyRecord),
+    DeleteKey { id: String },
+    PutServiceAccount(ServiceAccountRecord),
+    PutToken(TokenRecord),
+    DeleteToken { hash: String },
+}
+
+/// In-memory state with its indexes.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    orgs: HashMap<String, OrgRecord>,
+    org_order: Vec<String>,
+    projects: HashMap<String, ProjectRecord>,
+    project_order: Vec<String>,
+    keys: HashMap<String, KeyRecord>,
+    by_public_key: HashMap<String, String>,
+    org_keys: HashMap<String, BTreeMap<u64, String>>,
+    project_keys: HashMap<String, BTreeMap<u64, String>>,
+    service_accounts: HashMap<String, ServiceAccountRecord>,
+    sa_order: Vec<String>,
+    tokens: HashMap<String, TokenRecord>,
+    next_seq: u64,
+}
+
+impl State {
+    /// Builds a state from a snapshot.
+    pub(crate) fn from_snapshot(s: Snapshot) -> State {
+        let mut st = State::default();
+        for o in s.orgs {
+            st.apply(Op::PutOrg(o));
+        }
+        for p in s.projects {
+            st.apply(Op::PutProject(p));
+        }
+        for k in s.keys {
+            st.apply(Op::PutKey(k));
+        }
+        for a in s.service_accounts {
+            st.apply(Op::PutServiceAccount(a));
+        }
+        for t in s.tokens {
+            st.apply(Op::PutToken(t));
+        }
+        st
+    }
+
+    /// A snapshot of everything (keys in creation order).
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        let mut keys: Vec<KeyRecord> = self.keys.values().cloned().collect();
+        keys.sort_by_key(|k| k.seq);
+        Snapshot {
+            orgs: self
+                .org_order
+                .iter()
+                .filter_map(|id| self.orgs.get(id))
+                .cloned()
+                .collect(),
+            projects: self
+                .project_order
+                .iter()
+                .filter_map(|id| self.projects.get(id))
+                .cloned()
+                .collect(),
+            keys,
+            service_accounts: self
+                .sa_order
+                .iter()
+                .filter_map(|id| self.service_accounts.get(id))
+                .cloned()
+                .collect(),
+            tokens: self.tokens.values().cloned().collect(),
+        }
+    }
+
+    /// Applies one change.
+    pub(crate) fn apply(&mut self, op: Op) {
+        match op {
+            Op::PutOrg(o) => {
+                if !self.orgs.contains_key(&o.id) {
+                    self.org_order.push(o.id.clone());
+                }
+                self.orgs.insert(o.id.clone(), o);
+            }
+            Op::PutProject(p) => {
+                if !self.projects.contains_key(&p.id) {
+                    self.project_order.push(p.id.clone());
+                }
+                self.projects.insert(p.id.clone(), p);
+            }
+            Op::PutKey(k) => {
+                self.unindex_key(&k.id);
+                self.next_seq = self.next_seq.max(k.seq + 1);
+                self.by_public_key
+                    .insert(k.public_key.clone(), k.id.clone());
+                self.org_keys
+                    .entry(k.org_id.clone())
+                    .or_default()
+                    .insert(k.seq, k.id.clone());
+                for pr in &k.project_roles {
+                    self.project_keys
+                        .entry(pr.project_id.clone())
+                        .or_default()
+                        .insert(k.seq, k.id.clone());
+                }
+                self.keys.insert(k.id.clone(), k);
+            }
+            Op::DeleteKey { id } => {
+                self.unindex_key(&id);
+                self.keys.remove(&id);
+            }
+            Op::PutServiceAccount(a) => {
+                if !self.service_accounts.contains_key(&a.client_id) {
+                    self.sa_order.push(a.client_id.clone());
+                }
+                self.service_accounts.insert(a.client_id.clone(), a);
+            }
+            Op::PutToken(t) => {
+                self.tokens.insert(t.hash.clone(), t);
+            }
+            Op::DeleteToken { hash } => {
+                self.tokens.remove(&hash);
+            }
+        }
+    }
+
+    fn unindex_key(&mut self, id: &str) {
+        let Some(old) = self.keys.get(id) else { return };
+        self.by_public_key.remove(&old.public_key);
+        if let Some(m) = self.org_keys.get_mut(&old.org_id) {
+            m.remove(&old.seq);
+        }
+        for pr in &old.project_roles {
+            if let Some(m) = self.project_keys.get_mut(&pr.project_id) {
+                m.remove(&old.seq);
+            }
+        }
+    }
+
+    /// The next creation sequence number.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    pub(crate) fn org(&self, id: &str) -> Option<&OrgRecord> {
+        self.orgs.get(id)
+    }
+
+    pub(crate) fn orgs(&self) -> impl Iterator<Item = &OrgRecord> {
+        self.org_order.iter().filter_map(|id| self.orgs.get(id))
+    }
+
+    pub(crate) fn project(&self, id: &str) -> Option<&ProjectRecord> {
+        self.projects.get(id)
+    }
+
+    pub(crate) fn projects(&self) -> impl Iterator<Item = &ProjectRecord> {
+        self.project_order
+            .iter()
+            .filter_map(|id| self.projects.get(id))
+    }
+
+    pub(crate) fn key(&self, id: &str) -> Option<&KeyRecord> {
+        self.keys.get(id)
+    }
+
+    pub(crate) fn key_by_public(&self, public_key: &str) -> Option<&KeyRecord> {
+        self.by_public_key
+            .get(public_key)
+            .and_then(|id| self.keys.get(id))
+    }
+
+    pub(crate) fn key_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// An org's keys in creation order.
+    pub(crate) fn org_keys(&self, org_id: &str) -> impl Iterator<Item = &KeyRecord> {
+        self.org_keys
+            .get(org_id)
+            .into_iter()
+            .flat_map(|m| m.values())
+            .filter_map(|id| self.keys.get(id))
+    }
+
+    pub(crate) fn org_key_count(&self, org_id: &str) -> usize {
+        self.org_keys.get(org_id).map_or(0, BTreeMap::len)
+    }
+
+    /// A project's keys in creation order.
+    pub(crate) fn project_keys(&self, project_id: &str) -> impl Iterator<Item = &KeyRecord> {
+        self.project_keys
+            .get(project_id)
+            .into_iter()
+            .flat_map(|m| m.values())
+            .filter_map(|id| self.keys.get(id))
+    }
+
+    pub(crate) fn project_key_count(&self, project_id: &str) -> usize {
+        self.project_keys.get(project_id).map_or(0, BTreeMap::len)
+    }
+
+    pub(crate) fn service_account(&self, client_id: &str) -> Option<&ServiceAccountRecord> {
+        self.service_accounts.get(client_id)
+    }
+
+    pub(crate) fn service_accounts(&self) -> impl Iterator<Item = &ServiceAccountRecord> {
+        self.sa_order
+            .iter()
+            .filter_map(|id| self.service_accounts.get(id))
+    }
+
+    pub(crate) fn token(&self, hash: &str) -> Option<&TokenRecord> {
+        self.tokens.get(hash)
+    }
+
+    pub(crate) fn tokens(&self) -> impl Iterator<Item = &TokenRecord> {
+        self.tokens.values()
+    }
+}
+
+/// A write in progress: applies ops to the state and records them for the log.
+#[derive(Debug)]
+pub(crate) struct Tx<'a> {
+    state: &'a mut State,
+    ops: Vec<Op>,
+}
+
+impl Tx<'_> {
+    /// Reads the state as it is now (including this transaction's changes).
+    pub(crate) fn state(&self) -> &State {
+        self.state
+    }
+
+    /// Applies and records one change.
+    pub(crate) fn apply(&mut self, op: Op) {
+        self.ops.push(op.clone());
+        self.state.apply(op);
+    }
+}
+
+/// A write that was applied in memory but could not be made durable.
+#[derive(Debug, thiserror::Error)]
+#[error("could not persist state: {0}")]
+pub(crate) struct PersistError(#[from] pub(crate) std::io::Error);
+
+/// The state behind one lock, plus the optional durable log.
+#[derive(Debug)]
+pub(crate) struct Store {
+    state: RwLock<State>,
+    log: Option<tokio::sync::Mutex<persist::Log>>,
+}
+
+impl Store {
+    /// An in-memory store.
+    pub(crate) fn in_memory(state: State) -> Store {
+        Store {
+            state: RwLock::new(state),
+            log: None,
+        }
+    }
+
+    /// A store whose writes are durable in `log` before they are acknowledged.
+    pub(crate) fn durable(state: State, log: persist::Log) -> Store {
+        Store {
+            state: RwLock::new(state),
+            log: Some(tokio::sync::Mutex::new(log)),
+        }
+    }
+
+    /// A read guard; never hold it across an `.await`.
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` with exclusive access, then makes its ops durable (when a log is set)
+    /// before returning. Writers are serialised by the log mutex, so the log order is the
+    /// apply order.
+    pub(crate) async fn write<R>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> R,
+    ) -> Result<R, PersistError> {
+        let mut log = match &self.log {
+            Some(m) => Some(m.lock().await),
+            None => None,
+        };
+        let (result, ops) = {
+            let mut guard = self.state.write().unwrap_or_else(PoisonError::into_inner);
+            let mut tx = Tx {
+                state: &mut guard,
+                ops: Vec::new(),
+            };
+            let r = f(&mut tx);
+            (r, tx.ops)
+        };
+        if let Some(log) = log.as_mut()
+            && !ops.is_empty()
+        {
+            log.append(&ops).await?;
+        }
+        Ok(result)
+    }
+}

@@ -1,0 +1,124 @@
+//! Request counters served by `GET /__emulator/stats` and `EmulatorHandle::stats()`.
+//!
+//! Lock-free atomics so counting never contends with request handling. This module must
+//! NOT count `/__emulator/*` requests (tests read stats to count their own round trips).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+
+/// Live counters, shared by every connection.
+#[derive(Debug)]
+pub(crate) struct Counters {
+    requests: AtomicU64,
+    challenges: AtomicU64,
+    authorized: AtomicU64,
+    tokens_issued: AtomicU64,
+    faults_injected: AtomicU64,
+    rate_limited: AtomicU64,
+    resets: AtomicU64,
+    /// Responses per HTTP status, indexed by `status - 100`.
+    by_status: Box<[AtomicU64]>,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Counters {
+            requests: AtomicU64::new(0),
+            challenges: AtomicU64::new(0),
+            authorized: AtomicU64::new(0),
+            tokens_issued: AtomicU64::new(0),
+            faults_injected: AtomicU64::new(0),
+            rate_limited: AtomicU64::new(0),
+            resets: AtomicU64::new(0),
+            by_status: (100..600).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+}
+
+/// What a counter tracks.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Counter {
+    Requests,
+    Challenges,
+    Authorized,
+    TokensIssued,
+    FaultsInjected,
+    RateLimited,
+    Resets,
+}
+
+impl Counters {
+    fn slot(&self, c: Counter) -> &AtomicU64 {
+        match c {
+            Counter::Requests => &self.requests,
+            Counter::Challenges => &self.challenges,
+            Counter::Authorized => &self.authorized,
+            Counter::TokensIssued => &self.tokens_issued,
+            Counter::FaultsInjected => &self.faults_injected,
+            Counter::RateLimited => &self.rate_limited,
+            Counter::Resets => &self.resets,
+        }
+    }
+
+    /// Adds one to a counter.
+    pub(crate) fn bump(&self, c: Counter) {
+        self.slot(c).fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one response with this status.
+    pub(crate) fn status(&self, status: u16) {
+        if let Some(slot) = status
+            .checked_sub(100)
+            .and_then(|i| self.by_status.get(usize::from(i)))
+        {
+            slot.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A consistent-enough copy of every counter.
+    pub(crate) fn snapshot(&self) -> Stats {
+        let by_status = self
+            .by_status
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| {
+                let n = v.load(Ordering::Relaxed);
+                (n > 0).then(|| ((i + 100).to_string(), n))
+            })
+            .collect();
+        let get = |c| self.slot(c).load(Ordering::Relaxed);
+        Stats {
+            requests: get(Counter::Requests),
+            challenges: get(Counter::Challenges),
+            authorized: get(Counter::Authorized),
+            tokens_issued: get(Counter::TokensIssued),
+            faults_injected: get(Counter::FaultsInjected),
+            rate_limited: get(Counter::RateLimited),
+            resets: get(Counter::Resets),
+            by_status,
+        }
+    }
+}
+
+/// A snapshot of the emulator's counters (the body of `GET /__emulator/stats`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    /// Requests received, outside `/__emulator/*`.
+    pub requests: u64,
+    /// 401 answers that carried a `WWW-Authenticate` digest challenge.
+    pub challenges: u64,
+    /// Requests whose digest or bearer credentials were accepted.
+    pub authorized: u64,
+    /// OAuth access tokens issued.
+    pub tokens_issued: u64,
+    /// Requests answered (or dropped) by fault injection.
+    pub faults_injected: u64,
+    /// 429 answers from the token buckets (not from fault injection).
+    pub rate_limited: u64,
+    /// Connections reset by fault injection.
+    pub resets: u64,
+    /// Responses per HTTP status code (only codes seen at least once).
+    pub by_status: std::collections::BTreeMap<String, u64>,
+}
