@@ -391,7 +391,7 @@ impl Demo<'_> {
             1,
         )?;
         check(
-            out.stderr.contains("RESOURCE_NOT_FOUND") || out.stderr.contains("NOT_FOUND"),
+            out.stderr.starts_with("error: 404 ") && out.stderr.contains("NOT_FOUND"),
             "the error names the errorCode",
         )?;
         check(
