@@ -1,0 +1,523 @@
+//! [`ClientBuilder`]: every setting of a [`Client`], applied in `build()` so that the order
+//! of the calls never matters, and the transport stack assembled from them:
+//! `Retry → auth (digest | service account | bearer) → backend (hyper | reqwest | yours)`.
+//!
+//! What it must NOT do: I/O (building connects nowhere and fetches no token), accept a
+//! base URL that carries credentials or a query, or print a secret in `Debug`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use atlas_keys_model::{ApiVersion, Flavour, OrgId, ProjectId};
+use atlas_keys_transport::{
+    BearerAuth, DigestAuth, Retry, RetryPolicy, ServiceAccountAuth, Transport,
+};
+use http::HeaderValue;
+use secrecy::SecretString;
+
+use super::{Client, Config};
+use crate::dispatch::HttpApi;
+use crate::error::{Error, Result};
+use crate::services::access_list::AccessListApi;
+use crate::services::org_keys::OrgKeysApi;
+use crate::services::project_keys::ProjectKeysApi;
+
+/// The base URL of Atlas and Cloud Manager.
+pub const DEFAULT_BASE_URL: &str = "https://cloud.mongodb.com";
+
+/// The default User-Agent: `atlas-keys/<version>`.
+const DEFAULT_USER_AGENT: &str = concat!("atlas-keys/", env!("CARGO_PKG_VERSION"));
+
+/// How the client proves who it is. Secrets are [`SecretString`]s; `Debug` never shows them.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Credentials {
+    /// A programmatic API key: HTTP Digest with the public key as user name.
+    Digest {
+        /// The public key (not secret).
+        public_key: String,
+        /// The private key.
+        private_key: SecretString,
+    },
+    /// A service account: OAuth 2.0 client credentials against `{base_url}/api/oauth/token`.
+    ServiceAccount {
+        /// The client id (not secret).
+        client_id: String,
+        /// The client secret.
+        client_secret: SecretString,
+    },
+    /// A bearer token obtained elsewhere.
+    BearerToken(SecretString),
+}
+
+impl Credentials {
+    fn kind(&self) -> &'static str {
+        match self {
+            Credentials::Digest { .. } => "digest",
+            Credentials::ServiceAccount { .. } => "service account",
+            Credentials::BearerToken(_) => "bearer token",
+        }
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::Digest { public_key, .. } => f
+                .debug_struct("Digest")
+                .field("public_key", public_key)
+                .field("private_key", &"[REDACTED]")
+                .finish(),
+            Credentials::ServiceAccount { client_id, .. } => f
+                .debug_struct("ServiceAccount")
+                .field("client_id", client_id)
+                .field("client_secret", &"[REDACTED]")
+                .finish(),
+            Credentials::BearerToken(_) => f.write_str("BearerToken([REDACTED])"),
+        }
+    }
+}
+
+/// Which built-in HTTP backend to use when no transport is given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// hyper 1 (cargo feature `hyper`, the default).
+    Hyper,
+    /// reqwest (cargo feature `reqwest`).
+    Reqwest,
+}
+
+/// Builds a [`Client`]. Every method can be called in any order; `build()` does no I/O.
+///
+/// ```
+/// use std::time::Duration;
+/// use atlas_keys::{Client, model::Flavour, transport::{RetryPolicy, SecretString}};
+///
+/// let client = Client::builder()
+///     .base_url("https://opsmanager.example.com:8443")
+///     .flavour(Flavour::OpsManager)
+///     .digest("abcdefgh", SecretString::from("private-key"))
+///     .retry_policy(RetryPolicy::default().max_attempts(3))
+///     .timeout(Duration::from_secs(30))
+///     .build()?;
+/// assert!(!format!("{client:?}").contains("private-key"));
+/// # Ok::<(), atlas_keys::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    flavour: Flavour,
+    credentials: Option<Credentials>,
+    transport: Option<Arc<dyn Transport>>,
+    backend: Option<Backend>,
+    retry: RetryPolicy,
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    root_certificates: Vec<Vec<u8>>,
+    user_agent: Option<String>,
+    api_version: Option<ApiVersion>,
+    default_org_id: Option<OrgId>,
+    default_project_id: Option<ProjectId>,
+    org_keys_api: Option<Arc<dyn OrgKeysApi>>,
+    access_list_api: Option<Arc<dyn AccessListApi>>,
+    project_keys_api: Option<Arc<dyn ProjectKeysApi>>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("flavour", &self.flavour)
+            .field("credentials", &self.credentials)
+            .field("custom_transport", &self.transport.is_some())
+            .field("backend", &self.backend)
+            .field("retry", &self.retry)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
+            .field("api_version", &self.api_version)
+            .field("default_org_id", &self.default_org_id)
+            .field("default_project_id", &self.default_project_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ClientBuilder {
+    /// The defaults: Atlas v2 at [`DEFAULT_BASE_URL`], the default backend, the default
+    /// [`RetryPolicy`], no credentials.
+    pub fn new() -> Self {
+        ClientBuilder {
+            base_url: None,
+            flavour: Flavour::AtlasV2,
+            credentials: None,
+            transport: None,
+            backend: None,
+            retry: RetryPolicy::default(),
+            connect_timeout: None,
+            timeout: None,
+            root_certificates: Vec::new(),
+            user_agent: None,
+            api_version: None,
+            default_org_id: None,
+            default_project_id: None,
+            org_keys_api: None,
+            access_list_api: None,
+            project_keys_api: None,
+        }
+    }
+
+    /// The base URL: scheme, host, optional port and path prefix (default
+    /// `https://cloud.mongodb.com`; Ops Manager has no default and needs one). It must not
+    /// carry credentials, a query or a fragment.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// The API flavour (default [`Flavour::AtlasV2`]). It picks the path prefix, the media
+    /// type, the role sets and the request shapes.
+    pub fn flavour(mut self, flavour: Flavour) -> Self {
+        self.flavour = flavour;
+        self
+    }
+
+    /// Authenticate with a programmatic API key (HTTP Digest).
+    pub fn digest(mut self, public_key: impl Into<String>, private_key: SecretString) -> Self {
+        self.credentials = Some(Credentials::Digest {
+            public_key: public_key.into(),
+            private_key,
+        });
+        self
+    }
+
+    /// Authenticate with a service account (OAuth 2.0 client credentials). The token is
+    /// fetched on the first request, not here.
+    pub fn service_account(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: SecretString,
+    ) -> Self {
+        self.credentials = Some(Credentials::ServiceAccount {
+            client_id: client_id.into(),
+            client_secret,
+        });
+        self
+    }
+
+    /// Authenticate with a bearer token obtained elsewhere.
+    pub fn bearer_token(mut self, token: SecretString) -> Self {
+        self.credentials = Some(Credentials::BearerToken(token));
+        self
+    }
+
+    /// Sets the credentials.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Uses your transport instead of a built-in backend. Authentication and retries
+    /// still wrap it (set no credentials and `RetryPolicy::never()` to use it as it is);
+    /// the timeouts, root certificates and backend choice then do not apply.
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Picks a built-in backend (default: hyper when its feature is on, else reqwest).
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.backend = Some(backend);
+        self
+    }
+
+    /// How requests are retried (default: [`RetryPolicy::default`]; a POST or PATCH is
+    /// never re-sent once it may have reached the server). `RetryPolicy::never()` turns
+    /// retries off.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The connect timeout of the built-in backend.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The whole-request timeout of the built-in backend (per attempt).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Trusts an extra root certificate (PEM), e.g. an Ops Manager's private CA.
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
+    /// The User-Agent (default `atlas-keys/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// The Atlas v2 resource version to ask for (default 2023-01-01, the only one this
+    /// resource has). Ignored by the other flavours, which speak `application/json`.
+    pub fn api_version(mut self, version: ApiVersion) -> Self {
+        self.api_version = Some(version);
+        self
+    }
+
+    /// The organization returned by [`Client::default_org_id`].
+    pub fn default_org_id(mut self, org_id: OrgId) -> Self {
+        self.default_org_id = Some(org_id);
+        self
+    }
+
+    /// The project returned by [`Client::default_project_id`].
+    pub fn default_project_id(mut self, project_id: ProjectId) -> Self {
+        self.default_project_id = Some(project_id);
+        self
+    }
+
+    /// Replaces the organization-key implementation (e.g. with `mock::MockOrgKeysApi`).
+    pub fn org_keys_api(mut self, api: Arc<dyn OrgKeysApi>) -> Self {
+        self.org_keys_api = Some(api);
+        self
+    }
+
+    /// Replaces the access-list implementation (e.g. with `mock::MockAccessListApi`).
+    pub fn access_list_api(mut self, api: Arc<dyn AccessListApi>) -> Self {
+        self.access_list_api = Some(api);
+        self
+    }
+
+    /// Replaces the project-key implementation (e.g. with `mock::MockProjectKeysApi`).
+    pub fn project_keys_api(mut self, api: Arc<dyn ProjectKeysApi>) -> Self {
+        self.project_keys_api = Some(api);
+        self
+    }
+
+    /// Builds the client. No I/O: nothing connects and no token is fetched until the first
+    /// request.
+    pub fn build(self) -> Result<Client> {
+        let base_url = match (&self.base_url, self.flavour) {
+            (Some(url), _) => normalize_base_url(url)?,
+            (None, Flavour::OpsManager) => {
+                return Err(Error::config(
+                    "Ops Manager has no default base URL: set base_url (MONGODB_ATLAS_OPS_MANAGER_URL)",
+                ));
+            }
+            (None, _) => DEFAULT_BASE_URL.to_owned(),
+        };
+        let user_agent = self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT);
+        let user_agent = HeaderValue::from_str(user_agent)
+            .map_err(|_| Error::config("the User-Agent is not a valid header value"))?;
+        let config = Arc::new(Config {
+            base_url,
+            flavour: self.flavour,
+            api_version: self.api_version.unwrap_or(ApiVersion::V2023_01_01),
+            user_agent,
+        });
+        let needs_http = self.org_keys_api.is_none()
+            || self.access_list_api.is_none()
+            || self.project_keys_api.is_none();
+        let http: Option<Arc<HttpApi>> = if needs_http {
+            let transport = self.transport_stack(&config)?;
+            Some(Arc::new(HttpApi::new(Arc::clone(&config), transport)))
+        } else {
+            None
+        };
+        // `needs_http` guarantees `http` is set whenever one of the three is missing.
+        let org_keys: Arc<dyn OrgKeysApi> = match (self.org_keys_api, &http) {
+            (Some(api), _) => api,
+            (None, Some(h)) => Arc::clone(h) as Arc<dyn OrgKeysApi>,
+            (None, None) => return Err(Error::config("no organization-key implementation")),
+        };
+        let access_list: Arc<dyn AccessListApi> = match (self.access_list_api, &http) {
+            (Some(api), _) => api,
+            (None, Some(h)) => Arc::clone(h) as Arc<dyn AccessListApi>,
+            (None, None) => return Err(Error::config("no access-list implementation")),
+        };
+        let project_keys: Arc<dyn ProjectKeysApi> = match (self.project_keys_api, &http) {
+            (Some(api), _) => api,
+            (None, Some(h)) => Arc::clone(h) as Arc<dyn ProjectKeysApi>,
+            (None, None) => return Err(Error::config("no project-key implementation")),
+        };
+        Ok(Client::from_parts(
+            config,
+            self.credentials.as_ref().map_or("none", Credentials::kind),
+            self.default_org_id,
+            self.default_project_id,
+            org_keys,
+            access_list,
+            project_keys,
+        ))
+    }
+
+    /// `Retry → auth → wire`, so a retried request is re-authenticated.
+    fn transport_stack(&self, config: &Config) -> Result<Arc<dyn Transport>> {
+        let wire: Arc<dyn Transport> = match &self.transport {
+            Some(t) => Arc::clone(t),
+            None => self.backend_transport(config)?,
+        };
+        let authed: Arc<dyn Transport> = match &self.credentials {
+            None => wire,
+            Some(Credentials::Digest {
+                public_key,
+                private_key,
+            }) => Arc::new(DigestAuth::new(
+                wire,
+                public_key.clone(),
+                private_key.clone(),
+            )),
+            Some(Credentials::ServiceAccount {
+                client_id,
+                client_secret,
+            }) => Arc::new(
+                ServiceAccountAuth::builder(wire, client_id.clone(), client_secret.clone())
+                    .base_url(config.base_url.clone())
+                    .build()
+                    .map_err(|e| Error::config(format!("service account: {e}")))?,
+            ),
+            Some(Credentials::BearerToken(token)) => Arc::new(BearerAuth::new(wire, token.clone())),
+        };
+        Ok(Arc::new(Retry::new(authed, self.retry.clone())))
+    }
+
+    fn backend_transport(&self, config: &Config) -> Result<Arc<dyn Transport>> {
+        let default = if cfg!(feature = "hyper") {
+            Backend::Hyper
+        } else {
+            Backend::Reqwest
+        };
+        let user_agent = config.user_agent.to_str().unwrap_or(DEFAULT_USER_AGENT);
+        match self.backend.unwrap_or(default) {
+            Backend::Hyper => self.hyper(user_agent),
+            Backend::Reqwest => self.reqwest(user_agent),
+        }
+    }
+
+    #[cfg(feature = "hyper")]
+    fn hyper(&self, user_agent: &str) -> Result<Arc<dyn Transport>> {
+        let mut b = atlas_keys_transport::HyperTransport::builder().user_agent(user_agent);
+        if let Some(t) = self.connect_timeout {
+            b = b.connect_timeout(t);
+        }
+        if let Some(t) = self.timeout {
+            b = b.timeout(t);
+        }
+        for pem in &self.root_certificates {
+            b = b.add_root_certificate_pem(pem);
+        }
+        let t = b
+            .build()
+            .map_err(|e| Error::config(format!("hyper backend: {e}")))?;
+        Ok(Arc::new(t))
+    }
+
+    #[cfg(not(feature = "hyper"))]
+    fn hyper(&self, _user_agent: &str) -> Result<Arc<dyn Transport>> {
+        Err(Error::config(
+            "the hyper backend is not compiled in: enable the `hyper` feature",
+        ))
+    }
+
+    #[cfg(feature = "reqwest")]
+    fn reqwest(&self, user_agent: &str) -> Result<Arc<dyn Transport>> {
+        let mut b = atlas_keys_transport::ReqwestTransport::builder().user_agent(user_agent);
+        if let Some(t) = self.connect_timeout {
+            b = b.connect_timeout(t);
+        }
+        if let Some(t) = self.timeout {
+            b = b.timeout(t);
+        }
+        for pem in &self.root_certificates {
+            b = b.add_root_certificate_pem(pem);
+        }
+        let t = b
+            .build()
+            .map_err(|e| Error::config(format!("reqwest backend: {e}")))?;
+        Ok(Arc::new(t))
+    }
+
+    #[cfg(not(feature = "reqwest"))]
+    fn reqwest(&self, _user_agent: &str) -> Result<Arc<dyn Transport>> {
+        Err(Error::config(
+            "no HTTP backend is compiled in: enable the `hyper` or `reqwest` feature, or pass a transport",
+        ))
+    }
+}
+
+/// Checks a base URL and drops a trailing `/`.
+fn normalize_base_url(url: &str) -> Result<String> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let uri: http::Uri = trimmed
+        .parse()
+        .map_err(|_| Error::config(format!("base URL {trimmed:?} is not a valid URL")))?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("https" | "http"));
+    let Some(authority) = uri.authority() else {
+        return Err(Error::config(format!(
+            "base URL {trimmed:?} must be absolute, e.g. https://cloud.mongodb.com"
+        )));
+    };
+    if !scheme_ok {
+        return Err(Error::config(format!(
+            "base URL {trimmed:?} must start with https:// or http://"
+        )));
+    }
+    // Never echo user info back: it is the one part that may be a secret.
+    if authority.as_str().contains('@') {
+        return Err(Error::config(
+            "the base URL must not contain credentials; use digest(), service_account() or bearer_token()",
+        ));
+    }
+    if uri.query().is_some() || trimmed.contains('#') {
+        return Err(Error::config(format!(
+            "base URL {} must not have a query or fragment",
+            atlas_keys_transport::redact_uri(&uri)
+        )));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_normalized_and_checked() {
+        assert_eq!(
+            normalize_base_url("https://cloud.mongodb.com/").unwrap(),
+            "https://cloud.mongodb.com"
+        );
+        assert_eq!(
+            normalize_base_url("http://127.0.0.1:8080/mms").unwrap(),
+            "http://127.0.0.1:8080/mms"
+        );
+        assert!(normalize_base_url("cloud.mongodb.com").is_err());
+        assert!(normalize_base_url("ftp://x").is_err());
+        let err = normalize_base_url("https://user:hunter2@x.example").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"));
+        let err = normalize_base_url("https://x.example/?token=abc").unwrap_err();
+        assert!(!err.to_string().contains("abc"));
+    }
+
+    #[test]
+    fn ops_manager_needs_a_base_url() {
+        let err = ClientBuilder::new()
+            .flavour(Flavour::OpsManager)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Config);
+    }
+}

@@ -1,0 +1,392 @@
+//! Turning an `http::Response<Bytes>` into a typed result: the status check, envelope
+//! unwrapping, API-error decoding, and the [`ResponseMetadata`] every call can return.
+//!
+//! What it is for: one place that decides "success or API error", so that every
+//! operation treats envelopes, deprecation headers and odd bodies the same way.
+//!
+//! What it must NOT do: build requests or know paths, or put a secret into an error: body
+//! excerpts go through [`excerpt`], which caps them and blanks secret-looking fields.
+
+use std::time::Duration;
+
+use atlas_keys_model::ApiErrorBody;
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, Error};
+use crate::operations::{Operation, OperationSpec};
+
+/// The `RateLimit-Limit` and `RateLimit-Remaining` headers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct RateLimit {
+    /// `RateLimit-Limit`: the bucket's capacity.
+    pub limit: Option<u64>,
+    /// `RateLimit-Remaining`: requests left in the bucket.
+    pub remaining: Option<u64>,
+}
+
+/// What a response said besides its body.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResponseMetadata {
+    /// The status: the HTTP status, or the one inside the envelope when `envelope=true`.
+    pub status: u16,
+    /// The rate-limit headers, when the server sent either.
+    pub rate_limit: Option<RateLimit>,
+    /// `Retry-After`, in seconds.
+    pub retry_after: Option<Duration>,
+    /// The `Deprecation` header: this API version is deprecated (since this date).
+    pub deprecation: Option<String>,
+    /// The `Sunset` header: the date this API version stops working.
+    pub sunset: Option<String>,
+    /// The response's `Content-Type`, which names the resource version served.
+    pub content_type: Option<String>,
+}
+
+impl ResponseMetadata {
+    /// Metadata with only a status, for tests and mocks.
+    pub fn with_status(status: u16) -> Self {
+        ResponseMetadata {
+            status,
+            ..ResponseMetadata::default()
+        }
+    }
+
+    /// True when the server said this API version is deprecated or has a sunset date.
+    pub fn is_deprecated(&self) -> bool {
+        self.deprecation.is_some() || self.sunset.is_some()
+    }
+}
+
+/// A typed result and the [`ResponseMetadata`] of the response it came from.
+///
+/// Returned by `send_with_metadata()` and by the service traits (so a mock can set
+/// metadata too); `send()` returns just the value.
+///
+/// ```
+/// use atlas_keys::Response;
+///
+/// let r = Response::new(42);
+/// assert_eq!(r.metadata.status, 200);
+/// assert_eq!(r.into_value(), 42);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Response<T> {
+    /// The decoded value.
+    pub value: T,
+    /// Status and headers.
+    pub metadata: ResponseMetadata,
+}
+
+impl<T> Response<T> {
+    /// A value with the metadata of a plain 200, for tests and mocks.
+    pub fn new(value: T) -> Self {
+        Response {
+            value,
+            metadata: ResponseMetadata::with_status(200),
+        }
+    }
+
+    /// A value with the given metadata.
+    pub fn with_metadata(value: T, metadata: ResponseMetadata) -> Self {
+        Response { value, metadata }
+    }
+
+    /// The value, dropping the metadata.
+    pub fn into_value(self) -> T {
+        self.value
+    }
+
+    /// Applies `f` to the value, keeping the metadata.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
+        Response {
+            value: f(self.value),
+            metadata: self.metadata,
+        }
+    }
+}
+
+/// What the decoder needs to know about the call that produced a response.
+#[derive(Debug)]
+pub(crate) struct CallInfo {
+    pub(crate) spec: &'static OperationSpec,
+    pub(crate) envelope: bool,
+    /// The media type we sent in `Accept`, named in version errors.
+    pub(crate) accept: String,
+    /// The path (no query), for log lines.
+    pub(crate) path: String,
+    /// Whether the success body may hold a secret (a create returns the private key).
+    pub(crate) secret_body: bool,
+}
+
+impl CallInfo {
+    fn operation(&self) -> Operation {
+        self.spec.operation
+    }
+}
+
+/// Reads the metadata of a response (before any envelope is unwrapped).
+pub(crate) fn metadata(response: &http::Response<Bytes>) -> ResponseMetadata {
+    let headers = response.headers();
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_owned())
+    };
+    let number = |name: &str| text(name).and_then(|v| v.parse::<u64>().ok());
+    let limit = number("ratelimit-limit");
+    let remaining = number("ratelimit-remaining");
+    ResponseMetadata {
+        status: response.status().as_u16(),
+        rate_limit: (limit.is_some() || remaining.is_some())
+            .then_some(RateLimit { limit, remaining }),
+        retry_after: number("retry-after").map(Duration::from_secs),
+        deprecation: text("deprecation"),
+        sunset: text("sunset"),
+        content_type: text("content-type"),
+    }
+}
+
+/// Checks the status and decodes a JSON body into `T`, unwrapping an envelope.
+pub(crate) fn decode_json<T: DeserializeOwned>(
+    info: &CallInfo,
+    response: http::Response<Bytes>,
+) -> Result<Response<T>, Error> {
+    let (metadata, body) = check(info, response)?;
+    let value = serde_json::from_slice::<serde_json::Value>(&body)
+        .map_err(|e| decode_error(info, metadata.status, "body is not JSON", &body, e))?;
+    let inner = if info.envelope {
+        unwrap_envelope(value)
+    } else {
+        value
+    };
+    let value = serde_json::from_value::<T>(inner).map_err(|e| {
+        let message = format!("unexpected JSON shape: {e}");
+        decode_error(info, metadata.status, message, &body, e)
+    })?;
+    Ok(Response { value, metadata })
+}
+
+/// Checks the status and ignores the body (204, or a 200 with nothing useful in it).
+pub(crate) fn decode_empty(
+    info: &CallInfo,
+    response: http::Response<Bytes>,
+) -> Result<Response<()>, Error> {
+    let (metadata, _body) = check(info, response)?;
+    Ok(Response {
+        value: (),
+        metadata,
+    })
+}
+
+/// The shared status check: an error status becomes an [`ApiError`]; a success yields
+/// the metadata (with the envelope's status) and the raw body.
+fn check(
+    info: &CallInfo,
+    response: http::Response<Bytes>,
+) -> Result<(ResponseMetadata, Bytes), Error> {
+    let mut metadata = metadata(&response);
+    warn_if_deprecated(info, &metadata);
+    let body = response.into_body();
+    // With `envelope=true` the real status travels in the body; the HTTP status may be 200.
+    let mut error_body: Option<serde_json::Value> = None;
+    if info.envelope
+        && let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(&body)
+        && let Some(status) = map
+            .get("status")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|s| u16::try_from(s).ok())
+    {
+        metadata.status = status;
+        error_body = Some(unwrap_envelope(serde_json::Value::Object(map)));
+    }
+    if (200..300).contains(&metadata.status) {
+        if metadata.status != info.spec.success {
+            tracing::debug!(
+                operation = %info.operation(),
+                status = metadata.status,
+                documented = info.spec.success,
+                "success status differs from the documented one"
+            );
+        }
+        return Ok((metadata, body));
+    }
+    Err(api_error(info, &metadata, &body, error_body).with_operation(info.operation()))
+}
+
+/// Builds the [`ApiError`] of an error response.
+fn api_error(
+    info: &CallInfo,
+    metadata: &ResponseMetadata,
+    body: &Bytes,
+    enveloped: Option<serde_json::Value>,
+) -> Error {
+    let parsed: Option<ApiErrorBody> = match enveloped {
+        Some(v) => serde_json::from_value(v).ok(),
+        None => serde_json::from_slice(body).ok(),
+    };
+    let mut api = ApiError::new(metadata.status);
+    api.retry_after = metadata.retry_after;
+    api.rate_limit = metadata.rate_limit;
+    match parsed {
+        Some(b) => {
+            api.code = Some(b.error_code);
+            api.detail = b.detail;
+            api.reason = b.reason;
+            api.parameters = b.parameters;
+            api.bad_request_detail = b.bad_request_detail;
+        }
+        None => {
+            // Not an API error body (a proxy page, an empty 406): keep a short excerpt.
+            let text = excerpt(body);
+            api.detail = (!text.is_empty()).then_some(text);
+            api.reason = http::StatusCode::from_u16(metadata.status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .map(str::to_owned);
+        }
+    }
+    if api.is_version_unsupported() {
+        api.requested_version = Some(info.accept.clone());
+    }
+    Error::from(api)
+}
+
+/// `{"status", "content"}` becomes `content`; a list (`{"status", "results", ...}`) stays
+/// as it is, since the page type ignores `status`.
+fn unwrap_envelope(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(mut map) if map.contains_key("status") => {
+            match map.remove("content") {
+                Some(content) => content,
+                None => serde_json::Value::Object(map),
+            }
+        }
+        other => other,
+    }
+}
+
+fn warn_if_deprecated(info: &CallInfo, metadata: &ResponseMetadata) {
+    if metadata.is_deprecated() {
+        tracing::warn!(
+            operation = %info.operation(),
+            path = %info.path,
+            api_version = %info.accept,
+            deprecation = metadata.deprecation.as_deref().unwrap_or(""),
+            sunset = metadata.sunset.as_deref().unwrap_or(""),
+            "the server marked this API version as deprecated"
+        );
+    }
+}
+
+fn decode_error(
+    info: &CallInfo,
+    status: u16,
+    message: impl Into<String>,
+    body: &Bytes,
+    source: serde_json::Error,
+) -> Error {
+    // A create's body holds the new private key: never quote it, even redacted.
+    let excerpt = if info.secret_body {
+        String::from("<withheld: the body may contain a private key>")
+    } else {
+        excerpt(body)
+    };
+    Error::decode(status, message, excerpt, Some(Box::new(source))).with_operation(info.operation())
+}
+
+/// The most characters of a body an error may quote.
+pub(crate) const EXCERPT_CHARS: usize = 200;
+
+/// A short, one-line, secret-free excerpt of a body: fields whose name suggests a secret
+/// (`privateKey`, `*secret*`, `*token*`, `*password*`) have their string value blanked,
+/// and the result is capped at [`EXCERPT_CHARS`] characters.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let redacted = redact_secret_fields(&text);
+    let one_line: String = redacted
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut out: String = one_line.chars().take(EXCERPT_CHARS).collect();
+    if one_line.chars().count() > EXCERPT_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+/// Blanks the string value after any JSON key that looks secret. Works on text rather
+/// than parsed JSON because the body is, by definition here, not valid JSON.
+fn redact_secret_fields(text: &str) -> String {
+    const SECRET_WORDS: [&str; 5] = ["privatekey", "secret", "token", "password", "authorization"];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('"') {
+        let (before, from_quote) = rest.split_at(start);
+        out.push_str(before);
+        let after_quote = &from_quote[1..];
+        let Some(end) = after_quote.find('"') else {
+            out.push_str(from_quote);
+            return out;
+        };
+        let key = &after_quote[..end];
+        out.push('"');
+        out.push_str(key);
+        out.push('"');
+        rest = &after_quote[end + 1..];
+        let lower = key.to_ascii_lowercase();
+        if !SECRET_WORDS.iter().any(|w| lower.contains(w)) {
+            continue;
+        }
+        // A key: skip `:` and whitespace, then blank a string value up to its closing quote
+        // (or to the end, when the body is cut off).
+        let trimmed = rest.trim_start();
+        let Some(value) = trimmed.strip_prefix(':') else {
+            continue;
+        };
+        let value = value.trim_start();
+        if let Some(inside) = value.strip_prefix('"') {
+            out.push_str(":\"<redacted>\"");
+            rest = match inside.find('"') {
+                Some(close) => &inside[close + 1..],
+                None => "",
+            };
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_blanks_private_keys_and_caps_length() {
+        let body = br#"{"id":"x","privateKey":"c8150efd-c7a0-4afd-8c4f-01bdd56c8977","desc":"d"#;
+        let e = excerpt(body);
+        assert!(!e.contains("01bdd56c8977"), "{e}");
+        assert!(e.contains("<redacted>"));
+        let long = "a".repeat(1000);
+        assert_eq!(excerpt(long.as_bytes()).chars().count(), EXCERPT_CHARS + 1);
+    }
+
+    #[test]
+    fn excerpt_handles_cut_off_secret_and_unicode() {
+        let e = excerpt(br#"{"client_secret": "abc"#);
+        assert!(!e.contains("abc"), "{e}");
+        let e = excerpt("é\n\"x".as_bytes());
+        assert_eq!(e, "é \"x");
+    }
+
+    #[test]
+    fn unwrap_envelope_handles_both_shapes() {
+        let single = serde_json::json!({"status": 200, "content": {"id": 1}});
+        assert_eq!(unwrap_envelope(single), serde_json::json!({"id": 1}));
+        let list = serde_json::json!({"status": 200, "results": []});
+        assert_eq!(unwrap_envelope(list.clone()), list);
+    }
+}
