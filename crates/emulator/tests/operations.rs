@@ -1,0 +1,365 @@
+//! Every operation under every prefix, with the wire details the service has.
+
+mod common;
+
+use common::*;
+use http::Method;
+use serde_json::{Value, json};
+
+fn is_hex24(s: &str) -> bool {
+    s.len() == 24
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+fn has_role(key: &Value, scope: &str, id: &str, role: &str) -> bool {
+    key["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r[scope] == id && r["roleName"] == role)
+}
+
+async fn scenario(env: &Env, prefix: &str) {
+    let org = env.emu.org_id().to_owned();
+    let group = env.emu.project_id().to_owned();
+    let base = env.emu.base_url().to_owned();
+    let atlas = prefix != PUBLIC;
+
+    // 2: create an org key.
+    let r = env
+        .post(
+            &format!("{prefix}/orgs/{org}/apiKeys"),
+            json!({"desc": "ops", "roles": ["ORG_MEMBER"]}),
+        )
+        .await;
+    r.expect(200);
+    if prefix == V2 {
+        assert_eq!(r.header("content-type"), Some(ACCEPT_V2));
+    } else {
+        assert_eq!(r.header("content-type"), Some("application/json"));
+    }
+    let created = r.json();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert!(is_hex24(&id));
+    let public = created["publicKey"].as_str().unwrap();
+    assert!(public.len() == 8 && public.bytes().all(|b| b.is_ascii_lowercase()));
+    let private = created["privateKey"].as_str().unwrap().to_owned();
+    assert_eq!(private.len(), 36);
+    assert_eq!(&private[14..15], "4", "UUID v4: {private}");
+    assert_eq!(created["links"][0]["rel"], "self");
+    assert_eq!(
+        created["links"][0]["href"],
+        format!("{base}{prefix}/orgs/{org}/apiKeys/{id}")
+    );
+    assert!(has_role(&created, "orgId", &org, "ORG_MEMBER"));
+    let redacted = format!("********-****-****-{}", &private[24..]);
+
+    // 3: get (redacted).
+    let r = env.get(&format!("{prefix}/orgs/{org}/apiKeys/{id}")).await;
+    r.expect(200);
+    assert_eq!(r.json()["privateKey"], redacted);
+    assert_eq!(r.json()["desc"], "ops");
+
+    // 1: list contains it, redacted, in creation order (owner first).
+    let r = env.get(&format!("{prefix}/orgs/{org}/apiKeys")).await;
+    r.expect(200);
+    let list = r.json();
+    let ids: Vec<&str> = list["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.last(), Some(&id.as_str()));
+    assert!(list["results"].as_array().unwrap().iter().all(|k| {
+        k["privateKey"]
+            .as_str()
+            .unwrap()
+            .starts_with("********-****-****-")
+    }));
+    assert_eq!(list["totalCount"], ids.len());
+
+    // 4: update desc and roles.
+    let r = env
+        .patch(
+            &format!("{prefix}/orgs/{org}/apiKeys/{id}"),
+            json!({"desc": "ops2", "roles": ["ORG_READ_ONLY"]}),
+        )
+        .await;
+    r.expect(200);
+    let updated = r.json();
+    assert_eq!(updated["desc"], "ops2");
+    assert_eq!(updated["privateKey"], redacted);
+    assert!(
+        has_role(&updated, "orgId", &org, "ORG_READ_ONLY")
+            && !has_role(&updated, "orgId", &org, "ORG_MEMBER")
+    );
+
+    // 7, 6, 8, 9: access list.
+    let al = format!("{prefix}/orgs/{org}/apiKeys/{id}/accessList");
+    let r = env
+        .post(
+            &al,
+            json!([{"ipAddress": "192.0.2.10"}, {"cidrBlock": "198.51.100.0/24"}]),
+        )
+        .await;
+    r.expect(200);
+    assert_eq!(r.json()["totalCount"], 2);
+    let r = env.get(&al).await;
+    r.expect(200);
+    let entries = r.json();
+    assert_eq!(entries["results"][0]["ipAddress"], "192.0.2.10");
+    assert_eq!(entries["results"][1]["cidrBlock"], "198.51.100.0/24");
+    let r = env.get(&format!("{al}/198.51.100.0%2F24")).await;
+    r.expect(200);
+    assert_eq!(r.json()["cidrBlock"], "198.51.100.0/24");
+    env.get(&format!("{al}/192.0.2.10%2F32")).await.expect(200);
+    env.delete(&format!("{al}/192.0.2.10")).await.expect(204);
+    env.get(&format!("{al}/192.0.2.10"))
+        .await
+        .expect_error(404, "API_KEY_WHITELIST_NOT_FOUND");
+    env.delete(&format!("{al}/198.51.100.0%2F24"))
+        .await
+        .expect(204);
+    let r = env.get(&al).await;
+    assert_eq!(r.json()["results"], json!([]));
+
+    // 11: create in project: ORG_MEMBER + the project role, full private key.
+    let r = env
+        .post(
+            &format!("{prefix}/groups/{group}/apiKeys"),
+            json!({"desc": "proj", "roles": ["GROUP_READ_ONLY"]}),
+        )
+        .await;
+    r.expect(200);
+    let pkey = r.json();
+    let pid = pkey["id"].as_str().unwrap().to_owned();
+    assert_eq!(pkey["privateKey"].as_str().unwrap().len(), 36);
+    assert!(has_role(&pkey, "orgId", &org, "ORG_MEMBER"));
+    assert!(has_role(&pkey, "groupId", &group, "GROUP_READ_ONLY"));
+
+    // 10: list project keys.
+    let r = env.get(&format!("{prefix}/groups/{group}/apiKeys")).await;
+    r.expect(200);
+    let ids: Vec<String> = r.json()["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(ids.contains(&pid) && !ids.contains(&id));
+
+    // 12 (Atlas: POST) or PATCH (Cloud Manager): assign the org key.
+    let one = format!("{prefix}/groups/{group}/apiKeys/{id}");
+    if atlas {
+        env.post(&one, json!([{"roles": ["GROUP_OWNER"]}]))
+            .await
+            .expect(204);
+    } else {
+        env.owner(Req::new(Method::POST, &one).json(json!([{"roles": ["GROUP_OWNER"]}])))
+            .await
+            .expect(405);
+        env.patch(&one, json!({"roles": ["GROUP_OWNER"]}))
+            .await
+            .expect(200);
+    }
+    let r = env.get(&format!("{prefix}/orgs/{org}/apiKeys/{id}")).await;
+    assert!(has_role(&r.json(), "groupId", &group, "GROUP_OWNER"));
+
+    // 13: replace the roles in the project.
+    let r = env
+        .patch(
+            &one,
+            json!({"roles": ["GROUP_DATA_ACCESS_READ_ONLY", "GROUP_READ_ONLY"]}),
+        )
+        .await;
+    r.expect(200);
+    let k = r.json();
+    assert!(!has_role(&k, "groupId", &group, "GROUP_OWNER"));
+    assert!(has_role(&k, "groupId", &group, "GROUP_READ_ONLY"));
+    assert!(k["privateKey"].as_str().unwrap().starts_with("********"));
+
+    // 14: unassign; the key stays in the org.
+    let r = env.delete(&one).await;
+    if atlas {
+        r.expect(204);
+    } else {
+        r.expect(200);
+    }
+    assert!(r.body.is_empty());
+    let r = env.get(&format!("{prefix}/orgs/{org}/apiKeys/{id}")).await;
+    r.expect(200);
+    assert!(
+        !r.json()["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["groupId"] == group.as_str())
+    );
+    env.delete(&one)
+        .await
+        .expect_error(404, "API_KEY_NOT_FOUND");
+
+    // 5: deleting an org key removes it from every project.
+    env.delete(&format!("{prefix}/orgs/{org}/apiKeys/{pid}"))
+        .await
+        .expect(204);
+    let r = env.get(&format!("{prefix}/groups/{group}/apiKeys")).await;
+    assert!(
+        !r.json()["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["id"] == pid.as_str())
+    );
+    env.get(&format!("{prefix}/orgs/{org}/apiKeys/{pid}"))
+        .await
+        .expect_error(404, "API_KEY_NOT_FOUND");
+    env.delete(&format!("{prefix}/orgs/{org}/apiKeys/{id}"))
+        .await
+        .expect(204);
+}
+
+#[tokio::test]
+async fn all_operations_on_atlas_v2() {
+    let env = start().await;
+    scenario(&env, V2).await;
+}
+
+#[tokio::test]
+async fn all_operations_on_atlas_v1() {
+    let env = start().await;
+    scenario(&env, V1).await;
+}
+
+#[tokio::test]
+async fn all_operations_on_cloud_manager() {
+    let env = start().await;
+    scenario(&env, PUBLIC).await;
+}
+
+#[tokio::test]
+async fn cloud_manager_create_in_project_accepts_desc_or_roles() {
+    let env = start().await;
+    let g = env.emu.project_id().to_owned();
+    env.post(
+        &format!("{PUBLIC}/groups/{g}/apiKeys"),
+        json!({"desc": "only desc"}),
+    )
+    .await
+    .expect(200);
+    env.post(
+        &format!("{PUBLIC}/groups/{g}/apiKeys"),
+        json!({"roles": ["GROUP_AUTOMATION_ADMIN"]}),
+    )
+    .await
+    .expect(200);
+    env.post(&format!("{PUBLIC}/groups/{g}/apiKeys"), json!({}))
+        .await
+        .expect_error(400, "MISSING_ONE_OF_ATTRIBUTES");
+    // Atlas requires both.
+    env.post(
+        &format!("{V2}/groups/{g}/apiKeys"),
+        json!({"desc": "only desc"}),
+    )
+    .await
+    .expect_error(400, "MISSING_ATTRIBUTE");
+    env.post(
+        &format!("{V1}/groups/{g}/apiKeys"),
+        json!({"roles": ["GROUP_OWNER"]}),
+    )
+    .await
+    .expect_error(400, "MISSING_ATTRIBUTE");
+}
+
+#[tokio::test]
+async fn role_sets_follow_the_flavour() {
+    let env = start().await;
+    let (o, g) = (env.emu.org_id().to_owned(), env.emu.project_id().to_owned());
+    env.post(
+        &format!("{V2}/groups/{g}/apiKeys"),
+        json!({"desc": "d", "roles": ["GROUP_AUTOMATION_ADMIN"]}),
+    )
+    .await
+    .expect_error(400, "INVALID_ROLE_FOR_GROUP");
+    env.post(
+        &format!("{V2}/groups/{g}/apiKeys"),
+        json!({"desc": "d", "roles": ["GROUP_SEARCH_INDEX_EDITOR"]}),
+    )
+    .await
+    .expect(200);
+    env.post(
+        &format!("{PUBLIC}/groups/{g}/apiKeys"),
+        json!({"desc": "d", "roles": ["GROUP_SEARCH_INDEX_EDITOR"]}),
+    )
+    .await
+    .expect_error(400, "INVALID_ROLE_FOR_GROUP");
+    env.post(
+        &format!("{V2}/orgs/{o}/apiKeys"),
+        json!({"desc": "d", "roles": ["ORG_STREAM_PROCESSING_ADMIN"]}),
+    )
+    .await
+    .expect(200);
+    env.post(
+        &format!("{PUBLIC}/orgs/{o}/apiKeys"),
+        json!({"desc": "d", "roles": ["ORG_STREAM_PROCESSING_ADMIN"]}),
+    )
+    .await
+    .expect_error(400, "INVALID_ROLE_FOR_ORG");
+    env.post(
+        &format!("{V2}/orgs/{o}/apiKeys"),
+        json!({"desc": "d", "roles": ["GROUP_OWNER"]}),
+    )
+    .await
+    .expect_error(400, "INVALID_ROLE_FOR_ORG");
+    env.post(
+        &format!("{V2}/groups/{g}/apiKeys"),
+        json!({"desc": "d", "roles": ["ORG_OWNER"]}),
+    )
+    .await
+    .expect_error(400, "INVALID_ROLE_FOR_GROUP");
+}
+
+#[tokio::test]
+async fn docs_curl_versions_are_served() {
+    let env = start().await;
+    let (o, g) = (env.emu.org_id().to_owned(), env.emu.project_id().to_owned());
+    let r = env
+        .owner(
+            Req::new(Method::GET, format!("{V2}/groups/{g}/apiKeys"))
+                .header("accept", "application/vnd.atlas.2024-10-23+json"),
+        )
+        .await;
+    r.expect(200);
+    assert_eq!(r.header("content-type"), Some(ACCEPT_V2));
+    let r = env
+        .owner(
+            Req::new(Method::POST, format!("{V2}/orgs/{o}/apiKeys"))
+                .raw_body(
+                    br#"{"desc":"x","roles":["ORG_MEMBER"]}"#.to_vec(),
+                    "application/json",
+                )
+                .header("accept", "application/vnd.atlas.2023-01-01+json"),
+        )
+        .await;
+    r.expect(200);
+}
+
+#[tokio::test]
+async fn keys_are_shared_across_prefixes() {
+    let env = start().await;
+    let o = env.emu.org_id().to_owned();
+    let (id, _, _) = env.create_org_key(V2, "shared", &["ORG_MEMBER"]).await;
+    env.get(&format!("{V1}/orgs/{o}/apiKeys/{id}"))
+        .await
+        .expect(200);
+    let r = env.get(&format!("{PUBLIC}/orgs/{o}/apiKeys/{id}")).await;
+    r.expect(200);
+    assert!(
+        r.json()["links"][0]["href"]
+            .as_str()
+            .unwrap()
+            .contains("/api/public/v1.0/orgs/")
+    );
+}
