@@ -44,8 +44,14 @@ impl<T: Transport> BearerAuth<T> {
 /// `Bearer <token>` as a sensitive header value (hyper and reqwest then keep it out of their
 /// own debug output).
 pub(crate) fn bearer_value(token: &SecretString) -> Result<HeaderValue, Error> {
-    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
-        .map_err(|_| Error::new(ErrorKind::Auth, "bearer token is not a valid header value", false))?;
+    let mut value =
+        HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).map_err(|_| {
+            Error::new(
+                ErrorKind::Auth,
+                "bearer token is not a valid header value",
+                false,
+            )
+        })?;
     value.set_sensitive(true);
     Ok(value)
 }

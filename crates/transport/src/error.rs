@@ -283,7 +283,9 @@ mod tests {
 
     #[test]
     fn redact_uri_drops_query_and_userinfo() {
-        let uri: Uri = "https://user:pw@example.com:8443/a/b?token=secret".parse().unwrap();
+        let uri: Uri = "https://user:pw@example.com:8443/a/b?token=secret"
+            .parse()
+            .unwrap();
         assert_eq!(redact_uri(&uri), "https://example.com:8443/a/b");
     }
 
@@ -297,11 +299,12 @@ mod tests {
 
     #[test]
     fn display_is_one_line_with_oauth_details() {
-        let e = Error::new(ErrorKind::Auth, "token endpoint refused", false).with_oauth(OAuthError {
-            status: 429,
-            error: "rate_limited".into(),
-            description: Some("limited to 10 requests every 1 minutes.".into()),
-        });
+        let e =
+            Error::new(ErrorKind::Auth, "token endpoint refused", false).with_oauth(OAuthError {
+                status: 429,
+                error: "rate_limited".into(),
+                description: Some("limited to 10 requests every 1 minutes.".into()),
+            });
         let s = e.to_string();
         assert!(s.contains("rate_limited"), "{s}");
         assert!(!s.contains('\n'));

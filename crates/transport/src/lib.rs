@@ -28,28 +28,29 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(any(feature = "hyper", feature = "reqwest"))]
 mod backend;
 mod bearer;
 mod digest;
 mod error;
 mod retry;
 mod service_account;
+#[cfg(any(feature = "hyper", feature = "reqwest"))]
 mod tls;
+#[cfg(any(feature = "hyper", feature = "reqwest"))]
 mod trace;
 mod transport;
 
 #[cfg(feature = "test-util")]
 pub mod test_util;
 
-
-
 #[cfg(feature = "hyper")]
 pub use backend::hyper::{HyperTransport, HyperTransportBuilder};
 #[cfg(feature = "reqwest")]
 pub use backend::reqwest::{ReqwestTransport, ReqwestTransportBuilder};
 pub use bearer::BearerAuth;
-pub use digest::challenge::{Challenge, parse_challenges};
 pub use digest::DigestAuth;
+pub use digest::challenge::{Challenge, parse_challenges};
 pub use error::{BoxError, Error, ErrorKind, OAuthError, redact_uri};
 pub use retry::{Attempt, Attempts, Retry, RetryPolicy};
 pub use service_account::token_store::{CachedToken, MemoryTokenStore, TokenStore};

@@ -106,7 +106,10 @@ impl RetryPolicy {
     /// The statuses on which a non-idempotent request (POST, PATCH) is retried: default only 429,
     /// which Atlas answers before processing anything. Add a status here only if the server
     /// guarantees it did nothing when it answered it.
-    pub fn non_idempotent_statuses(mut self, statuses: impl IntoIterator<Item = StatusCode>) -> Self {
+    pub fn non_idempotent_statuses(
+        mut self,
+        statuses: impl IntoIterator<Item = StatusCode>,
+    ) -> Self {
         self.non_idempotent_statuses = statuses.into_iter().collect();
         self
     }
@@ -117,7 +120,11 @@ impl RetryPolicy {
             .with_max_delay(self.max_delay)
             .with_factor(2.0)
             .with_max_times(self.max_attempts.saturating_sub(1) as usize);
-        let builder = if self.jitter { builder.with_jitter() } else { builder };
+        let builder = if self.jitter {
+            builder.with_jitter()
+        } else {
+            builder
+        };
         builder.build()
     }
 

@@ -19,11 +19,14 @@ use crate::Error;
 pub(crate) fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
     let mut out = Vec::new();
     for cert in CertificateDer::pem_slice_iter(pem) {
-        let cert = cert.map_err(|e| Error::builder("invalid PEM root certificate").with_source(e))?;
+        let cert =
+            cert.map_err(|e| Error::builder("invalid PEM root certificate").with_source(e))?;
         out.push(cert);
     }
     if out.is_empty() {
-        return Err(Error::builder("no certificate found in PEM root certificate input"));
+        return Err(Error::builder(
+            "no certificate found in PEM root certificate input",
+        ));
     }
     Ok(out)
 }
@@ -42,11 +45,12 @@ pub(crate) fn client_config(
             .add(cert.clone())
             .map_err(|e| Error::builder("unusable root certificate").with_source(e))?;
     }
-    let mut config = ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::builder("TLS configuration").with_source(e))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let mut config =
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::builder("TLS configuration").with_source(e))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
     if set_alpn {
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
     }

@@ -29,7 +29,11 @@ pub(crate) fn request_span(request: &Request<Bytes>, backend: &'static str) -> S
 }
 
 /// Records the outcome of the request on its span and emits one DEBUG event.
-pub(crate) fn record_outcome(span: &Span, started: Instant, result: &Result<Response<Bytes>, Error>) {
+pub(crate) fn record_outcome(
+    span: &Span,
+    started: Instant,
+    result: &Result<Response<Bytes>, Error>,
+) {
     let elapsed = started.elapsed().as_secs_f64() * 1000.0;
     span.record("duration_ms", elapsed);
     match result {

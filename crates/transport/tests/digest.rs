@@ -16,9 +16,16 @@ const CONCURRENT: usize = 1000;
 const IN_FLIGHT: usize = 64;
 const POSTS: usize = 100;
 
-fn digest(inner: Arc<dyn Transport>, config: &DigestConfig) -> DigestAuth<Arc<Counting<Arc<dyn Transport>>>> {
+fn digest(
+    inner: Arc<dyn Transport>,
+    config: &DigestConfig,
+) -> DigestAuth<Arc<Counting<Arc<dyn Transport>>>> {
     let counting = Arc::new(Counting::new(inner));
-    DigestAuth::new(counting, config.user.clone(), SecretString::from(config.password.clone()))
+    DigestAuth::new(
+        counting,
+        config.user.clone(),
+        SecretString::from(config.password.clone()),
+    )
 }
 
 async fn invariant(tls: bool) {
@@ -29,15 +36,24 @@ async fn invariant(tls: bool) {
         stats.reset();
         let auth = digest(backend.clone(), &srv.config);
         for i in 0..SEQUENTIAL {
-            let url = srv.server.url(&format!("/api/atlas/v2/orgs/o1/apiKeys?pageNum={i}&itemsPerPage=100"));
+            let url = srv.server.url(&format!(
+                "/api/atlas/v2/orgs/o1/apiKeys?pageNum={i}&itemsPerPage=100"
+            ));
             let r = auth.send(get(&url)).await.unwrap();
             assert_eq!(r.status(), 200, "{name}");
         }
         assert_eq!(stats.authorized(), SEQUENTIAL as u64, "{name} tls={tls}");
-        assert_eq!(stats.challenges(), 1, "{name} tls={tls}: sequential challenges");
+        assert_eq!(
+            stats.challenges(),
+            1,
+            "{name} tls={tls}: sequential challenges"
+        );
         assert_eq!(stats.requests(), SEQUENTIAL as u64 + 1, "{name} tls={tls}");
         assert_eq!(auth.inner().sent(), SEQUENTIAL as u64 + 1);
-        println!("{name} tls={tls}: {SEQUENTIAL} sequential GETs -> {} challenges", stats.challenges());
+        println!(
+            "{name} tls={tls}: {SEQUENTIAL} sequential GETs -> {} challenges",
+            stats.challenges()
+        );
 
         // 1,000 GETs, 64 in flight, from a cold cache (a new DigestAuth).
         stats.reset();
@@ -45,34 +61,63 @@ async fn invariant(tls: bool) {
         let results: Vec<_> = futures::stream::iter(0..CONCURRENT)
             .map(|i| {
                 let auth = &auth;
-                let url = srv.server.url(&format!("/api/atlas/v2/groups/g1/apiKeys/k{i}"));
+                let url = srv
+                    .server
+                    .url(&format!("/api/atlas/v2/groups/g1/apiKeys/k{i}"));
                 async move { auth.send(get(&url)).await }
             })
             .buffer_unordered(IN_FLIGHT)
             .collect()
             .await;
-        assert!(results.iter().all(|r| r.as_ref().is_ok_and(|r| r.status() == 200)), "{name}");
+        assert!(
+            results
+                .iter()
+                .all(|r| r.as_ref().is_ok_and(|r| r.status() == 200)),
+            "{name}"
+        );
         assert_eq!(stats.authorized(), CONCURRENT as u64, "{name} tls={tls}");
         let challenges = stats.challenges();
-        assert!(challenges <= IN_FLIGHT as u64, "{name}: {challenges} challenges");
+        assert!(
+            challenges <= IN_FLIGHT as u64,
+            "{name}: {challenges} challenges"
+        );
         // The first challenge of an origin is fetched single-flight: exactly one.
-        assert_eq!(challenges, 1, "{name} tls={tls}: concurrent cold-start challenges");
-        assert_eq!(stats.requests(), CONCURRENT as u64 + challenges, "{name} tls={tls}");
-        println!("{name} tls={tls}: {CONCURRENT} GETs, {IN_FLIGHT} in flight -> {challenges} challenges");
+        assert_eq!(
+            challenges, 1,
+            "{name} tls={tls}: concurrent cold-start challenges"
+        );
+        assert_eq!(
+            stats.requests(),
+            CONCURRENT as u64 + challenges,
+            "{name} tls={tls}"
+        );
+        println!(
+            "{name} tls={tls}: {CONCURRENT} GETs, {IN_FLIGHT} in flight -> {challenges} challenges"
+        );
 
         // 100 POSTs after warm-up: each body reaches the server exactly once.
         stats.reset();
         for i in 0..POSTS {
             let body = format!("{{\"desc\":\"key {i}\",\"roles\":[\"ORG_MEMBER\"]}}");
-            let r = auth.send(post(&srv.server.url("/api/atlas/v2/orgs/o1/apiKeys"), body)).await.unwrap();
+            let r = auth
+                .send(post(&srv.server.url("/api/atlas/v2/orgs/o1/apiKeys"), body))
+                .await
+                .unwrap();
             assert_eq!(r.status(), 200);
         }
         assert_eq!(stats.authorized(), POSTS as u64, "{name}");
-        assert_eq!(stats.challenges(), 0, "{name}: POST challenges after warm-up");
+        assert_eq!(
+            stats.challenges(),
+            0,
+            "{name}: POST challenges after warm-up"
+        );
         assert_eq!(stats.get(&stats.posts_received), POSTS as u64, "{name}");
         let bodies = stats.post_bodies.lock().unwrap();
         assert_eq!(bodies.len(), POSTS);
-        assert!(bodies.values().all(|&n| n == 1), "{name}: a POST body was sent twice");
+        assert!(
+            bodies.values().all(|&n| n == 1),
+            "{name}: a POST body was sent twice"
+        );
     }
     let agents = srv.stats.user_agents.lock().unwrap();
     assert_eq!(agents.iter().collect::<Vec<_>>(), ["atlas-keys-test/1"]);
@@ -98,10 +143,22 @@ async fn stale_nonce_is_rechallenged_once_and_resent_once() {
     for (name, backend) in backends(None) {
         srv.stats.reset();
         let auth = digest(backend, &srv.config);
-        assert_eq!(auth.send(get(&srv.server.url("/a"))).await.unwrap().status(), 200);
+        assert_eq!(
+            auth.send(get(&srv.server.url("/a")))
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
         let body = "{\"desc\":\"after stale\"}";
-        assert_eq!(auth.send(post(&srv.server.url("/b"), body)).await.unwrap().status(), 200);
+        assert_eq!(
+            auth.send(post(&srv.server.url("/b"), body))
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
         assert_eq!(srv.stats.authorized(), 2, "{name}");
         assert_eq!(srv.stats.get(&srv.stats.stale_challenges), 1, "{name}");
         assert_eq!(srv.stats.challenges(), 2, "{name}");
@@ -122,13 +179,19 @@ async fn nonce_expiring_mid_run_costs_one_extra_round_trip_each_time() {
     let mut n = 0u64;
     // Run until the nonce has expired a few times.
     while n < 300 || srv.stats.get(&srv.stats.stale_challenges) < 3 {
-        let r = auth.send(get(&srv.server.url(&format!("/x?i={n}")))).await.unwrap();
+        let r = auth
+            .send(get(&srv.server.url(&format!("/x?i={n}"))))
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         n += 1;
-        if n % 50 == 0 {
+        if n.is_multiple_of(50) {
             tokio::time::sleep(Duration::from_millis(45)).await;
         }
-        assert!(started.elapsed() < Duration::from_secs(20), "no nonce expiry seen");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no nonce expiry seen"
+        );
     }
     let stats = &srv.stats;
     assert_eq!(stats.authorized(), n);
@@ -144,10 +207,22 @@ async fn forgotten_nonce_is_rechallenged_once() {
     let srv = start_digest(DigestConfig::default(), false).await;
     let (_, backend) = backends(None).remove(0);
     let auth = digest(backend, &srv.config);
-    assert_eq!(auth.send(get(&srv.server.url("/a"))).await.unwrap().status(), 200);
+    assert_eq!(
+        auth.send(get(&srv.server.url("/a")))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     srv.stats.forget_nonces();
     srv.stats.reset();
-    assert_eq!(auth.send(get(&srv.server.url("/a"))).await.unwrap().status(), 200);
+    assert_eq!(
+        auth.send(get(&srv.server.url("/a")))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     assert_eq!(srv.stats.requests(), 2);
     assert_eq!(srv.stats.challenges(), 1);
 }
@@ -192,7 +267,10 @@ async fn sha256_sess_variants_and_no_qop_servers_work() {
         let (_, backend) = backends(None).remove(0);
         let auth = digest(backend, &srv.config);
         for i in 0..10 {
-            let r = auth.send(get(&srv.server.url(&format!("/p?q={i}&r=%2F")))).await.unwrap();
+            let r = auth
+                .send(get(&srv.server.url(&format!("/p?q={i}&r=%2F"))))
+                .await
+                .unwrap();
             assert_eq!(r.status(), 200, "{algorithm} {qop:?}");
         }
         assert_eq!(srv.stats.authorized(), 10, "{algorithm} {qop:?}");

@@ -30,7 +30,8 @@ fn status(code: u16) -> Response<Bytes> {
 
 fn with_retry_after(code: u16, secs: &str) -> Response<Bytes> {
     let mut r = status(code);
-    r.headers_mut().insert(http::header::RETRY_AFTER, secs.parse().unwrap());
+    r.headers_mut()
+        .insert(http::header::RETRY_AFTER, secs.parse().unwrap());
     r
 }
 
@@ -39,9 +40,10 @@ async fn retry_after_is_honoured_over_the_wire() {
     let calls = Arc::new(AtomicU64::new(0));
     let c = calls.clone();
     let handler: Handler = Arc::new(move |_req| {
-        if c.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
+        if c.fetch_add(1, Ordering::Relaxed).is_multiple_of(2) {
             let mut r = text(429, r#"{"error":429,"errorCode":"RATE_LIMITED"}"#);
-            r.headers_mut().insert(http::header::RETRY_AFTER, "1".parse().unwrap());
+            r.headers_mut()
+                .insert(http::header::RETRY_AFTER, "1".parse().unwrap());
             r
         } else {
             text(200, "{}")
@@ -52,9 +54,15 @@ async fn retry_after_is_honoured_over_the_wire() {
         let retry = Retry::new(backend, fast());
         let started = Instant::now();
         // A POST may be retried on 429: the service refused it before processing.
-        let r = retry.send(post(&srv.url("/orgs/o/apiKeys"), "{}")).await.unwrap();
+        let r = retry
+            .send(post(&srv.url("/orgs/o/apiKeys"), "{}"))
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "{name}");
-        assert!(started.elapsed() >= Duration::from_secs(1), "{name}: Retry-After not honoured");
+        assert!(
+            started.elapsed() >= Duration::from_secs(1),
+            "{name}: Retry-After not honoured"
+        );
         assert_eq!(r.extensions().get::<Attempts>(), Some(&Attempts(2)));
     }
 }
@@ -77,7 +85,10 @@ async fn a_post_is_not_resent_after_a_reset_after_send() {
     for (name, backend) in backends(None) {
         let before = srv.requests();
         let retry = Retry::new(backend, fast());
-        let err = retry.send(post(&srv.url("/orgs/o/apiKeys"), "{\"desc\":\"k\"}")).await.unwrap_err();
+        let err = retry
+            .send(post(&srv.url("/orgs/o/apiKeys"), "{\"desc\":\"k\"}"))
+            .await
+            .unwrap_err();
         assert!(err.request_may_have_reached_server(), "{name}: {err:?}");
         assert!(!err.is_connect(), "{name}");
         assert_eq!(err.attempts(), 1, "{name}");
@@ -91,7 +102,10 @@ async fn a_get_is_retried_after_a_reset_and_reports_its_attempts() {
     for (name, backend) in backends(None) {
         let before = srv.requests();
         let retry = Retry::new(backend, fast().max_attempts(3));
-        let err = retry.send(get(&srv.url("/orgs/o/apiKeys"))).await.unwrap_err();
+        let err = retry
+            .send(get(&srv.url("/orgs/o/apiKeys")))
+            .await
+            .unwrap_err();
         assert_eq!(err.attempts(), 3, "{name}");
         assert_eq!(srv.requests() - before, 3, "{name}");
         assert!(err.to_string().contains("after 3 attempts"), "{err}");
@@ -133,11 +147,17 @@ async fn a_503_to_a_post_is_not_retried_by_default_but_a_get_is() {
     assert_eq!(r.status(), 503);
     assert_eq!(r.extensions().get::<Attempts>(), Some(&Attempts(4)));
     assert_eq!(t.requests().len(), 5);
-    let attempts: Vec<u32> = t.requests()[1..].iter().map(|r| r.extensions().get::<Attempt>().unwrap().0).collect();
+    let attempts: Vec<u32> = t.requests()[1..]
+        .iter()
+        .map(|r| r.extensions().get::<Attempt>().unwrap().0)
+        .collect();
     assert_eq!(attempts, [1, 2, 3, 4]);
 
     // Unless the policy says so.
-    let retry = Retry::new(t.clone(), fast().non_idempotent_statuses([StatusCode::SERVICE_UNAVAILABLE]));
+    let retry = Retry::new(
+        t.clone(),
+        fast().non_idempotent_statuses([StatusCode::SERVICE_UNAVAILABLE]),
+    );
     let _ = retry.send(post("http://h/x", "{}")).await.unwrap();
     assert_eq!(t.requests().len(), 9);
 }
@@ -149,7 +169,9 @@ async fn patch_is_retried_on_429_and_succeeds() {
     t.push_response(status(429));
     t.push_response(status(200));
     let retry = Retry::new(t.clone(), fast());
-    let req = http::Request::patch("http://h/x").body(Bytes::from_static(b"{}")).unwrap();
+    let req = http::Request::patch("http://h/x")
+        .body(Bytes::from_static(b"{}"))
+        .unwrap();
     let r = retry.send(req).await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.extensions().get::<Attempts>(), Some(&Attempts(3)));
@@ -168,7 +190,11 @@ async fn errors_after_sending_are_retried_only_for_idempotent_methods() {
 
     t.push_error(Error::new(ErrorKind::Timeout, "timed out", true));
     let err = Retry::new(t.clone(), fast())
-        .send(http::Request::delete("http://h/x").body(Bytes::new()).unwrap())
+        .send(
+            http::Request::delete("http://h/x")
+                .body(Bytes::new())
+                .unwrap(),
+        )
         .await;
     // DELETE is idempotent: retried; the script then runs out (an error that was never sent).
     assert!(err.is_err());
@@ -176,7 +202,10 @@ async fn errors_after_sending_are_retried_only_for_idempotent_methods() {
 
     let t = ScriptedTransport::new();
     t.push_error(Error::new(ErrorKind::Request, "connection reset", true));
-    let err = Retry::new(t.clone(), fast()).send(post("http://h/x", "{}")).await.unwrap_err();
+    let err = Retry::new(t.clone(), fast())
+        .send(post("http://h/x", "{}"))
+        .await
+        .unwrap_err();
     assert_eq!(err.attempts(), 1);
     assert_eq!(t.requests().len(), 1);
 }
@@ -185,7 +214,10 @@ async fn errors_after_sending_are_retried_only_for_idempotent_methods() {
 async fn auth_errors_are_never_retried() {
     let t = ScriptedTransport::new();
     t.push_error(Error::new(ErrorKind::Auth, "refused", false));
-    let err = Retry::new(t.clone(), fast()).send(get("http://h/x")).await.unwrap_err();
+    let err = Retry::new(t.clone(), fast())
+        .send(get("http://h/x"))
+        .await
+        .unwrap_err();
     assert!(err.is_auth());
     assert_eq!(t.requests().len(), 1);
 }
@@ -203,7 +235,10 @@ async fn the_time_budget_bounds_retries() {
         .jitter(false)
         .budget(Duration::from_millis(200));
     let started = Instant::now();
-    let r = Retry::new(t.clone(), policy).send(get("http://h/x")).await.unwrap();
+    let r = Retry::new(t.clone(), policy)
+        .send(get("http://h/x"))
+        .await
+        .unwrap();
     assert_eq!(r.status(), 503);
     assert!(started.elapsed() < Duration::from_millis(400));
     let attempts = r.extensions().get::<Attempts>().unwrap().0;
@@ -214,7 +249,10 @@ async fn the_time_budget_bounds_retries() {
 async fn never_policy_makes_one_attempt() {
     let t = ScriptedTransport::new();
     t.push_response(status(429));
-    let r = Retry::new(t.clone(), RetryPolicy::never()).send(get("http://h/x")).await.unwrap();
+    let r = Retry::new(t.clone(), RetryPolicy::never())
+        .send(get("http://h/x"))
+        .await
+        .unwrap();
     assert_eq!(r.status(), 429);
     assert_eq!(t.requests().len(), 1);
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use atlas_keys_transport::{
-    ErrorKind, MemoryTokenStore, SecretString, ServiceAccountAuth, Transport, TokenStore,
+    ErrorKind, MemoryTokenStore, SecretString, ServiceAccountAuth, TokenStore, Transport,
 };
 use futures::StreamExt;
 use support::oauth_server::{CLIENT_ID, CLIENT_SECRET, OAuthServer, start_oauth};
@@ -30,13 +30,20 @@ async fn one_token_serves_a_thousand_requests() {
             let results: Vec<_> = futures::stream::iter(0..1000)
                 .map(|i| {
                     let sa = &sa;
-                    let url = srv.server.url(&format!("/api/atlas/v2/orgs/o/apiKeys?pageNum={i}"));
+                    let url = srv
+                        .server
+                        .url(&format!("/api/atlas/v2/orgs/o/apiKeys?pageNum={i}"));
                     async move { sa.send(get(&url)).await }
                 })
                 .buffer_unordered(64)
                 .collect()
                 .await;
-            assert!(results.iter().all(|r| r.as_ref().is_ok_and(|r| r.status() == 200)), "{name}");
+            assert!(
+                results
+                    .iter()
+                    .all(|r| r.as_ref().is_ok_and(|r| r.status() == 200)),
+                "{name}"
+            );
             assert_eq!(srv.stats.token_requests() - before, 1, "{name} tls={tls}");
         }
         assert_eq!(srv.stats.get_malformed(), 0);
@@ -54,12 +61,25 @@ async fn sixty_four_requests_finding_the_token_expired_cause_one_refresh() {
             .unwrap();
         srv.stats.expires_in.store(1, Ordering::Relaxed);
         let before = srv.stats.token_requests();
-        assert_eq!(sa.send(get(&srv.server.url("/r"))).await.unwrap().status(), 200);
+        assert_eq!(
+            sa.send(get(&srv.server.url("/r"))).await.unwrap().status(),
+            200
+        );
         tokio::time::sleep(Duration::from_millis(1100)).await;
         srv.stats.expires_in.store(3600, Ordering::Relaxed);
-        let results = futures::future::join_all((0..64).map(|_| sa.send(get(&srv.server.url("/r"))))).await;
-        assert!(results.iter().all(|r| r.as_ref().is_ok_and(|r| r.status() == 200)), "{name}");
-        assert_eq!(srv.stats.token_requests() - before, 2, "{name}: one initial token, one refresh");
+        let results =
+            futures::future::join_all((0..64).map(|_| sa.send(get(&srv.server.url("/r"))))).await;
+        assert!(
+            results
+                .iter()
+                .all(|r| r.as_ref().is_ok_and(|r| r.status() == 200)),
+            "{name}"
+        );
+        assert_eq!(
+            srv.stats.token_requests() - before,
+            2,
+            "{name}: one initial token, one refresh"
+        );
     }
 }
 
@@ -73,11 +93,20 @@ async fn token_is_refreshed_a_margin_before_it_expires() {
         .refresh_margin(Duration::from_millis(99_700))
         .build()
         .unwrap();
-    assert_eq!(sa.send(get(&srv.server.url("/r"))).await.unwrap().status(), 200);
-    assert_eq!(sa.send(get(&srv.server.url("/r"))).await.unwrap().status(), 200);
+    assert_eq!(
+        sa.send(get(&srv.server.url("/r"))).await.unwrap().status(),
+        200
+    );
+    assert_eq!(
+        sa.send(get(&srv.server.url("/r"))).await.unwrap().status(),
+        200
+    );
     assert_eq!(srv.stats.token_requests(), 1);
     tokio::time::sleep(Duration::from_millis(350)).await;
-    assert_eq!(sa.send(get(&srv.server.url("/r"))).await.unwrap().status(), 200);
+    assert_eq!(
+        sa.send(get(&srv.server.url("/r"))).await.unwrap().status(),
+        200
+    );
     assert_eq!(srv.stats.token_requests(), 2);
     assert_eq!(srv.stats.resource_unauthorized.load(Ordering::Relaxed), 0);
 }
@@ -87,19 +116,38 @@ async fn a_revoked_token_recovers_with_one_refresh() {
     let srv = start_oauth(3600, false).await;
     for (name, backend) in backends(None) {
         let sa = auth(&srv, backend);
-        assert_eq!(sa.send(get(&srv.server.url("/r"))).await.unwrap().status(), 200);
+        assert_eq!(
+            sa.send(get(&srv.server.url("/r"))).await.unwrap().status(),
+            200
+        );
         let before = srv.stats.token_requests();
         let unauthorized_before = srv.stats.resource_unauthorized.load(Ordering::Relaxed);
         srv.stats.revoke_all();
         // Sequential: one 401, one refresh, one resend.
         let body = "{\"desc\":\"x\"}";
-        assert_eq!(sa.send(post(&srv.server.url("/r"), body)).await.unwrap().status(), 200, "{name}");
+        assert_eq!(
+            sa.send(post(&srv.server.url("/r"), body))
+                .await
+                .unwrap()
+                .status(),
+            200,
+            "{name}"
+        );
         assert_eq!(srv.stats.token_requests() - before, 1, "{name}");
-        assert_eq!(srv.stats.resource_unauthorized.load(Ordering::Relaxed) - unauthorized_before, 1);
+        assert_eq!(
+            srv.stats.resource_unauthorized.load(Ordering::Relaxed) - unauthorized_before,
+            1
+        );
         // Concurrent: 16 requests all refused at once still cause a single refresh.
         srv.stats.revoke_all();
-        let results = futures::future::join_all((0..16).map(|_| sa.send(get(&srv.server.url("/r"))))).await;
-        assert!(results.iter().all(|r| r.as_ref().is_ok_and(|r| r.status() == 200)), "{name}");
+        let results =
+            futures::future::join_all((0..16).map(|_| sa.send(get(&srv.server.url("/r"))))).await;
+        assert!(
+            results
+                .iter()
+                .all(|r| r.as_ref().is_ok_and(|r| r.status() == 200)),
+            "{name}"
+        );
         assert_eq!(srv.stats.token_requests() - before, 2, "{name}");
     }
 }
@@ -121,7 +169,10 @@ async fn token_endpoint_429_is_a_clear_auth_error() {
     srv.stats.rate_limited.store(true, Ordering::Relaxed);
     for (name, backend) in backends(None) {
         let sa = auth(&srv, backend);
-        let err = sa.send(post(&srv.server.url("/r"), "{}")).await.unwrap_err();
+        let err = sa
+            .send(post(&srv.server.url("/r"), "{}"))
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Auth, "{name}");
         assert!(err.is_auth());
         // The caller's own request never left: safe to retry even for a POST.
@@ -130,9 +181,18 @@ async fn token_endpoint_429_is_a_clear_auth_error() {
         let oauth = err.oauth_error().unwrap();
         assert_eq!(oauth.error, "rate_limited");
         assert_eq!(oauth.status, 429);
-        assert!(oauth.description.as_deref().unwrap().contains("limited to 10 requests"));
+        assert!(
+            oauth
+                .description
+                .as_deref()
+                .unwrap()
+                .contains("limited to 10 requests")
+        );
         let shown = err.to_string();
-        assert!(shown.contains("rate_limited") && shown.contains("429"), "{shown}");
+        assert!(
+            shown.contains("rate_limited") && shown.contains("429"),
+            "{shown}"
+        );
         assert!(!shown.contains(CLIENT_SECRET));
     }
     assert_eq!(srv.stats.resource_ok.load(Ordering::Relaxed), 0);
@@ -161,14 +221,20 @@ async fn revoke_posts_the_token_and_forgets_it() {
         .token_store(store.clone())
         .build()
         .unwrap();
-    assert_eq!(sa.send(get(&srv.server.url("/r"))).await.unwrap().status(), 200);
+    assert_eq!(
+        sa.send(get(&srv.server.url("/r"))).await.unwrap().status(),
+        200
+    );
     let token = srv.stats.issued.lock().unwrap()[0].clone();
     assert!(store.load(CLIENT_ID).await.is_some());
     sa.revoke().await.unwrap();
     assert_eq!(srv.stats.revoke_requests.load(Ordering::Relaxed), 1);
     assert!(srv.stats.revoked(&token));
     assert!(store.load(CLIENT_ID).await.is_none());
-    assert_eq!(sa.send(get(&srv.server.url("/r"))).await.unwrap().status(), 200);
+    assert_eq!(
+        sa.send(get(&srv.server.url("/r"))).await.unwrap().status(),
+        200
+    );
     assert_eq!(srv.stats.token_requests(), 2);
 }
 
@@ -185,9 +251,23 @@ async fn a_shared_token_store_lets_another_instance_reuse_the_token() {
     };
     let (_, backend) = backends(None).remove(0);
     let first = build(backend.clone());
-    assert_eq!(first.send(get(&srv.server.url("/r"))).await.unwrap().status(), 200);
+    assert_eq!(
+        first
+            .send(get(&srv.server.url("/r")))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     // A second process, say: it finds the token in the store.
     let second = build(backend);
-    assert_eq!(second.send(get(&srv.server.url("/r"))).await.unwrap().status(), 200);
+    assert_eq!(
+        second
+            .send(get(&srv.server.url("/r")))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     assert_eq!(srv.stats.token_requests(), 1);
 }

@@ -47,7 +47,10 @@ impl fmt::Debug for HyperTransport {
             .field("user_agent", &self.config.user_agent)
             .field("connect_timeout", &self.config.connect_timeout)
             .field("timeout", &self.config.timeout)
-            .field("pool_max_idle_per_host", &self.config.pool_max_idle_per_host)
+            .field(
+                "pool_max_idle_per_host",
+                &self.config.pool_max_idle_per_host,
+            )
             .field("extra_roots", &self.config.extra_roots.len())
             .finish_non_exhaustive()
     }
@@ -116,8 +119,12 @@ impl HyperTransport {
                 .map_err(|e| classify_send_error(e, &target))?;
             let (parts, body) = response.into_parts();
             let body = body.collect().await.map_err(|e| {
-                Error::new(ErrorKind::Body, format!("reading the response body from {target}"), true)
-                    .with_source(e)
+                Error::new(
+                    ErrorKind::Body,
+                    format!("reading the response body from {target}"),
+                    true,
+                )
+                .with_source(e)
             })?;
             Ok(Response::from_parts(parts, body.to_bytes()))
         };
@@ -127,7 +134,10 @@ impl HyperTransport {
             // tell, so it says "may have reached".
             Err(elapsed) => Err(Error::new(
                 ErrorKind::Timeout,
-                format!("no complete response from {target} within {:?}", self.config.timeout),
+                format!(
+                    "no complete response from {target} within {:?}",
+                    self.config.timeout
+                ),
                 true,
             )
             .with_source(elapsed)),
@@ -149,7 +159,11 @@ fn classify_send_error(e: hyper_util::client::legacy::Error, target: &str) -> Er
     }
     // hyper-util itself re-sends a request that was cancelled before any byte was written on a
     // reused connection, so what reaches us here happened after (or while) writing.
-    let kind = if chain_has_tls_error(&e) { ErrorKind::Tls } else { ErrorKind::Request };
+    let kind = if chain_has_tls_error(&e) {
+        ErrorKind::Tls
+    } else {
+        ErrorKind::Request
+    };
     Error::new(kind, format!("exchange with {target} failed"), true).with_source(e)
 }
 

@@ -17,7 +17,8 @@ pub(crate) mod hyper;
 pub(crate) mod reqwest;
 
 /// The User-Agent sent when the caller sets none.
-pub(crate) const DEFAULT_USER_AGENT: &str = concat!("atlas-keys-transport/", env!("CARGO_PKG_VERSION"));
+pub(crate) const DEFAULT_USER_AGENT: &str =
+    concat!("atlas-keys-transport/", env!("CARGO_PKG_VERSION"));
 
 /// Settings common to both backends' builders. Builder errors (a bad PEM, a bad User-Agent) are
 /// kept and reported by `build()`, so the builder methods stay chainable.
@@ -127,15 +128,11 @@ pub(crate) fn chain_has_tls_error(error: &(dyn std::error::Error + 'static)) -> 
         if e.is::<rustls::Error>() {
             return true;
         }
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if let Some(inner) = io.get_ref() {
-                if inner.is::<rustls::Error>() {
-                    return true;
-                }
-                if chain_has_tls_error(inner) {
-                    return true;
-                }
-            }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+            && (inner.is::<rustls::Error>() || chain_has_tls_error(inner))
+        {
+            return true;
         }
         current = e.source();
     }
@@ -143,13 +140,14 @@ pub(crate) fn chain_has_tls_error(error: &(dyn std::error::Error + 'static)) -> 
 }
 
 /// Whether the chain of `error` holds an `io::Error` of kind `TimedOut`.
+#[cfg(feature = "hyper")]
 pub(crate) fn chain_has_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = current {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::TimedOut {
-                return true;
-            }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::TimedOut
+        {
+            return true;
         }
         current = e.source();
     }

@@ -37,7 +37,10 @@ impl fmt::Debug for ReqwestTransport {
             .field("user_agent", &self.config.user_agent)
             .field("connect_timeout", &self.config.connect_timeout)
             .field("timeout", &self.config.timeout)
-            .field("pool_max_idle_per_host", &self.config.pool_max_idle_per_host)
+            .field(
+                "pool_max_idle_per_host",
+                &self.config.pool_max_idle_per_host,
+            )
             .field("extra_roots", &self.config.extra_roots.len())
             .finish_non_exhaustive()
     }
@@ -104,8 +107,12 @@ fn classify(e: reqwest::Error, target: &str) -> Error {
     } else if e.is_body() || e.is_decode() {
         (ErrorKind::Body, "reading the response body from")
     } else if e.is_builder() {
-        return Error::new(ErrorKind::Request, format!("invalid request to {target}"), false)
-            .with_source(e.without_url());
+        return Error::new(
+            ErrorKind::Request,
+            format!("invalid request to {target}"),
+            false,
+        )
+        .with_source(e.without_url());
     } else if tls {
         (ErrorKind::Tls, "TLS failure with")
     } else {
@@ -117,11 +124,20 @@ fn classify(e: reqwest::Error, target: &str) -> Error {
 impl ReqwestTransport {
     async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
         let target = redact_uri(request.uri());
-        let request = reqwest::Request::try_from(request.map(reqwest::Body::from)).map_err(|e| {
-            Error::new(ErrorKind::Request, format!("invalid request to {target}"), false)
+        let request =
+            reqwest::Request::try_from(request.map(reqwest::Body::from)).map_err(|e| {
+                Error::new(
+                    ErrorKind::Request,
+                    format!("invalid request to {target}"),
+                    false,
+                )
                 .with_source(e.without_url())
-        })?;
-        let response = self.client.execute(request).await.map_err(|e| classify(e, &target))?;
+            })?;
+        let response = self
+            .client
+            .execute(request)
+            .await
+            .map_err(|e| classify(e, &target))?;
         let status = response.status();
         let version = response.version();
         let headers = response.headers().clone();

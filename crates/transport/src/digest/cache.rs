@@ -127,10 +127,13 @@ impl ChallengeCache {
     /// Forgets `challenge` if it is still the origin's current one (e.g. its nc ran out).
     pub(crate) fn forget(&self, origin: &str, challenge: &Arc<CachedChallenge>) {
         let mut map = lock(&self.map);
-        if let Some(state) = map.get_mut(origin) {
-            if state.challenge.as_ref().is_some_and(|c| Arc::ptr_eq(c, challenge)) {
-                state.challenge = None;
-            }
+        if let Some(state) = map.get_mut(origin)
+            && state
+                .challenge
+                .as_ref()
+                .is_some_and(|c| Arc::ptr_eq(c, challenge))
+        {
+            state.challenge = None;
         }
     }
 

@@ -253,7 +253,16 @@ mod tests {
 
     #[test]
     fn garbage_is_survived() {
-        for s in ["", ",,,", "=", "\"", "Digest =", "Digest realm=\"unterminated", "= = ,\"\\", "Digest realm"] {
+        for s in [
+            "",
+            ",,,",
+            "=",
+            "\"",
+            "Digest =",
+            "Digest realm=\"unterminated",
+            "= = ,\"\\",
+            "Digest realm",
+        ] {
             let _ = parse_challenges(s);
         }
         assert!(parse_challenges("realm=x").is_empty());

@@ -83,8 +83,18 @@ fn origin_of(request: &Request<Bytes>) -> Result<String, Error> {
             false,
         ));
     };
-    let port = uri.port_u16().unwrap_or(if scheme.eq_ignore_ascii_case("https") { 443 } else { 80 });
-    Ok(format!("{}://{}:{port}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
+    let port = uri
+        .port_u16()
+        .unwrap_or(if scheme.eq_ignore_ascii_case("https") {
+            443
+        } else {
+            80
+        });
+    Ok(format!(
+        "{}://{}:{port}",
+        scheme.to_ascii_lowercase(),
+        host.to_ascii_lowercase()
+    ))
 }
 
 /// Maps an `algorithm` value (case-insensitively) to `digest_auth`'s type; absent means MD5.
@@ -114,7 +124,10 @@ fn to_header(challenge: &Challenge) -> Option<WwwAuthenticateHeader> {
     let qop = match challenge.param("qop") {
         None => None,
         Some(list) => {
-            let offered: Vec<String> = list.split(',').map(|q| q.trim().to_ascii_lowercase()).collect();
+            let offered: Vec<String> = list
+                .split(',')
+                .map(|q| q.trim().to_ascii_lowercase())
+                .collect();
             // Prefer `auth`: `auth-int` would hash the body, which buys nothing over TLS.
             if offered.iter().any(|q| q == "auth") {
                 Some(vec![Qop::AUTH])
@@ -125,7 +138,11 @@ fn to_header(challenge: &Challenge) -> Option<WwwAuthenticateHeader> {
             }
         }
     };
-    let flag = |name: &str| challenge.param(name).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let flag = |name: &str| {
+        challenge
+            .param(name)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    };
     Some(WwwAuthenticateHeader {
         domain: challenge
             .param("domain")
@@ -138,7 +155,10 @@ fn to_header(challenge: &Challenge) -> Option<WwwAuthenticateHeader> {
         algorithm,
         qop,
         userhash: flag("userhash"),
-        charset: if challenge.param("charset").is_some_and(|c| c.eq_ignore_ascii_case("utf-8")) {
+        charset: if challenge
+            .param("charset")
+            .is_some_and(|c| c.eq_ignore_ascii_case("utf-8"))
+        {
             Charset::UTF8
         } else {
             Charset::ASCII
@@ -154,7 +174,9 @@ fn pick_challenge(headers: &HeaderMap) -> Option<WwwAuthenticateHeader> {
     for value in headers.get_all(header::WWW_AUTHENTICATE) {
         let Ok(text) = value.to_str() else { continue };
         for challenge in parse_challenges(text) {
-            let Some(candidate) = to_header(&challenge) else { continue };
+            let Some(candidate) = to_header(&challenge) else {
+                continue;
+            };
             let rank = |h: &WwwAuthenticateHeader| match h.algorithm.algo {
                 AlgorithmType::MD5 => 0,
                 AlgorithmType::SHA2_256 | AlgorithmType::SHA2_512_256 => 1,
@@ -171,8 +193,14 @@ fn pick_challenge(headers: &HeaderMap) -> Option<WwwAuthenticateHeader> {
 fn cnonce() -> Result<String, Error> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| {
-        Error::new(ErrorKind::Auth, "no secure random source for the digest cnonce", false)
-            .with_source(Box::<dyn std::error::Error + Send + Sync>::from(e.to_string()))
+        Error::new(
+            ErrorKind::Auth,
+            "no secure random source for the digest cnonce",
+            false,
+        )
+        .with_source(Box::<dyn std::error::Error + Send + Sync>::from(
+            e.to_string(),
+        ))
     })?;
     // Hand-written hex: two lines do not justify another dependency.
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
@@ -204,11 +232,16 @@ impl<T: Transport> DigestAuth<T> {
         );
         context.set_custom_cnonce(cnonce()?);
         let answer = prompt.respond(&context).map_err(|e| {
-            Error::new(ErrorKind::Auth, "cannot answer the digest challenge", false)
-                .with_source(Box::<dyn std::error::Error + Send + Sync>::from(e.to_string()))
+            Error::new(ErrorKind::Auth, "cannot answer the digest challenge", false).with_source(
+                Box::<dyn std::error::Error + Send + Sync>::from(e.to_string()),
+            )
         })?;
         let mut value = HeaderValue::from_str(&answer.to_header_string()).map_err(|_| {
-            Error::new(ErrorKind::Auth, "digest user name is not a valid header value", false)
+            Error::new(
+                ErrorKind::Auth,
+                "digest user name is not a valid header value",
+                false,
+            )
         })?;
         value.set_sensitive(true);
         let mut out = clone_request(request);
@@ -236,12 +269,19 @@ impl<T: Transport> DigestAuth<T> {
         let Some(fresh) = pick_challenge(response.headers()) else {
             return Ok(response);
         };
-        tracing::debug!(stale = fresh.stale, "digest nonce refused; answering the new challenge");
+        tracing::debug!(
+            stale = fresh.stale,
+            "digest nonce refused; answering the new challenge"
+        );
         self.resend_with_fresh(origin, &request, fresh).await
     }
 
     /// Sends without `Authorization` to draw a challenge, then resends once answering it.
-    async fn send_unauthorized(&self, origin: &str, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+    async fn send_unauthorized(
+        &self,
+        origin: &str,
+        request: Request<Bytes>,
+    ) -> Result<Response<Bytes>, Error> {
         let mut first = clone_request(&request);
         first.headers_mut().remove(header::AUTHORIZATION);
         let response = self.inner.send(first).await?;
@@ -264,7 +304,11 @@ impl<T: Transport> DigestAuth<T> {
         let fresh = Arc::new(CachedChallenge::new(fresh));
         self.cache.install(origin, fresh.clone());
         let Some(authorized) = self.authorize(request, &fresh)? else {
-            return Err(Error::new(ErrorKind::Auth, "digest nonce count exhausted", false));
+            return Err(Error::new(
+                ErrorKind::Auth,
+                "digest nonce count exhausted",
+                false,
+            ));
         };
         let response = self.inner.send(authorized).await?;
         if response.status() == StatusCode::UNAUTHORIZED {
@@ -289,7 +333,9 @@ impl<T: Transport> Transport for DigestAuth<T> {
         let origin = origin_of(&request)?;
         loop {
             match self.cache.lookup(&origin) {
-                Lookup::Cached(challenge) => return self.send_authorized(&origin, request, challenge).await,
+                Lookup::Cached(challenge) => {
+                    return self.send_authorized(&origin, request, challenge).await;
+                }
                 Lookup::Open => return self.send_unauthorized(&origin, request).await,
                 Lookup::Prime(guard) => {
                     let result = self.send_unauthorized(&origin, request).await;
@@ -312,7 +358,10 @@ mod tests {
     #[test]
     fn picks_sha256_over_md5_and_skips_basic() {
         let mut headers = HeaderMap::new();
-        headers.append(header::WWW_AUTHENTICATE, HeaderValue::from_static(r#"Basic realm="x""#));
+        headers.append(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(r#"Basic realm="x""#),
+        );
         headers.append(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static(r#"Digest realm="r", nonce="1", algorithm=MD5, qop="auth", Digest realm="r", nonce="2", algorithm=sha-256, qop=auth"#),

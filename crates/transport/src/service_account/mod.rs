@@ -162,8 +162,14 @@ impl<T: Transport> ServiceAccountAuthBuilder<T> {
             }
             Ok(uri)
         };
-        let token_url = parse(self.token_url.unwrap_or_else(|| format!("{base}/api/oauth/token")))?;
-        let revoke_url = parse(self.revoke_url.unwrap_or_else(|| format!("{base}/api/oauth/revoke")))?;
+        let token_url = parse(
+            self.token_url
+                .unwrap_or_else(|| format!("{base}/api/oauth/token")),
+        )?;
+        let revoke_url = parse(
+            self.revoke_url
+                .unwrap_or_else(|| format!("{base}/api/oauth/revoke")),
+        )?;
         Ok(ServiceAccountAuth {
             state: Arc::new(State {
                 inner: self.inner,
@@ -172,7 +178,9 @@ impl<T: Transport> ServiceAccountAuthBuilder<T> {
                 token_url,
                 revoke_url,
                 margin: self.margin,
-                store: self.store.unwrap_or_else(|| Arc::new(MemoryTokenStore::new())),
+                store: self
+                    .store
+                    .unwrap_or_else(|| Arc::new(MemoryTokenStore::new())),
                 current: Mutex::new(None),
                 refresh: tokio::sync::Mutex::new(()),
                 generation: AtomicU64::new(0),
@@ -198,7 +206,11 @@ struct ErrorResponse {
 
 impl<T: Transport> ServiceAccountAuth<T> {
     /// A builder for `client_id` and `client_secret` over `inner`.
-    pub fn builder(inner: T, client_id: impl Into<String>, client_secret: SecretString) -> ServiceAccountAuthBuilder<T> {
+    pub fn builder(
+        inner: T,
+        client_id: impl Into<String>,
+        client_secret: SecretString,
+    ) -> ServiceAccountAuthBuilder<T> {
         ServiceAccountAuthBuilder {
             inner,
             client_id: client_id.into(),
@@ -258,7 +270,8 @@ impl<T: Transport> State<T> {
     }
 
     fn margin_for(&self, lifetime: Duration) -> Duration {
-        self.margin.unwrap_or_else(|| (lifetime / 10).min(Duration::from_secs(60)))
+        self.margin
+            .unwrap_or_else(|| (lifetime / 10).min(Duration::from_secs(60)))
     }
 
     fn usable(&self, now: SystemTime) -> Option<Arc<Held>> {
@@ -285,20 +298,21 @@ impl<T: Transport> State<T> {
     /// A usable token. `refused` is the generation a server just refused with a 401: a token of
     /// that generation (or the same token from the store) is not used again.
     async fn token(&self, refused: Option<u64>) -> Result<Arc<Held>, Error> {
-        if refused.is_none() {
-            if let Some(held) = self.usable(SystemTime::now()) {
-                return Ok(held);
-            }
+        if refused.is_none()
+            && let Some(held) = self.usable(SystemTime::now())
+        {
+            return Ok(held);
         }
         let _flight = self.refresh.lock().await;
         let now = SystemTime::now();
         // Someone else may have refreshed while we waited for the lock.
         let refused_token = {
             let current = self.lock_current();
-            if let Some(held) = current.as_ref() {
-                if now < held.refresh_at && Some(held.generation) != refused {
-                    return Ok(held.clone());
-                }
+            if let Some(held) = current.as_ref()
+                && now < held.refresh_at
+                && Some(held.generation) != refused
+            {
+                return Ok(held.clone());
             }
             current
                 .as_ref()
@@ -324,8 +338,13 @@ impl<T: Transport> State<T> {
     fn basic_auth(&self) -> Result<HeaderValue, Error> {
         let credentials = format!("{}:{}", self.client_id, self.client_secret.expose_secret());
         let encoded = base64::engine::general_purpose::STANDARD.encode(credentials.as_bytes());
-        let mut value = HeaderValue::from_str(&format!("Basic {encoded}"))
-            .map_err(|_| Error::new(ErrorKind::Auth, "client id is not a valid header value", false))?;
+        let mut value = HeaderValue::from_str(&format!("Basic {encoded}")).map_err(|_| {
+            Error::new(
+                ErrorKind::Auth,
+                "client id is not a valid header value",
+                false,
+            )
+        })?;
         value.set_sensitive(true);
         Ok(value)
     }
@@ -356,7 +375,11 @@ impl<T: Transport> State<T> {
     /// and description when the body has them.
     fn endpoint_error(&self, what: &str, url: &Uri, response: &Response<Bytes>) -> Error {
         let status = response.status();
-        let message = format!("{what} refused by {} with status {}", redact_uri(url), status.as_u16());
+        let message = format!(
+            "{what} refused by {} with status {}",
+            redact_uri(url),
+            status.as_u16()
+        );
         let error = Error::new(ErrorKind::Auth, message, false);
         match serde_json::from_slice::<ErrorResponse>(response.body()) {
             Ok(body) => error.with_oauth(OAuthError {
@@ -379,7 +402,12 @@ impl<T: Transport> State<T> {
         }
         let body: TokenResponse = serde_json::from_slice(response.body()).map_err(|e| {
             // serde_json's message names a position and a type, never the input text.
-            Error::new(ErrorKind::Decode, "token endpoint answered an unreadable body", false).with_source(e)
+            Error::new(
+                ErrorKind::Decode,
+                "token endpoint answered an unreadable body",
+                false,
+            )
+            .with_source(e)
         })?;
         let ttl = Duration::from_secs(body.expires_in.unwrap_or(3600));
         Ok(CachedToken {
@@ -396,9 +424,10 @@ impl<T: Transport> Transport for ServiceAccountAuth<T> {
         let state = &self.state;
         let held = state.token(None).await?;
         let mut first = clone_request(&request);
-        first
-            .headers_mut()
-            .insert(header::AUTHORIZATION, bearer_value(&held.token.access_token)?);
+        first.headers_mut().insert(
+            header::AUTHORIZATION,
+            bearer_value(&held.token.access_token)?,
+        );
         let response = state.inner.send(first).await?;
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok(response);
@@ -408,9 +437,10 @@ impl<T: Transport> Transport for ServiceAccountAuth<T> {
         tracing::debug!("bearer token refused; refreshing once");
         let fresh = state.token(Some(held.generation)).await?;
         let mut second = request;
-        second
-            .headers_mut()
-            .insert(header::AUTHORIZATION, bearer_value(&fresh.token.access_token)?);
+        second.headers_mut().insert(
+            header::AUTHORIZATION,
+            bearer_value(&fresh.token.access_token)?,
+        );
         state.inner.send(second).await
     }
 }

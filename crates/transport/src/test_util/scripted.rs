@@ -58,7 +58,8 @@ impl ScriptedTransport {
     /// Queues a response with `status` and a JSON body.
     pub fn push_json(&self, status: u16, body: &str) {
         let mut response = Response::new(Bytes::copy_from_slice(body.as_bytes()));
-        *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        *response.status_mut() =
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         response.headers_mut().insert(
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static("application/json"),

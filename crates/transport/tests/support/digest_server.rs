@@ -137,7 +137,10 @@ fn challenge(config: &DigestConfig, stats: &DigestStats, stale: bool) -> Respons
             seen_nc: HashSet::new(),
         },
     );
-    let qop = config.qop.map(|q| format!(", qop=\"{q}\"")).unwrap_or_default();
+    let qop = config
+        .qop
+        .map(|q| format!(", qop=\"{q}\""))
+        .unwrap_or_default();
     let value = format!(
         "Digest realm=\"{REALM}\", domain=\"\", nonce=\"{nonce}\", algorithm={}{qop}, stale={stale}",
         config.algorithm
@@ -148,7 +151,9 @@ fn challenge(config: &DigestConfig, stats: &DigestStats, stale: bool) -> Respons
         .header(header::WWW_AUTHENTICATE, "Basic realm=\"MMS Public API\"")
         .header(header::WWW_AUTHENTICATE, value)
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Bytes::from_static(b"{\"error\":401,\"reason\":\"Unauthorized\"}"))
+        .body(Bytes::from_static(
+            b"{\"error\":401,\"reason\":\"Unauthorized\"}",
+        ))
         .unwrap()
 }
 
@@ -159,7 +164,11 @@ enum Verdict {
 }
 
 fn verify(config: &DigestConfig, stats: &DigestStats, req: &Request<Bytes>) -> Verdict {
-    let Some(value) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
         return Verdict::Bad;
     };
     let parsed = parse_challenges(value);
@@ -167,7 +176,11 @@ fn verify(config: &DigestConfig, stats: &DigestStats, req: &Request<Bytes>) -> V
         return Verdict::Bad;
     };
     let p = |n: &str| auth.param(n).unwrap_or_default().to_string();
-    let target = req.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .unwrap_or("/");
     if p("username") != config.user || p("realm") != REALM || p("uri") != target {
         return Verdict::Bad;
     }
@@ -186,33 +199,54 @@ fn verify(config: &DigestConfig, stats: &DigestStats, req: &Request<Bytes>) -> V
             return Verdict::Stale;
         }
         if config.qop.is_some() {
-            let Ok(n) = u32::from_str_radix(&nc, 16) else { return Verdict::Bad };
+            let Ok(n) = u32::from_str_radix(&nc, 16) else {
+                return Verdict::Bad;
+            };
             if nc.len() != 8 || cnonce.is_empty() || qop != "auth" || !state.seen_nc.insert(n) {
                 return Verdict::Bad;
             }
         }
     }
-    let mut ha1 = h(config.algorithm, &format!("{}:{REALM}:{}", config.user, config.password));
+    let mut ha1 = h(
+        config.algorithm,
+        &format!("{}:{REALM}:{}", config.user, config.password),
+    );
     if config.algorithm.to_ascii_lowercase().ends_with("-sess") {
         ha1 = h(config.algorithm, &format!("{ha1}:{nonce}:{cnonce}"));
     }
     let ha2 = h(config.algorithm, &format!("{}:{target}", req.method()));
     let expected = if config.qop.is_some() {
-        h(config.algorithm, &format!("{ha1}:{nonce}:{nc}:{cnonce}:{qop}:{ha2}"))
+        h(
+            config.algorithm,
+            &format!("{ha1}:{nonce}:{nc}:{cnonce}:{qop}:{ha2}"),
+        )
     } else {
         h(config.algorithm, &format!("{ha1}:{nonce}:{ha2}"))
     };
-    if p("response") == expected { Verdict::Ok } else { Verdict::Bad }
+    if p("response") == expected {
+        Verdict::Ok
+    } else {
+        Verdict::Bad
+    }
 }
 
 fn handle(config: &DigestConfig, stats: &DigestStats, req: Request<Bytes>) -> Response<Bytes> {
     stats.requests.fetch_add(1, Ordering::Relaxed);
-    if let Some(ua) = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()) {
+    if let Some(ua) = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+    {
         stats.user_agents.lock().unwrap().insert(ua.to_string());
     }
     if req.method() == http::Method::POST {
         stats.posts_received.fetch_add(1, Ordering::Relaxed);
-        *stats.post_bodies.lock().unwrap().entry(req.body().to_vec()).or_default() += 1;
+        *stats
+            .post_bodies
+            .lock()
+            .unwrap()
+            .entry(req.body().to_vec())
+            .or_default() += 1;
     }
     if !req.headers().contains_key(header::AUTHORIZATION) {
         return challenge(config, stats, false);
@@ -220,7 +254,11 @@ fn handle(config: &DigestConfig, stats: &DigestStats, req: Request<Bytes>) -> Re
     match verify(config, stats, &req) {
         Verdict::Ok => {
             stats.authorized.fetch_add(1, Ordering::Relaxed);
-            let body = format!("{{\"path\":\"{}\",\"len\":{}}}", req.uri().path(), req.body().len());
+            let body = format!(
+                "{{\"path\":\"{}\",\"len\":{}}}",
+                req.uri().path(),
+                req.body().len()
+            );
             Response::builder()
                 .status(200)
                 .header(header::CONTENT_TYPE, "application/json")

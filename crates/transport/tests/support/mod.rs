@@ -71,7 +71,8 @@ pub fn test_pki() -> TestPki {
     let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
 
     let leaf_params =
-        rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
+        rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .unwrap();
     let leaf_key = rcgen::KeyPair::generate().unwrap();
     let leaf = leaf_params.signed_by(&leaf_key, &ca).unwrap();
 
@@ -151,7 +152,11 @@ where
         let handler = handler.clone();
         async move {
             let (parts, body) = req.into_parts();
-            let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let body = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
             let response = handler(Request::from_parts(parts, body));
             Ok::<_, Infallible>(response.map(Full::new))
         }
@@ -177,8 +182,14 @@ pub fn backends(ca_pem: Option<&str>) -> Vec<(&'static str, Arc<dyn Transport>)>
         reqwest = reqwest.add_root_certificate_pem(pem.as_bytes());
     }
     vec![
-        ("hyper", Arc::new(hyper.build().unwrap()) as Arc<dyn Transport>),
-        ("reqwest", Arc::new(reqwest.build().unwrap()) as Arc<dyn Transport>),
+        (
+            "hyper",
+            Arc::new(hyper.build().unwrap()) as Arc<dyn Transport>,
+        ),
+        (
+            "reqwest",
+            Arc::new(reqwest.build().unwrap()) as Arc<dyn Transport>,
+        ),
     ]
 }
 
@@ -209,7 +220,10 @@ pub struct Counting<T> {
 
 impl<T> Counting<T> {
     pub fn new(inner: T) -> Self {
-        Counting { inner, sent: AtomicU64::new(0) }
+        Counting {
+            inner,
+            sent: AtomicU64::new(0),
+        }
     }
     pub fn sent(&self) -> u64 {
         self.sent.load(Ordering::Relaxed)
@@ -218,7 +232,10 @@ impl<T> Counting<T> {
 
 #[async_trait::async_trait]
 impl<T: Transport> Transport for Counting<T> {
-    async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, atlas_keys_transport::Error> {
+    async fn send(
+        &self,
+        request: Request<Bytes>,
+    ) -> Result<Response<Bytes>, atlas_keys_transport::Error> {
         self.sent.fetch_add(1, Ordering::Relaxed);
         self.inner.send(request).await
     }

@@ -79,7 +79,10 @@ fn basic_ok(req: &Request<Bytes>) -> bool {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
     );
-    req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) == Some(expected.as_str())
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        == Some(expected.as_str())
 }
 
 fn handle(stats: &OAuthStats, req: Request<Bytes>) -> Response<Bytes> {
@@ -87,12 +90,18 @@ fn handle(stats: &OAuthStats, req: Request<Bytes>) -> Response<Bytes> {
         "/api/oauth/token" => {
             stats.token_requests.fetch_add(1, Ordering::Relaxed);
             let form_ok = req.method() == http::Method::POST
-                && req.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes())
+                && req
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .map(|v| v.as_bytes())
                     == Some(b"application/x-www-form-urlencoded")
-                && req.headers().get(header::ACCEPT).map(|v| v.as_bytes()) == Some(b"application/json")
+                && req.headers().get(header::ACCEPT).map(|v| v.as_bytes())
+                    == Some(b"application/json")
                 && req.body().as_ref() == b"grant_type=client_credentials";
             if !form_ok {
-                stats.malformed_token_requests.fetch_add(1, Ordering::Relaxed);
+                stats
+                    .malformed_token_requests
+                    .fetch_add(1, Ordering::Relaxed);
                 return json(400, r#"{"error":"invalid_request"}"#.into());
             }
             if stats.rate_limited.load(Ordering::Relaxed) {
@@ -107,11 +116,10 @@ fn handle(stats: &OAuthStats, req: Request<Bytes>) -> Response<Bytes> {
             let n = stats.counter.fetch_add(1, Ordering::Relaxed);
             let token = format!("eyTOKEN{n}x{}", 1_000_003 * (n + 17));
             let ttl = stats.expires_in.load(Ordering::Relaxed);
-            stats
-                .tokens
-                .lock()
-                .unwrap()
-                .insert(token.clone(), (Instant::now(), Duration::from_secs(ttl), false));
+            stats.tokens.lock().unwrap().insert(
+                token.clone(),
+                (Instant::now(), Duration::from_secs(ttl), false),
+            );
             stats.issued.lock().unwrap().push(token.clone());
             json(
                 200,

@@ -68,7 +68,11 @@ pub async fn start_raw(how: Misbehaviour) -> RawServer {
             }
         }
     });
-    RawServer { addr, requests, task }
+    RawServer {
+        addr,
+        requests,
+        task,
+    }
 }
 
 /// Reads headers and a Content-Length body; true if a whole request arrived.
