@@ -14,7 +14,7 @@ pub(crate) struct QueryOpts {
     pub(crate) envelope: bool,
     pub(crate) pretty: bool,
     pub(crate) page: PageRequest,
-    /// Parameters other than the three paging ones, kept for page links.
+    /// Parameters other than the three paging ones (in order), kept for page links.
     others: Vec<(String, String)>,
 }
 
@@ -45,8 +45,14 @@ impl QueryOpts {
         let mut include_count = true;
         for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
             match k.as_ref() {
-                "envelope" => q.envelope = parse_bool("envelope", &v)?,
-                "pretty" => q.pretty = parse_bool("pretty", &v)?,
+                "envelope" => {
+                    q.envelope = parse_bool("envelope", &v)?;
+                    q.others.push((k.into_owned(), v.into_owned()));
+                }
+                "pretty" => {
+                    q.pretty = parse_bool("pretty", &v)?;
+                    q.others.push((k.into_owned(), v.into_owned()));
+                }
                 "includeCount" => include_count = parse_bool("includeCount", &v)?,
                 "pageNum" => {
                     page_num = v.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
