@@ -134,7 +134,7 @@ mod tests {
         assert_eq!(rels, ["previous", "self", "next"]);
         assert_eq!(
             links[1].href,
-            "http://h/x?foo=b+r&includeCount=true&pageNum=2&itemsPerPage=2"
+            "http://h/x?pretty=true&foo=b+r&includeCount=true&pageNum=2&itemsPerPage=2"
         );
         assert_eq!(q.window(1), (1, 1));
         for bad in [

@@ -198,66 +198,13 @@ impl Env {
 
     /// Sends once, exactly as given (an `Authorization` header may be in `extra`).
     pub async fn send_raw(&self, req: &Req, authorization: Option<&str>) -> Result<Res, String> {
-        let mut b = Request::builder()
-            .method(req.method.clone())
-            .uri(self.url(&req.path));
-        for (k, v) in &req.headers {
-            b = b.header(k.as_str(), v.as_str());
-        }
-        if let Some(a) = authorization {
-            b = b.header("authorization", a);
-        }
-        let body = Full::new(Bytes::from(req.body.clone().unwrap_or_default()));
-        let resp = self
-            .client
-            .request(b.body(body).unwrap())
-            .await
-            .map_err(|e| format!("{e:?}"))?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| format!("{e:?}"))?
-            .to_bytes();
-        Ok(Res {
-            status,
-            headers,
-            body,
-        })
+        send_raw(&self.client, self.emu.base_url(), req, authorization).await
     }
 
     /// Sends with the request's auth: digest answers a challenge (reusing the last one
     /// with the next nc first, like python-requests).
     pub async fn try_send(&self, req: Req) -> Result<Res, String> {
-        match &req.auth {
-            Auth::None => self.send_raw(&req, None).await,
-            Auth::Bearer(t) => self.send_raw(&req, Some(&format!("Bearer {t}"))).await,
-            Auth::Digest { user, pass } => {
-                let cached = self.prompt.lock().unwrap().clone();
-                if let Some(mut p) = cached {
-                    let h = answer(&mut p, user, pass, &req.method, &req.path);
-                    *self.prompt.lock().unwrap() = Some(p);
-                    let r = self.send_raw(&req, Some(&h)).await?;
-                    if r.status != 401 {
-                        return Ok(r);
-                    }
-                }
-                let first = self.send_raw(&req, None).await?;
-                if first.status != 401 {
-                    return Ok(first);
-                }
-                let challenge = first
-                    .header("www-authenticate")
-                    .expect("challenge")
-                    .to_owned();
-                let mut p = digest_auth::parse(&challenge).expect("parse challenge");
-                let h = answer(&mut p, user, pass, &req.method, &req.path);
-                *self.prompt.lock().unwrap() = Some(p);
-                self.send_raw(&req, Some(&h)).await
-            }
-        }
+        send_via(&self.client, self.emu.base_url(), &self.prompt, req).await
     }
 
     pub async fn send(&self, req: Req) -> Res {
@@ -349,5 +296,77 @@ impl Env {
             .await
             .unwrap()
             .json()
+    }
+}
+
+/// Sends once to `base`.
+pub async fn send_raw(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    base: &str,
+    req: &Req,
+    authorization: Option<&str>,
+) -> Result<Res, String> {
+    let mut b = Request::builder()
+        .method(req.method.clone())
+        .uri(format!("{base}{}", req.path));
+    for (k, v) in &req.headers {
+        b = b.header(k.as_str(), v.as_str());
+    }
+    if let Some(a) = authorization {
+        b = b.header("authorization", a);
+    }
+    let body = Full::new(Bytes::from(req.body.clone().unwrap_or_default()));
+    let resp = client
+        .request(b.body(body).unwrap())
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| format!("{e:?}"))?
+        .to_bytes();
+    Ok(Res {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// Sends to `base` with the request's auth (see `Env::try_send`).
+pub async fn send_via(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    base: &str,
+    prompt: &Mutex<Option<WwwAuthenticateHeader>>,
+    req: Req,
+) -> Result<Res, String> {
+    match &req.auth {
+        Auth::None => send_raw(client, base, &req, None).await,
+        Auth::Bearer(t) => send_raw(client, base, &req, Some(&format!("Bearer {t}"))).await,
+        Auth::Digest { user, pass } => {
+            let cached = prompt.lock().unwrap().clone();
+            if let Some(mut p) = cached {
+                let h = answer(&mut p, user, pass, &req.method, &req.path);
+                *prompt.lock().unwrap() = Some(p);
+                let r = send_raw(client, base, &req, Some(&h)).await?;
+                if r.status != 401 {
+                    return Ok(r);
+                }
+            }
+            let first = send_raw(client, base, &req, None).await?;
+            if first.status != 401 {
+                return Ok(first);
+            }
+            let challenge = first
+                .header("www-authenticate")
+                .expect("challenge")
+                .to_owned();
+            let mut p = digest_auth::parse(&challenge).expect("parse challenge");
+            let h = answer(&mut p, user, pass, &req.method, &req.path);
+            *prompt.lock().unwrap() = Some(p);
+            send_raw(client, base, &req, Some(&h)).await
+        }
     }
 }
