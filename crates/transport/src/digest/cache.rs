@@ -12,21 +12,21 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use digest_auth::WwwAuthenticateHeader;
+use super::Prompt;
 use tokio::sync::watch;
 
 /// A digest challenge accepted for use, with its nonce count.
 #[derive(Debug)]
 pub(crate) struct CachedChallenge {
     /// The parsed challenge, with `nc == 0`. Cloned per request; never mutated.
-    pub(crate) header: WwwAuthenticateHeader,
+    pub(crate) prompt: Prompt,
     nc: AtomicU32,
 }
 
 impl CachedChallenge {
-    pub(crate) fn new(header: WwwAuthenticateHeader) -> Self {
+    pub(crate) fn new(prompt: Prompt) -> Self {
         CachedChallenge {
-            header,
+            prompt,
             nc: AtomicU32::new(0),
         }
     }
@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn nc_counts_up_from_one_and_stops_at_max() {
-        let c = CachedChallenge::new(WwwAuthenticateHeader {
+        let header = digest_auth::WwwAuthenticateHeader {
             domain: None,
             realm: "r".into(),
             nonce: "n".into(),
@@ -164,6 +164,10 @@ mod tests {
             userhash: false,
             charset: digest_auth::Charset::ASCII,
             nc: 0,
+        };
+        let c = CachedChallenge::new(Prompt {
+            header,
+            sha512: None,
         });
         assert_eq!(c.next_nc(), Some(1));
         assert_eq!(c.next_nc(), Some(2));

@@ -13,6 +13,7 @@
 
 pub(crate) mod cache;
 pub(crate) mod challenge;
+mod sha512;
 
 use std::fmt;
 use std::sync::Arc;
@@ -97,8 +98,17 @@ fn origin_of(request: &Request<Bytes>) -> Result<String, Error> {
     ))
 }
 
-/// Maps an `algorithm` value (case-insensitively) to `digest_auth`'s type; absent means MD5.
-fn algorithm(value: Option<&str>) -> Option<digest_auth::Algorithm> {
+/// A challenge we can answer: `digest_auth`'s header, plus whether it is the non-standard
+/// SHA-512 (`Some(sess)`), which we hash ourselves (see [`sha512`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Prompt {
+    pub(crate) header: WwwAuthenticateHeader,
+    pub(crate) sha512: Option<bool>,
+}
+
+/// Maps an `algorithm` value (case-insensitively); absent means MD5. The second value is
+/// `Some(sess)` for SHA-512, which `digest_auth` lacks (its `Algorithm` then is a placeholder).
+fn algorithm(value: Option<&str>) -> Option<(digest_auth::Algorithm, Option<bool>)> {
     let value = value.unwrap_or("MD5").to_ascii_uppercase();
     let (name, sess) = match value.strip_suffix("-SESS") {
         Some(name) => (name, true),
@@ -108,19 +118,25 @@ fn algorithm(value: Option<&str>) -> Option<digest_auth::Algorithm> {
         "MD5" => AlgorithmType::MD5,
         "SHA-256" => AlgorithmType::SHA2_256,
         "SHA-512-256" => AlgorithmType::SHA2_512_256,
+        "SHA-512" => {
+            return Some((
+                digest_auth::Algorithm::new(AlgorithmType::SHA2_512_256, sess),
+                Some(sess),
+            ));
+        }
         _ => return None,
     };
-    Some(digest_auth::Algorithm::new(kind, sess))
+    Some((digest_auth::Algorithm::new(kind, sess), None))
 }
 
 /// Converts a parsed Digest challenge into `digest_auth`'s header, or `None` if we cannot answer
 /// it (no nonce, unknown algorithm, only unknown qop values).
-fn to_header(challenge: &Challenge) -> Option<WwwAuthenticateHeader> {
+fn to_header(challenge: &Challenge) -> Option<Prompt> {
     if !challenge.is_scheme("Digest") {
         return None;
     }
     let nonce = challenge.param("nonce")?.to_owned();
-    let algorithm = algorithm(challenge.param("algorithm"))?;
+    let (algorithm, sha512) = algorithm(challenge.param("algorithm"))?;
     let qop = match challenge.param("qop") {
         None => None,
         Some(list) => {
@@ -143,7 +159,12 @@ fn to_header(challenge: &Challenge) -> Option<WwwAuthenticateHeader> {
             .param(name)
             .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     };
-    Some(WwwAuthenticateHeader {
+    if sha512.is_some()
+        && (flag("userhash") || qop.as_ref().is_some_and(|q| q.contains(&Qop::AUTH_INT)))
+    {
+        return None;
+    }
+    let header = WwwAuthenticateHeader {
         domain: challenge
             .param("domain")
             .filter(|d| !d.is_empty())
@@ -164,20 +185,22 @@ fn to_header(challenge: &Challenge) -> Option<WwwAuthenticateHeader> {
             Charset::ASCII
         },
         nc: 0,
-    })
+    };
+    Some(Prompt { header, sha512 })
 }
 
 /// The Digest challenge to answer among all `WWW-Authenticate` headers: the strongest algorithm
 /// we support (SHA-256 family first), the first offered among equals.
-fn pick_challenge(headers: &HeaderMap) -> Option<WwwAuthenticateHeader> {
-    let mut best: Option<WwwAuthenticateHeader> = None;
+fn pick_challenge(headers: &HeaderMap) -> Option<Prompt> {
+    let mut best: Option<Prompt> = None;
     for value in headers.get_all(header::WWW_AUTHENTICATE) {
         let Ok(text) = value.to_str() else { continue };
         for challenge in parse_challenges(text) {
             let Some(candidate) = to_header(&challenge) else {
                 continue;
             };
-            let rank = |h: &WwwAuthenticateHeader| match h.algorithm.algo {
+            let rank = |p: &Prompt| match p.header.algorithm.algo {
+                _ if p.sha512.is_some() => 1,
                 AlgorithmType::MD5 => 0,
                 AlgorithmType::SHA2_256 | AlgorithmType::SHA2_512_256 => 1,
             };
@@ -217,11 +240,47 @@ impl<T: Transport> DigestAuth<T> {
         let Some(nc) = challenge.next_nc() else {
             return Ok(None);
         };
-        let mut prompt = challenge.header.clone();
-        // `respond` increments `nc` before using it.
-        prompt.nc = nc - 1;
         // The digest covers the exact request target: path and query.
         let uri = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        let value = match challenge.prompt.sha512 {
+            Some(sess) => sha512::authorization(
+                &challenge.prompt.header,
+                sess,
+                &sha512::Target {
+                    username: &self.username,
+                    password: self.password.expose_secret(),
+                    method: request.method().as_str(),
+                    uri,
+                    nc,
+                    cnonce: &cnonce()?,
+                },
+            ),
+            None => self.digest_auth_response(request, &challenge.prompt.header, nc, uri)?,
+        };
+        let mut value = HeaderValue::from_str(&value).map_err(|_| {
+            Error::new(
+                ErrorKind::Auth,
+                "digest user name is not a valid header value",
+                false,
+            )
+        })?;
+        value.set_sensitive(true);
+        let mut out = clone_request(request);
+        out.headers_mut().insert(header::AUTHORIZATION, value);
+        Ok(Some(out))
+    }
+
+    /// The `Authorization` value computed by `digest_auth`.
+    fn digest_auth_response(
+        &self,
+        request: &Request<Bytes>,
+        header: &WwwAuthenticateHeader,
+        nc: u32,
+        uri: &str,
+    ) -> Result<String, Error> {
+        let mut prompt = header.clone();
+        // `respond` increments `nc` before using it.
+        prompt.nc = nc - 1;
         let body = (!request.body().is_empty()).then(|| request.body().as_ref());
         let mut context = AuthContext::new_with_method(
             self.username.as_str(),
@@ -236,17 +295,7 @@ impl<T: Transport> DigestAuth<T> {
                 Box::<dyn std::error::Error + Send + Sync>::from(e.to_string()),
             )
         })?;
-        let mut value = HeaderValue::from_str(&answer.to_header_string()).map_err(|_| {
-            Error::new(
-                ErrorKind::Auth,
-                "digest user name is not a valid header value",
-                false,
-            )
-        })?;
-        value.set_sensitive(true);
-        let mut out = clone_request(request);
-        out.headers_mut().insert(header::AUTHORIZATION, value);
-        Ok(Some(out))
+        Ok(answer.to_header_string())
     }
 
     /// Sends with `challenge`; on a 401, takes the challenge from that 401 and resends once.
@@ -270,7 +319,7 @@ impl<T: Transport> DigestAuth<T> {
             return Ok(response);
         };
         tracing::debug!(
-            stale = fresh.stale,
+            stale = fresh.header.stale,
             "digest nonce refused; answering the new challenge"
         );
         self.resend_with_fresh(origin, &request, fresh).await
@@ -299,7 +348,7 @@ impl<T: Transport> DigestAuth<T> {
         &self,
         origin: &str,
         request: &Request<Bytes>,
-        fresh: WwwAuthenticateHeader,
+        fresh: Prompt,
     ) -> Result<Response<Bytes>, Error> {
         let fresh = Arc::new(CachedChallenge::new(fresh));
         self.cache.install(origin, fresh.clone());
@@ -367,8 +416,9 @@ mod tests {
             HeaderValue::from_static(r#"Digest realm="r", nonce="1", algorithm=MD5, qop="auth", Digest realm="r", nonce="2", algorithm=sha-256, qop=auth"#),
         );
         let h = pick_challenge(&headers).unwrap();
-        assert_eq!(h.nonce, "2");
-        assert_eq!(h.algorithm.algo, AlgorithmType::SHA2_256);
+        assert_eq!(h.header.nonce, "2");
+        assert_eq!(h.header.algorithm.algo, AlgorithmType::SHA2_256);
+        assert!(h.sha512.is_none());
     }
 
     #[test]
@@ -379,8 +429,10 @@ mod tests {
         assert!(to_header(c).is_none());
         let c = &parse_challenges(r#"Digest realm="r", nonce="1", stale=TRUE"#)[0];
         let h = to_header(c).unwrap();
-        assert!(h.stale);
-        assert!(h.qop.is_none());
+        assert!(h.header.stale);
+        assert!(h.header.qop.is_none());
+        let c = &parse_challenges(r#"Digest realm="r", nonce="1", algorithm=SHA-512-sess"#)[0];
+        assert_eq!(to_header(c).unwrap().sha512, Some(true));
     }
 
     #[test]
