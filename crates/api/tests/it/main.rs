@@ -1,0 +1,10 @@
+//! Integration tests of the `atlas-keys` client, against the in-process emulator and
+//! against scripted or mocked transports. One test binary (fast to link); one module per
+//! concern. The flavour × backend × auth × envelope matrix lives in `common`.
+
+mod common;
+mod errors;
+mod mocks;
+mod operations;
+mod pagination;
+mod rotate;
