@@ -278,3 +278,59 @@ async fn sha256_sess_variants_and_no_qop_servers_work() {
         assert_eq!(srv.stats.challenges(), 1, "{algorithm} {qop:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_on_an_expired_nonce_each_resend_at_most_once() {
+    let config = DigestConfig {
+        nonce_ttl: Duration::from_millis(100),
+        ..DigestConfig::default()
+    };
+    let srv = start_digest(config, false).await;
+    let (_, backend) = backends(None).remove(0);
+    let auth = digest(backend, &srv.config);
+    assert_eq!(
+        auth.send(get(&srv.server.url("/warm")))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    srv.stats.reset();
+    let results = futures::future::join_all(
+        (0..IN_FLIGHT).map(|i| auth.send(get(&srv.server.url(&format!("/c{i}"))))),
+    )
+    .await;
+    assert!(
+        results
+            .iter()
+            .all(|r| r.as_ref().is_ok_and(|r| r.status() == 200))
+    );
+    let stats = &srv.stats;
+    assert_eq!(stats.authorized(), IN_FLIGHT as u64);
+    // Each in-flight request is refused at most once, then resent once with a fresh nonce.
+    assert!(
+        stats.challenges() <= IN_FLIGHT as u64,
+        "{}",
+        stats.challenges()
+    );
+    assert_eq!(stats.requests(), IN_FLIGHT as u64 + stats.challenges());
+    assert_eq!(stats.get(&stats.rejected), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_origin_that_never_challenges_is_not_serialised() {
+    let handler: support::Handler = Arc::new(|_req| support::text(200, "{}"));
+    let srv = support::start(handler, false).await;
+    let (_, backend) = backends(None).remove(0);
+    let counting = Arc::new(Counting::new(backend));
+    let auth = DigestAuth::new(counting.clone(), "u", SecretString::from("p"));
+    let results =
+        futures::future::join_all((0..32).map(|_| auth.send(get(&srv.url("/open"))))).await;
+    assert!(
+        results
+            .iter()
+            .all(|r| r.as_ref().is_ok_and(|r| r.status() == 200))
+    );
+    assert_eq!(counting.sent(), 32);
+}
