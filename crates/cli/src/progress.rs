@@ -48,11 +48,6 @@ impl Progress {
             let _ = err.flush();
         }
     }
-
-    /// How many items were counted.
-    pub(crate) fn count(&self) -> usize {
-        self.count
-    }
 }
 
 /// Erasing on drop means the line is cleaned up on errors too, before `error: …` prints.
@@ -78,6 +73,5 @@ mod tests {
         progress.tick();
         assert_eq!(progress.count, 2);
         assert!(progress.last_draw.is_none());
-        assert_eq!(progress.count(), 2);
     }
 }

@@ -145,7 +145,10 @@ pub(crate) struct FileTokenStore {
 
 impl FileTokenStore {
     pub(crate) fn new(cache: FileTokenCache, scope: impl Into<String>) -> Self {
-        Self { cache, scope: scope.into() }
+        Self {
+            cache,
+            scope: scope.into(),
+        }
     }
 }
 

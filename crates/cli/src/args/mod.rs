@@ -10,13 +10,9 @@ mod access_lists;
 mod orgs;
 mod projects;
 
-pub(crate) use access_lists::{
-    AccessListCommand, AccessListCreate, AccessListEntryArgs, AccessListTarget,
-};
-pub(crate) use orgs::{OrgApiKeysCommand, OrgCommand, OrgKeyCreate, OrgKeyTarget, OrgKeyUpdate};
-pub(crate) use projects::{
-    ProjectApiKeysCommand, ProjectCommand, ProjectKeyCreate, ProjectKeyRoles, ProjectKeyTarget,
-};
+pub(crate) use access_lists::AccessListCommand;
+pub(crate) use orgs::{OrgApiKeysCommand, OrgCommand, OrgSubcommand};
+pub(crate) use projects::{ProjectApiKeysCommand, ProjectCommand, ProjectSubcommand};
 
 use atlas_keys_model::{
     AccessListAddress, ApiKeyId, Description, Flavour, OrgId, OrgRole, ProjectId, ProjectRole,
@@ -75,7 +71,7 @@ pub(crate) enum Command {
     /// secret once, then delete the old key.
     Rotate(RotateArgs),
     /// Run the local emulator of the API (same flags as atlas-keys-emulator).
-    Emulator(EmulatorPlaceholder),
+    Emulator(atlas_keys_emulator::cli::EmulatorArgs),
 }
 
 /// `atlas-keys rotate KEY_ID --orgId ID`.
@@ -203,17 +199,36 @@ pub(crate) fn parse_base_url(s: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::Cli;
-    use clap::CommandFactory;
+    use clap::{CommandFactory, Parser};
 
     #[test]
     fn the_command_tree_is_consistent() {
         Cli::command().debug_assert();
     }
-}
 
-/// Stand-in until the emulator crate exposes its argument struct.
-#[derive(Debug, Args)]
-pub(crate) struct EmulatorPlaceholder {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub(crate) rest: Vec<String>,
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any value in any position parses or is refused; nothing panics.
+        #[test]
+        fn no_input_panics_the_parser(value in "\\PC{0,40}", slot in 0usize..8) {
+            let key = "5d1113b25a115342acc2d1aa";
+            let org = "4888442a3354817a7320eb61";
+            let mut args: Vec<String> = match slot {
+                0 => vec!["organizations", "apiKeys", "create", "--orgId", org, "--desc", &value, "--role", "ORG_MEMBER"],
+                1 => vec!["organizations", "apiKeys", "create", "--orgId", org, "--desc", "d", "--role", &value],
+                2 => vec!["organizations", "apiKeys", "describe", &value, "--orgId", org],
+                3 => vec!["organizations", "apiKeys", "list", "--orgId", &value, "--limit", "5"],
+                4 => vec!["projects", "apiKeys", "assign", key, "--projectId", org, "--role", &value],
+                5 => vec!["organizations", "apiKeys", "accessLists", "create", "--orgId", org, "--apiKey", key, "--cidr", &value],
+                6 => vec!["organizations", "apiKeys", "accessLists", "describe", &value, "--orgId", org, "--apiKey", key],
+                _ => vec!["projects", "apiKeys", "list", "--projectId", org, "--page", &value],
+            }
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+            args.insert(0, "atlas-keys".to_owned());
+            let _ = Cli::try_parse_from(args);
+        }
+    }
 }

@@ -1,12 +1,60 @@
 //! Runs one parsed command against the API and prints its result.
 //!
-//! Placeholder until the api crate's client lands: every command reports that it is not
-//! available yet. This module must NOT parse flags (args does) or format output (output does).
+//! One file per command group; this one only builds the runtime and the client and
+//! dispatches. This module must NOT parse flags (args does), format output (output does),
+//! or print errors (exit does).
 
-use crate::args::Cli;
+mod access_lists;
+mod client;
+mod confirm;
+mod emulator;
+mod list;
+mod org_keys;
+mod project_keys;
+mod rotate;
+
+use crate::args::{Cli, Command};
 use crate::exit::Failure;
+use crate::output::Printer;
 
 pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
-    let _ = cli;
-    Err(Failure::Api("this command needs the api crate, which is not built yet".into()))
+    let Cli {
+        output,
+        base_url,
+        flavor,
+        command,
+    } = cli;
+    if let Command::Emulator(args) = command {
+        return emulator::run(args);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        // One command at a time needs little; two workers keep `--all` page fetches parallel.
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Api(format!("could not start the async runtime: {e}")))?;
+    runtime.block_on(async move {
+        // The client is built (and credentials checked) before any request, so a missing
+        // variable is a usage error with nothing sent.
+        let client = client::build(base_url.as_deref(), flavor)?;
+        let printer = Printer::new(output);
+        match command {
+            Command::Organizations(org) => org_keys::run(&client, &printer, org).await,
+            Command::Projects(project) => project_keys::run(&client, &printer, project).await,
+            Command::Rotate(args) => rotate::run(&client, &printer, args).await,
+            Command::Emulator(_) => unreachable!("handled above"),
+        }
+    })
+}
+
+impl From<atlas_keys::Error> for Failure {
+    fn from(error: atlas_keys::Error) -> Self {
+        match error.kind() {
+            // Nothing was sent: the input or the configuration was wrong.
+            atlas_keys::ErrorKind::Validation | atlas_keys::ErrorKind::Config => {
+                Failure::Usage(error.to_string())
+            }
+            _ => Failure::Api(error.to_string()),
+        }
+    }
 }

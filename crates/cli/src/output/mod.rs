@@ -10,8 +10,10 @@ mod table;
 
 use std::io::{self, Write};
 
+use atlas_keys::rotate::RotatedKey;
 use atlas_keys_model::{AccessListEntry, ApiKey, Page, ProjectId, RoleAssignment};
 use serde::Serialize;
+use serde_json::json;
 
 use crate::args::OutputFormat;
 use json::{AllResults, write_value};
@@ -58,6 +60,71 @@ impl Printer {
         drop(out);
         if key.private_key.is_some() {
             // On stderr in both formats, so JSON on stdout stays one clean document.
+            eprintln!("note: save the private key now; it will not be shown again.");
+        }
+        Ok(())
+    }
+
+    /// The outcome of a rotation: the new key (its private key shown once, as for a
+    /// create) and what was carried over from the old one.
+    pub(crate) fn rotated(&self, rotated: &RotatedKey) -> io::Result<()> {
+        let key = &rotated.new_key;
+        let mut out = Self::out();
+        match self.format {
+            OutputFormat::Json => {
+                let projects: Vec<_> = rotated
+                    .projects
+                    .iter()
+                    .map(|(project_id, roles)| {
+                        json!({ "projectId": project_id, "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>() })
+                    })
+                    .collect();
+                let access_list: Vec<String> =
+                    rotated.access_list.iter().map(|a| a.to_string()).collect();
+                write_value(
+                    &mut out,
+                    &json!({
+                        "oldKeyId": rotated.old_key_id,
+                        "oldKeyDeleted": rotated.old_key_deleted,
+                        "newKey": key,
+                        "projects": projects,
+                        "accessList": access_list,
+                    }),
+                )?;
+            }
+            OutputFormat::Table => {
+                // The create response predates the project assignments; show them too.
+                let mut shown = key.clone();
+                for (project_id, roles) in &rotated.projects {
+                    for role in roles {
+                        let assignment = RoleAssignment::Project {
+                            project_id: project_id.clone(),
+                            role: role.clone(),
+                        };
+                        if !shown.roles.contains(&assignment) {
+                            shown.roles.push(assignment);
+                        }
+                    }
+                }
+                let mut fields = key_fields(&shown);
+                if let Some(private) = &key.private_key {
+                    fields.push("Private key", private.expose_private_key());
+                }
+                let access: Vec<String> =
+                    rotated.access_list.iter().map(|a| a.to_string()).collect();
+                fields.push_many("Access list", access);
+                let state = if rotated.old_key_deleted {
+                    "deleted"
+                } else {
+                    "kept"
+                };
+                fields.push("Replaces", format!("{} ({state})", rotated.old_key_id));
+                fields.write_to(&mut out)?;
+            }
+        }
+        out.flush()?;
+        drop(out);
+        if key.private_key.is_some() {
             eprintln!("note: save the private key now; it will not be shown again.");
         }
         Ok(())

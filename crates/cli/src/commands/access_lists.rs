@@ -1,0 +1,62 @@
+//! `organizations apiKeys accessLists …`: add, list, describe and remove a key's entries.
+//!
+//! This module must NOT validate addresses itself: args parsed them with the model type.
+
+use atlas_keys::Client;
+use serde_json::json;
+
+use super::confirm::confirm_delete;
+use super::list::{Fetched, fetch};
+use crate::args::AccessListCommand;
+use crate::exit::Failure;
+use crate::output::Printer;
+
+pub(crate) async fn run(
+    client: &Client,
+    printer: &Printer,
+    command: AccessListCommand,
+) -> Result<(), Failure> {
+    let api = client.access_list();
+    match command {
+        AccessListCommand::Create(args) => {
+            let mut create = api.create(&args.target.org.org_id, &args.target.key_id);
+            for address in args.ips.into_iter().chain(args.cidrs) {
+                create = create.address(address);
+            }
+            let page = create.send().await?;
+            printer.entries_page(&page, 1)?;
+        }
+        AccessListCommand::List(args) => {
+            let list = api.list(&args.target.org.org_id, &args.target.key_id);
+            match fetch(list, &args.paging, "entries").await? {
+                Fetched::Page { page, page_num } => printer.entries_page(&page, page_num)?,
+                Fetched::All(entries) => printer.entries_all(&entries)?,
+            }
+        }
+        AccessListCommand::Describe(args) => {
+            let entry = api
+                .get(&args.target.org.org_id, &args.target.key_id, &args.address)
+                .send()
+                .await?;
+            printer.entry(&entry)?;
+        }
+        AccessListCommand::Delete(args) => {
+            let entry = &args.entry;
+            let (org_id, key_id, address) = (
+                &entry.target.org.org_id,
+                &entry.target.key_id,
+                &entry.address,
+            );
+            confirm_delete(
+                args.force.force,
+                &format!("{address} from the access list of API key {key_id}"),
+            )?;
+            api.delete(org_id, key_id, address).send().await?;
+            printer.done(
+                &format!("{address} removed from the access list of API key {key_id}."),
+                &json!({ "id": key_id, "address": address.to_string(), "deleted": true }),
+            )?;
+        }
+    }
+    Ok(())
+}

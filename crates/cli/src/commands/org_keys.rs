@@ -1,0 +1,71 @@
+//! `organizations apiKeys …`: create, list, describe, update and delete organization keys.
+//!
+//! This module must NOT print a private key except through `Printer::created_key` on a
+//! create response.
+
+use atlas_keys::Client;
+use serde_json::json;
+
+use super::confirm::confirm_delete;
+use super::list::{Fetched, fetch};
+use crate::args::{OrgApiKeysCommand, OrgCommand, OrgSubcommand};
+use crate::exit::Failure;
+use crate::output::{Printer, Scope};
+
+pub(crate) async fn run(
+    client: &Client,
+    printer: &Printer,
+    org: OrgCommand,
+) -> Result<(), Failure> {
+    let OrgSubcommand::ApiKeys(keys) = org.command;
+    let keys_api = client.org_keys();
+    match keys.command {
+        OrgApiKeysCommand::Create(args) => {
+            let key = keys_api
+                .create(&args.org.org_id)
+                .desc(args.desc.as_str())
+                .roles(args.roles)
+                .send()
+                .await?;
+            printer.created_key(&key)?;
+        }
+        OrgApiKeysCommand::List(args) => {
+            match fetch(keys_api.list(&args.org.org_id), &args.paging, "keys").await? {
+                Fetched::Page { page, page_num } => {
+                    printer.keys_page(&page, page_num, Scope::Org)?
+                }
+                Fetched::All(keys) => printer.keys_all(&keys, Scope::Org)?,
+            }
+        }
+        OrgApiKeysCommand::Describe(args) => {
+            let key = keys_api.get(&args.org.org_id, &args.key_id).send().await?;
+            printer.key(&key)?;
+        }
+        OrgApiKeysCommand::Update(args) => {
+            let mut update = keys_api.update(&args.target.org.org_id, &args.target.key_id);
+            if let Some(desc) = &args.desc {
+                update = update.desc(desc.as_str());
+            }
+            if !args.roles.is_empty() {
+                update = update.roles(args.roles);
+            }
+            let key = update.send().await?;
+            printer.key(&key)?;
+        }
+        OrgApiKeysCommand::Delete(args) => {
+            let (org_id, key_id) = (&args.target.org.org_id, &args.target.key_id);
+            confirm_delete(args.force.force, &format!("API key {key_id}"))?;
+            keys_api.delete(org_id, key_id).send().await?;
+            printer.done(
+                &format!(
+                    "API key {key_id} deleted from organization {org_id} and all its projects."
+                ),
+                &json!({ "id": key_id, "orgId": org_id, "deleted": true }),
+            )?;
+        }
+        OrgApiKeysCommand::AccessLists(access) => {
+            super::access_lists::run(client, printer, access.command).await?;
+        }
+    }
+    Ok(())
+}
