@@ -76,6 +76,8 @@ pub struct ApiError {
     /// The media type we asked for, when the error is about the API version (406, or
     /// 410 `VERSION_GONE`).
     pub requested_version: Option<String>,
+    /// How many attempts the retry layer made before giving up on this answer.
+    pub attempts: u32,
 }
 
 impl ApiError {
@@ -91,6 +93,7 @@ impl ApiError {
             retry_after: None,
             rate_limit: None,
             requested_version: None,
+            attempts: 1,
         }
     }
 

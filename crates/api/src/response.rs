@@ -27,7 +27,7 @@ pub struct RateLimit {
 }
 
 /// What a response said besides its body.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ResponseMetadata {
     /// The status: the HTTP status, or the one inside the envelope when `envelope=true`.
@@ -42,6 +42,15 @@ pub struct ResponseMetadata {
     pub sunset: Option<String>,
     /// The response's `Content-Type`, which names the resource version served.
     pub content_type: Option<String>,
+    /// How many attempts the retry layer made (1 when it did not retry).
+    pub attempts: u32,
+}
+
+impl Default for ResponseMetadata {
+    /// A plain 200 after one attempt, with no headers.
+    fn default() -> Self {
+        ResponseMetadata::with_status(200)
+    }
 }
 
 impl ResponseMetadata {
@@ -49,7 +58,12 @@ impl ResponseMetadata {
     pub fn with_status(status: u16) -> Self {
         ResponseMetadata {
             status,
-            ..ResponseMetadata::default()
+            rate_limit: None,
+            retry_after: None,
+            deprecation: None,
+            sunset: None,
+            content_type: None,
+            attempts: 1,
         }
     }
 
@@ -147,6 +161,10 @@ pub(crate) fn metadata(response: &http::Response<Bytes>) -> ResponseMetadata {
         deprecation: text("deprecation"),
         sunset: text("sunset"),
         content_type: text("content-type"),
+        attempts: response
+            .extensions()
+            .get::<atlas_keys_transport::Attempts>()
+            .map_or(1, |a| a.0),
     }
 }
 
@@ -231,6 +249,7 @@ fn api_error(
     let mut api = ApiError::new(metadata.status);
     api.retry_after = metadata.retry_after;
     api.rate_limit = metadata.rate_limit;
+    api.attempts = metadata.attempts;
     match parsed {
         Some(b) => {
             api.code = Some(b.error_code);
@@ -289,6 +308,11 @@ fn decode_error(
     body: &Bytes,
     source: serde_json::Error,
 ) -> Error {
+    // The server said 2xx: a write did happen, and the caller must know that.
+    let mut message = message.into();
+    if info.spec.method.changes_state() {
+        message.push_str(" (the request succeeded on the server)");
+    }
     // A create's body holds the new private key: never quote it, even redacted.
     let excerpt = if info.secret_body {
         String::from("<withheld: the body may contain a private key>")

@@ -252,6 +252,35 @@ async fn rate_limited_with_retry_after_and_headers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retried_429s_report_the_attempts() {
+    let emu = Emulator::builder()
+        .rate_limit(RateLimitConfig::Off)
+        .faults("429=1,retry-after=0".parse::<FaultSpec>().unwrap())
+        .start()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .base_url(emu.base_url())
+        .bearer_token(SecretString::from("unused"))
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(3)
+                .base_delay(Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let err = client
+        .org_keys()
+        .list(&common::org(&emu))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_rate_limited(), "{err}");
+    assert_eq!(err.api_error().unwrap().attempts, 3);
+    assert_eq!(emu.stats().requests, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_failure_is_a_transport_error_even_for_a_create() {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -323,6 +352,7 @@ async fn decode_failure_keeps_a_short_secret_free_excerpt() {
         .await
         .unwrap_err();
     assert!(err.is_decode());
+    assert!(err.to_string().contains("succeeded on the server"), "{err}");
     assert!(!err.to_string().contains("01bdd56c8977"), "{err}");
     assert!(!format!("{err:?}").contains("01bdd56c8977"));
 }
