@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use atlas_keys_model::{ApiVersion, Flavour, OrgId, ProjectId};
 use atlas_keys_transport::{
-    BearerAuth, DigestAuth, Retry, RetryPolicy, ServiceAccountAuth, Transport,
+    BearerAuth, DigestAuth, Retry, RetryPolicy, ServiceAccountAuth, TokenStore, Transport,
 };
 use http::HeaderValue;
 use secrecy::SecretString;
@@ -110,6 +110,7 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     flavour: Flavour,
     credentials: Option<Credentials>,
+    token_store: Option<Arc<dyn TokenStore>>,
     transport: Option<Arc<dyn Transport>>,
     backend: Option<Backend>,
     retry: RetryPolicy,
@@ -131,6 +132,7 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("flavour", &self.flavour)
             .field("credentials", &self.credentials)
+            .field("token_store", &self.token_store.is_some())
             .field("custom_transport", &self.transport.is_some())
             .field("backend", &self.backend)
             .field("retry", &self.retry)
@@ -158,6 +160,7 @@ impl ClientBuilder {
             base_url: None,
             flavour: Flavour::AtlasV2,
             credentials: None,
+            token_store: None,
             transport: None,
             backend: None,
             retry: RetryPolicy::default(),
@@ -215,6 +218,13 @@ impl ClientBuilder {
     /// Authenticate with a bearer token obtained elsewhere.
     pub fn bearer_token(mut self, token: SecretString) -> Self {
         self.credentials = Some(Credentials::BearerToken(token));
+        self
+    }
+
+    /// Where a service account's tokens are kept (default: in memory, per client), e.g.
+    /// a file store shared by the runs of a CLI. Ignored by the other credentials.
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.token_store = Some(store);
         self
     }
 
@@ -383,12 +393,18 @@ impl ClientBuilder {
             Some(Credentials::ServiceAccount {
                 client_id,
                 client_secret,
-            }) => Arc::new(
-                ServiceAccountAuth::builder(wire, client_id.clone(), client_secret.clone())
-                    .base_url(config.base_url.clone())
+            }) => {
+                let mut auth =
+                    ServiceAccountAuth::builder(wire, client_id.clone(), client_secret.clone())
+                        .base_url(config.base_url.clone());
+                if let Some(store) = &self.token_store {
+                    auth = auth.token_store(Arc::clone(store));
+                }
+                let auth = auth
                     .build()
-                    .map_err(|e| Error::config(format!("service account: {e}")))?,
-            ),
+                    .map_err(|e| Error::config(format!("service account: {e}")))?;
+                Arc::new(auth)
+            }
             Some(Credentials::BearerToken(token)) => Arc::new(BearerAuth::new(wire, token.clone())),
         };
         Ok(Arc::new(Retry::new(authed, self.retry.clone())))

@@ -386,3 +386,31 @@ async fn assign_body_differs_by_flavour() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_account_tokens_are_shared_through_a_token_store() {
+    use atlas_keys::transport::{MemoryTokenStore, SecretString};
+    use std::sync::Arc;
+
+    let emu = common::emulator(Flavour::AtlasV2).await;
+    let store = Arc::new(MemoryTokenStore::new());
+    for _ in 0..2 {
+        let client = Client::builder()
+            .base_url(emu.base_url())
+            .service_account(emu.client_id(), SecretString::from(emu.client_secret()))
+            .token_store(store.clone())
+            .build()
+            .unwrap();
+        client
+            .org_keys()
+            .list(&common::org(&emu))
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        emu.stats().tokens_issued,
+        1,
+        "the second client reused the stored token"
+    );
+}
