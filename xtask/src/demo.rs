@@ -74,6 +74,8 @@ struct Emulated {
     project_id: String,
     public_key: String,
     private_key: String,
+    client_id: String,
+    client_secret: String,
 }
 
 fn session(cli: &Path, emulator: &Path, work: &Path) -> Result<Vec<String>, String> {
@@ -98,12 +100,15 @@ fn session(cli: &Path, emulator: &Path, work: &Path) -> Result<Vec<String>, Stri
         project_id: field("projectId")?,
         public_key: field("publicKey")?,
         private_key: field("privateKey")?,
+        client_id: field("clientId")?,
+        client_secret: field("clientSecret")?,
     };
     let mut demo = Demo {
         cli: cli.to_owned(),
         work: work.to_owned(),
         env: &emulated,
         commands: 0,
+        service_account: false,
     };
     let result = demo
         .steps()
@@ -117,6 +122,8 @@ struct Demo<'a> {
     work: PathBuf,
     env: &'a Emulated,
     commands: usize,
+    /// Authenticate as the emulator's service account instead of its API key.
+    service_account: bool,
 }
 
 impl Demo<'_> {
@@ -428,7 +435,39 @@ impl Demo<'_> {
             2,
         )?;
 
-        heading("9. Clean up");
+        heading("9. A service account: one OAuth token, cached on disk, serves many runs");
+        println!("$ unset MONGODB_ATLAS_PUBLIC_API_KEY MONGODB_ATLAS_PRIVATE_API_KEY");
+        println!("$ export MONGODB_ATLAS_CLIENT_ID={}", self.env.client_id);
+        println!("$ export MONGODB_ATLAS_CLIENT_SECRET=…   # hidden");
+        let tokens_before = tokens_issued(&self.env.base_url)?;
+        self.service_account = true;
+        let runs = 3;
+        for _ in 0..runs {
+            self.ok(&[
+                "organizations",
+                "apiKeys",
+                "list",
+                "--orgId",
+                &org,
+                "--limit",
+                "2",
+            ])?;
+        }
+        self.service_account = false;
+        let tokens = tokens_issued(&self.env.base_url)? - tokens_before;
+        println!(
+            "# The emulator issued {tokens} token for those {runs} runs (GET /__emulator/stats)."
+        );
+        check(
+            tokens == 1,
+            "the second and third runs reuse the cached token",
+        )?;
+        check(
+            private_token_files(&self.work.join("cache"))?,
+            "the token cache holds one file, mode 0600",
+        )?;
+
+        heading("10. Clean up");
         self.ok(&[
             "organizations",
             "apiKeys",
@@ -453,6 +492,7 @@ impl Demo<'_> {
             "each private key was shown exactly once, by its create; describe and list redact it"
                 .to_owned(),
             format!("errors exit 1 (`{not_found}`) or 2 (bad input, refused delete)"),
+            format!("a service account made {runs} runs on 1 OAuth token, cached on disk (0600)"),
             format!(
                 "{} atlas-keys commands run; the emulator was stopped",
                 self.commands
@@ -471,10 +511,17 @@ impl Demo<'_> {
                 command.env_remove(name);
             }
         }
+        if self.service_account {
+            command
+                .env("MONGODB_ATLAS_CLIENT_ID", &self.env.client_id)
+                .env("MONGODB_ATLAS_CLIENT_SECRET", &self.env.client_secret);
+        } else {
+            command
+                .env("MONGODB_ATLAS_PUBLIC_API_KEY", &self.env.public_key)
+                .env("MONGODB_ATLAS_PRIVATE_API_KEY", &self.env.private_key);
+        }
         command
             .env("MONGODB_ATLAS_BASE_URL", &self.env.base_url)
-            .env("MONGODB_ATLAS_PUBLIC_API_KEY", &self.env.public_key)
-            .env("MONGODB_ATLAS_PRIVATE_API_KEY", &self.env.private_key)
             .env("ATLAS_KEYS_CACHE_DIR", self.work.join("cache"))
             .env_remove("RUST_LOG");
         command
@@ -518,6 +565,60 @@ impl Demo<'_> {
         expect_status(&out, code, args)?;
         Ok(out)
     }
+}
+
+/// True when the token cache holds exactly one file and (on Unix) only its owner may read it.
+fn private_token_files(dir: &Path) -> Result<bool, String> {
+    let files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("no token cache at {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .collect();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for file in &files {
+            let mode = std::fs::metadata(file)
+                .map_err(|e| e.to_string())?
+                .permissions()
+                .mode();
+            if mode & 0o777 != 0o600 {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(files.len() == 1)
+}
+
+/// The emulator's `tokensIssued` counter, read with a bare HTTP/1.0 GET (xtask links no
+/// HTTP client; HTTP/1.0 keeps the reply unchunked).
+fn tokens_issued(base_url: &str) -> Result<u64, String> {
+    use std::io::{Read, Write};
+    let authority = base_url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("the demo expects a plain-HTTP emulator, got {base_url}"))?
+        .trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(authority)
+        .map_err(|e| format!("could not reach the emulator at {authority}: {e}"))?;
+    stream
+        .set_read_timeout(Some(COMMAND_TIMEOUT))
+        .map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "GET /__emulator/stats HTTP/1.0\r\nHost: {authority}\r\n\r\n"
+    )
+    .map_err(|e| format!("could not ask for the emulator's stats: {e}"))?;
+    let mut reply = String::new();
+    stream
+        .read_to_string(&mut reply)
+        .map_err(|e| format!("could not read the emulator's stats: {e}"))?;
+    let body = reply
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body)
+        .ok_or("the emulator's stats reply has no body")?;
+    Json::parse(body)
+        .ok()
+        .and_then(|stats| stats.get("tokensIssued").and_then(Json::as_u64))
+        .ok_or_else(|| format!("no tokensIssued in the emulator's stats: {body}"))
 }
 
 fn expect_status(out: &Captured, code: i32, args: &[&str]) -> Result<(), String> {
