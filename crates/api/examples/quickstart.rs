@@ -59,23 +59,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         project_key.id
     );
 
-    // 3. Every key of the project, two per page to show the paging.
+    // 3. Every key of the project, across pages (fetched a few pages at a time).
     let mut keys = client
         .project_keys()
         .list(&project)
         .items_per_page(2)
+        .concurrency(4)
         .into_stream();
     let mut count = 0;
     while let Some(key) = keys.next().await {
         let key = key?;
         count += 1;
-        println!(
-            "  project key {} {:?}",
-            key.id,
-            key.desc.as_deref().unwrap_or("")
-        );
+        if count <= 3 {
+            println!(
+                "  project key {} {:?}",
+                key.id,
+                key.desc.as_deref().unwrap_or("")
+            );
+        }
     }
-    println!("listed {count} project keys");
+    println!("listed {count} project keys, 2 per page");
 
     // 4. One key, with the response metadata.
     let got = client

@@ -4,6 +4,7 @@
 
 mod common;
 mod errors;
+#[cfg(feature = "test-util")] // The service mocks need the feature.
 mod mocks;
 mod operations;
 mod pagination;

@@ -414,3 +414,51 @@ async fn service_account_tokens_are_shared_through_a_token_store() {
         "the second client reused the stored token"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv6_and_cidr_addresses_round_trip_through_paths() {
+    for flavour in [Flavour::AtlasV2, Flavour::CloudManager] {
+        let emu = common::emulator(flavour).await;
+        let client = common::builder(&emu, flavour).build().unwrap();
+        let org = common::org(&emu);
+        let key = client
+            .org_keys()
+            .create(&org)
+            .desc("v6")
+            .role(OrgRole::Member)
+            .send()
+            .await
+            .unwrap();
+        let addresses: Vec<AccessListAddress> = ["2001:db8::/32", "2001:db8:1::7", "10.1.0.0/16"]
+            .iter()
+            .map(|a| a.parse().unwrap())
+            .collect();
+        let mut create = client.access_list().create(&org, &key.id);
+        for a in &addresses {
+            create = create.address(*a);
+        }
+        create.send().await.unwrap();
+        for a in &addresses {
+            let entry = client
+                .access_list()
+                .get(&org, &key.id, a)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(entry.address(), Some(*a), "{flavour} {a}");
+            client
+                .access_list()
+                .delete(&org, &key.id, a)
+                .send()
+                .await
+                .unwrap();
+            let err = client
+                .access_list()
+                .get(&org, &key.id, a)
+                .send()
+                .await
+                .unwrap_err();
+            assert!(err.is_not_found(), "{flavour} {a}: {err}");
+        }
+    }
+}

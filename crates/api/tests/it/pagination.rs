@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
+use atlas_keys::Client;
 use atlas_keys::model::{AccessListAddress, ApiKey, Flavour, Link, Page};
 use atlas_keys::transport::test_util::ScriptedTransport;
 use atlas_keys::transport::{Error as TransportError, HyperTransport, Transport};
-use atlas_keys::{ApiError, Client, Response};
 use atlas_keys_emulator::{Emulator, RateLimitConfig};
 use bytes::Bytes;
 use futures::StreamExt;
@@ -212,14 +212,17 @@ fn page(items: std::ops::Range<usize>, total: Option<u64>, next: bool) -> Page<A
     }
 }
 
+#[cfg(feature = "test-util")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_error_ends_the_stream() {
     let mut mock = atlas_keys::mock::MockProjectKeysApi::new();
     mock.expect_list()
         .returning(|req| match req.page.page_num() {
-            1 => Ok(Response::new(page(0..10, Some(30), true))),
-            2 => Err(ApiError::new(500).with_code("UNEXPECTED_ERROR").into()),
-            _ => Ok(Response::new(page(20..30, Some(30), false))),
+            1 => Ok(atlas_keys::Response::new(page(0..10, Some(30), true))),
+            2 => Err(atlas_keys::ApiError::new(500)
+                .with_code("UNEXPECTED_ERROR")
+                .into()),
+            _ => Ok(atlas_keys::Response::new(page(20..30, Some(30), false))),
         });
     let client = Client::builder()
         .project_keys_api(Arc::new(mock))
