@@ -296,6 +296,11 @@ impl Error {
         }
     }
 
+    /// How long the server asked us to wait (`Retry-After`), when it said so.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api_error().and_then(|e| e.retry_after)
+    }
+
     /// True when the input was invalid and nothing was sent.
     pub fn is_validation(&self) -> bool {
         self.kind() == ErrorKind::Validation

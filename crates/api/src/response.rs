@@ -173,19 +173,25 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
     info: &CallInfo,
     response: http::Response<Bytes>,
 ) -> Result<Response<T>, Error> {
-    let (metadata, body) = check(info, response)?;
-    let value = serde_json::from_slice::<serde_json::Value>(&body)
-        .map_err(|e| decode_error(info, metadata.status, "body is not JSON", &body, e))?;
-    let inner = if info.envelope {
-        unwrap_envelope(value)
-    } else {
-        value
+    let checked = check(info, response)?;
+    let status = checked.metadata.status;
+    let decoded = match checked.unwrapped {
+        // The envelope was parsed by the status check already; decode what it wrapped.
+        Some(inner) => serde_json::from_value::<T>(inner),
+        None => serde_json::from_slice::<T>(&checked.body),
     };
-    let value = serde_json::from_value::<T>(inner).map_err(|e| {
-        let message = format!("unexpected JSON shape: {e}");
-        decode_error(info, metadata.status, message, &body, e)
+    let value = decoded.map_err(|e| {
+        let message = if e.is_syntax() || e.is_eof() {
+            String::from("the body is not JSON")
+        } else {
+            format!("unexpected JSON shape: {e}")
+        };
+        decode_error(info, status, message, &checked.body, e)
     })?;
-    Ok(Response { value, metadata })
+    Ok(Response {
+        value,
+        metadata: checked.metadata,
+    })
 }
 
 /// Checks the status and ignores the body (204, or a 200 with nothing useful in it).
@@ -193,24 +199,30 @@ pub(crate) fn decode_empty(
     info: &CallInfo,
     response: http::Response<Bytes>,
 ) -> Result<Response<()>, Error> {
-    let (metadata, _body) = check(info, response)?;
+    let checked = check(info, response)?;
     Ok(Response {
         value: (),
-        metadata,
+        metadata: checked.metadata,
     })
 }
 
+/// A response whose status said success.
+struct Checked {
+    /// With the envelope's status when there was one.
+    metadata: ResponseMetadata,
+    body: Bytes,
+    /// The envelope's content (or the enveloped page), when `envelope=true` worked.
+    unwrapped: Option<serde_json::Value>,
+}
+
 /// The shared status check: an error status becomes an [`ApiError`]; a success yields
-/// the metadata (with the envelope's status) and the raw body.
-fn check(
-    info: &CallInfo,
-    response: http::Response<Bytes>,
-) -> Result<(ResponseMetadata, Bytes), Error> {
+/// the metadata, the raw body and, for an envelope, what it wrapped.
+fn check(info: &CallInfo, response: http::Response<Bytes>) -> Result<Checked, Error> {
     let mut metadata = metadata(&response);
     warn_if_deprecated(info, &metadata);
     let body = response.into_body();
     // With `envelope=true` the real status travels in the body; the HTTP status may be 200.
-    let mut error_body: Option<serde_json::Value> = None;
+    let mut unwrapped: Option<serde_json::Value> = None;
     if info.envelope
         && let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(&body)
         && let Some(status) = map
@@ -219,7 +231,7 @@ fn check(
             .and_then(|s| u16::try_from(s).ok())
     {
         metadata.status = status;
-        error_body = Some(unwrap_envelope(serde_json::Value::Object(map)));
+        unwrapped = Some(unwrap_envelope(serde_json::Value::Object(map)));
     }
     if (200..300).contains(&metadata.status) {
         if metadata.status != info.spec.success {
@@ -230,9 +242,13 @@ fn check(
                 "success status differs from the documented one"
             );
         }
-        return Ok((metadata, body));
+        return Ok(Checked {
+            metadata,
+            body,
+            unwrapped,
+        });
     }
-    Err(api_error(info, &metadata, &body, error_body).with_operation(info.operation()))
+    Err(api_error(info, &metadata, &body, unwrapped).with_operation(info.operation()))
 }
 
 /// Builds the [`ApiError`] of an error response.

@@ -248,7 +248,10 @@ async fn rate_limited_with_retry_after_and_headers() {
     assert!(err.is_rate_limited(), "{err}");
     let api = err.api_error().unwrap();
     assert_eq!(api.status, 429);
-    assert!(api.retry_after.is_some(), "Retry-After is surfaced");
+    assert!(
+        api.retry_after.is_some() && err.retry_after() == api.retry_after,
+        "Retry-After is surfaced"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
