@@ -51,6 +51,20 @@ pub struct ListBuilder<T> {
     options: RequestOptions,
 }
 
+impl<T> Clone for ListBuilder<T> {
+    fn clone(&self) -> Self {
+        ListBuilder {
+            operation: self.operation,
+            fetch: Arc::clone(&self.fetch),
+            page_num: self.page_num,
+            items_per_page: self.items_per_page,
+            include_count: self.include_count,
+            concurrency: self.concurrency,
+            options: self.options,
+        }
+    }
+}
+
 impl<T> fmt::Debug for ListBuilder<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListBuilder")

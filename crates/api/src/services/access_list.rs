@@ -264,6 +264,7 @@ impl AccessList {
 }
 
 /// Fluent builder of [`AccessList::create`].
+#[derive(Clone)]
 pub struct CreateAccessListBuilder {
     api: Arc<dyn AccessListApi>,
     org_id: OrgId,
@@ -324,6 +325,7 @@ impl CreateAccessListBuilder {
 }
 
 /// Fluent builder of [`AccessList::get`].
+#[derive(Clone)]
 pub struct GetAccessListEntryBuilder {
     api: Arc<dyn AccessListApi>,
     request: GetAccessListEntryRequest,
@@ -355,6 +357,7 @@ impl GetAccessListEntryBuilder {
 }
 
 /// Fluent builder of [`AccessList::delete`].
+#[derive(Clone)]
 pub struct DeleteAccessListEntryBuilder {
     api: Arc<dyn AccessListApi>,
     request: DeleteAccessListEntryRequest,

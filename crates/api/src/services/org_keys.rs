@@ -280,6 +280,7 @@ impl OrgKeys {
 }
 
 /// Fluent builder of [`OrgKeys::create`].
+#[derive(Clone)]
 pub struct CreateOrgKeyBuilder {
     api: Arc<dyn OrgKeysApi>,
     flavour: Flavour,
@@ -356,6 +357,7 @@ impl CreateOrgKeyBuilder {
 }
 
 /// Fluent builder of [`OrgKeys::get`].
+#[derive(Clone)]
 pub struct GetOrgKeyBuilder {
     api: Arc<dyn OrgKeysApi>,
     request: GetOrgKeyRequest,
@@ -387,6 +389,7 @@ impl GetOrgKeyBuilder {
 }
 
 /// Fluent builder of [`OrgKeys::update`].
+#[derive(Clone)]
 pub struct UpdateOrgKeyBuilder {
     api: Arc<dyn OrgKeysApi>,
     flavour: Flavour,
@@ -455,6 +458,7 @@ impl UpdateOrgKeyBuilder {
 }
 
 /// Fluent builder of [`OrgKeys::delete`].
+#[derive(Clone)]
 pub struct DeleteOrgKeyBuilder {
     api: Arc<dyn OrgKeysApi>,
     request: DeleteOrgKeyRequest,

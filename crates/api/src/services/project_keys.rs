@@ -300,6 +300,7 @@ impl ProjectKeys {
 }
 
 /// Fluent builder of [`ProjectKeys::create`].
+#[derive(Clone)]
 pub struct CreateProjectKeyBuilder {
     api: Arc<dyn ProjectKeysApi>,
     flavour: Flavour,
@@ -366,6 +367,7 @@ impl CreateProjectKeyBuilder {
 }
 
 /// Fluent builder of [`ProjectKeys::assign`].
+#[derive(Clone)]
 pub struct AssignProjectKeyBuilder {
     api: Arc<dyn ProjectKeysApi>,
     flavour: Flavour,
@@ -425,6 +427,7 @@ impl AssignProjectKeyBuilder {
 }
 
 /// Fluent builder of [`ProjectKeys::update_roles`].
+#[derive(Clone)]
 pub struct UpdateProjectKeyRolesBuilder {
     api: Arc<dyn ProjectKeysApi>,
     flavour: Flavour,
@@ -493,6 +496,7 @@ impl UpdateProjectKeyRolesBuilder {
 }
 
 /// Fluent builder of [`ProjectKeys::unassign`].
+#[derive(Clone)]
 pub struct UnassignProjectKeyBuilder {
     api: Arc<dyn ProjectKeysApi>,
     request: UnassignProjectKeyRequest,
