@@ -25,7 +25,12 @@ impl Table {
         self.rows.push(row);
     }
 
+    /// Writes the header and rows; an empty table writes nothing, since a header over no
+    /// rows reads like a glitch and the caller's footer already says "0".
     pub(crate) fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
         let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
         for row in &self.rows {
             for (width, cell) in widths.iter_mut().zip(row) {
@@ -111,6 +116,12 @@ mod tests {
             text,
             "ID     DESCRIPTION   ROLES\na      é é           X\nbbbb   d             Y, Z\n"
         );
+    }
+
+    #[test]
+    fn an_empty_table_prints_nothing() {
+        let table = Table::new(vec!["ID"]);
+        assert_eq!(render(|out| table.write_to(out)), "");
     }
 
     #[test]
