@@ -168,6 +168,7 @@ impl<T: Send + 'static> ListBuilder<T> {
                 Ok(page) => stream::iter(page.results.into_iter().map(Ok)).boxed(),
                 Err(e) => stream::iter([Err(e)]).boxed(),
             })
+            .fuse()
             .boxed();
         ItemStream { inner: items }
     }
@@ -306,8 +307,14 @@ pub struct PageStream<T> {
 }
 
 impl<T> PageStream<T> {
-    fn new(inner: BoxStream<'static, Result<Page<T>>>) -> Self {
-        PageStream { inner }
+    fn new(inner: BoxStream<'static, Result<Page<T>>>) -> Self
+    where
+        T: Send + 'static,
+    {
+        // Fused: polling again after the end (or after the error) keeps returning `None`.
+        PageStream {
+            inner: inner.fuse().boxed(),
+        }
     }
 }
 

@@ -229,13 +229,16 @@ async fn the_first_error_ends_the_stream() {
         .build()
         .unwrap();
     let project = "32b6e34b3d91647abb20e7b8".parse().unwrap();
-    let results: Vec<_> = client
+    let mut stream = client
         .project_keys()
         .list(&project)
         .items_per_page(10)
-        .items()
-        .collect()
-        .await;
+        .items();
+    let mut results = Vec::new();
+    while let Some(item) = stream.next().await {
+        results.push(item);
+    }
+    assert!(stream.next().await.is_none(), "fused after the error");
     assert_eq!(results.len(), 11, "10 items, then the error, then nothing");
     assert!(results[..10].iter().all(Result::is_ok));
     assert_eq!(results[10].as_ref().unwrap_err().status(), Some(500));
@@ -306,5 +309,6 @@ async fn invalid_page_parameters_are_refused_before_any_request() {
             .items();
         assert!(stream.next().await.unwrap().unwrap_err().is_validation());
         assert!(stream.next().await.is_none());
+        assert!(stream.next().await.is_none(), "fused");
     }
 }
