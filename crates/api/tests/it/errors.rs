@@ -519,3 +519,30 @@ fn client_debug_shows_no_secret() {
         assert!(!format!("{client:?}").contains("hunter2"));
     }
 }
+
+#[test]
+fn building_does_no_io_and_option_order_does_not_matter() {
+    // A transport that panics if used: building must not touch it, whatever the credentials.
+    let a = Client::builder()
+        .transport(Arc::new(NeverCalled))
+        .service_account("mdb_sa_id", SecretString::from("s"))
+        .flavour(Flavour::CloudManager)
+        .api_version(ApiVersion::V2023_01_01)
+        .base_url("https://cm.example.test/")
+        .user_agent("tests/1")
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let b = Client::builder()
+        .retry_policy(RetryPolicy::never())
+        .user_agent("tests/1")
+        .base_url("https://cm.example.test/")
+        .api_version(ApiVersion::V2023_01_01)
+        .flavour(Flavour::CloudManager)
+        .service_account("mdb_sa_id", SecretString::from("s"))
+        .transport(Arc::new(NeverCalled))
+        .build()
+        .unwrap();
+    assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    assert_eq!(a.base_url(), "https://cm.example.test");
+}
