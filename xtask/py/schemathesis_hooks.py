@@ -4,8 +4,8 @@ Loaded through SCHEMATHESIS_HOOKS. The emulator's address and credentials come f
 environment variables xtask sets.
 
 - Every request is signed with `requests`' HTTPDigestAuth (schemathesis' CLI only does Basic).
-- Real ids: generated cases get the emulator's real orgId / groupId, and the id of a fixture key
-  made here at load time, about half of the time (the rest keep the generated values, which
+- Real ids: generated cases get the emulator's real orgId / groupId, and the id and access-list
+  block of a fixture key made here at load time, about half of the time (the rest keep the generated values, which
   exercise the not-found paths), so that operations reach real resources, not only 404s.
 - The key schemathesis signs in with is never changed, deleted or given an access list (a
   request that would is sent to a key id that does not exist instead): locking the rest of the
@@ -76,11 +76,26 @@ def _fixture_key_id():
     return None
 
 
+# The spec's example access-list block, given to the fixture key so access-list cases can find it.
+FIXTURE_BLOCK = "192.0.2.0/24"
+
+
+def _fixture_access_list_entry(key_id: str) -> bool:
+    url = f"{BASE}/orgs/{ORG_ID}/apiKeys/{key_id}/accessList"
+    response = _call("POST", url, json=[{"cidrBlock": FIXTURE_BLOCK}])
+    if response.status_code != 200:
+        _log(f"could not add {FIXTURE_BLOCK} to the fixture key: {response.status_code}: {response.text[:300]}")
+    return response.status_code == 200
+
+
 OWN_KEY_ID = _own_key_id()
 FIXTURE_KEY_ID = _fixture_key_id()
 REAL_IDS = {"orgId": ORG_ID, "groupId": PROJECT_ID}
 if FIXTURE_KEY_ID is not None:
     REAL_IDS["apiUserId"] = FIXTURE_KEY_ID
+    if _fixture_access_list_entry(FIXTURE_KEY_ID):
+        # In a path the block's `/` is written %2F (the spec's own example).
+        REAL_IDS["ipAddress"] = FIXTURE_BLOCK.replace("/", "%2F")
 _log(f"signing key id {OWN_KEY_ID}, fixture key id {FIXTURE_KEY_ID}")
 
 schemathesis.auth.set_from_requests(HTTPDigestAuth(PUBLIC_KEY, PRIVATE_KEY))
