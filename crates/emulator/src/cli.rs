@@ -10,6 +10,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use atlas_keys_model::Flavour;
+
 use crate::builder::{Emulator, StartError};
 use crate::faults::FaultSpec;
 use crate::rate_limit::RateLimitConfig;
@@ -41,7 +43,8 @@ pub struct EmulatorArgs {
     /// Serve HTTPS with a fresh self-signed CA.
     #[arg(long)]
     pub tls: bool,
-    /// Where to write the CA certificate (PEM) when `--tls` is on.
+    /// Where to write the CA certificate (PEM) when `--tls` is on (default: a temp file);
+    /// the startup line names it as `caFile`.
     #[arg(long, value_name = "FILE", requires = "tls")]
     pub tls_ca_out: Option<PathBuf>,
     /// Lifetime of OAuth access tokens, in seconds.
@@ -56,6 +59,17 @@ pub struct EmulatorArgs {
     /// Digest nonce lifetime, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub nonce_lifetime: u64,
+    /// What `/api/public/v1.0` emulates: `cloud-manager` or `ops-manager`.
+    #[arg(long, value_name = "FLAVOUR", default_value = "cloud-manager", value_parser = parse_public_flavour)]
+    pub public_flavour: Flavour,
+}
+
+fn parse_public_flavour(s: &str) -> Result<Flavour, String> {
+    match s {
+        "cloud-manager" => Ok(Flavour::CloudManager),
+        "ops-manager" => Ok(Flavour::OpsManager),
+        _ => Err("expected cloud-manager or ops-manager".to_owned()),
+    }
 }
 
 /// Why `run` failed.
@@ -88,7 +102,8 @@ pub async fn run(args: EmulatorArgs) -> Result<(), RunError> {
         .tls(args.tls)
         .token_ttl(Duration::from_secs(args.token_ttl))
         .rate_limit(args.rate_limit)
-        .nonce_lifetime(Duration::from_secs(args.nonce_lifetime));
+        .nonce_lifetime(Duration::from_secs(args.nonce_lifetime))
+        .public_flavour(args.public_flavour);
     if let Some(path) = &args.seed {
         let text = std::fs::read_to_string(path).map_err(|source| RunError::ReadSeed {
             path: path.clone(),
@@ -106,12 +121,30 @@ pub async fn run(args: EmulatorArgs) -> Result<(), RunError> {
         builder = builder.bulk_project_keys(n);
     }
     let handle = builder.start().await?;
-    if let (Some(path), Some(pem)) = (&args.tls_ca_out, handle.ca_pem()) {
-        std::fs::write(path, pem)?;
+    let mut line = handle.startup_line();
+    if let Some(pem) = handle.ca_pem() {
+        // The CA goes to the file named by --tls-ca-out, or to a temp file; either way
+        // the startup line names it as `caFile`.
+        let path = args.tls_ca_out.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!(
+                "atlas-keys-emulator-ca-{}.pem",
+                handle.local_addr().port()
+            ))
+        });
+        std::fs::write(&path, pem)?;
+        if let Ok(serde_json::Value::Object(mut obj)) =
+            serde_json::from_str::<serde_json::Value>(&line)
+        {
+            obj.insert(
+                "caFile".to_owned(),
+                serde_json::Value::String(path.display().to_string()),
+            );
+            line = serde_json::Value::Object(obj).to_string();
+        }
     }
     {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{}", handle.startup_line())?;
+        writeln!(out, "{line}")?;
         out.flush()?;
     }
     wait_for_signal().await;

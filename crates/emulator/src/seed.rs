@@ -73,8 +73,8 @@ pub struct SeedRole {
     pub role_name: String,
 }
 
-/// An API key in a seed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// An API key in a seed. `Debug` leaves the private key out.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeedApiKey {
     /// 24 hex characters; random when absent.
@@ -100,8 +100,8 @@ pub struct SeedApiKey {
     pub access_list: Vec<String>,
 }
 
-/// A service account in a seed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A service account in a seed. `Debug` leaves the secret out.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeedServiceAccount {
     /// Random `mdb_sa_id_…` when absent.
@@ -126,8 +126,29 @@ pub struct SeedServiceAccount {
 #[error("invalid seed: {0}")]
 pub struct SeedError(String);
 
-/// The credentials the startup line reports.
-#[derive(Clone, Debug, PartialEq, Eq)]
+impl std::fmt::Debug for SeedApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeedApiKey")
+            .field("id", &self.id)
+            .field("org_id", &self.org_id)
+            .field("public_key", &self.public_key)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for SeedServiceAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeedServiceAccount")
+            .field("client_id", &self.client_id)
+            .field("org_id", &self.org_id)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The credentials the startup line reports. `Debug` leaves the secrets out.
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct Defaults {
     pub(crate) org_id: String,
     pub(crate) project_id: String,
@@ -135,6 +156,17 @@ pub(crate) struct Defaults {
     pub(crate) private_key: String,
     pub(crate) client_id: String,
     pub(crate) client_secret: String,
+}
+
+impl std::fmt::Debug for Defaults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Defaults")
+            .field("org_id", &self.org_id)
+            .field("project_id", &self.project_id)
+            .field("public_key", &self.public_key)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
 }
 
 fn is_id(s: &str) -> bool {

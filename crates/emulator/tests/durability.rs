@@ -164,6 +164,7 @@ async fn binary_flags_seed_bulk_and_tls() {
     assert_eq!(s(&line, "orgId"), "aaaaaaaaaaaaaaaaaaaaaaaa");
     assert_eq!(s(&line, "publicKey"), "seededaa");
     assert!(s(&line, "baseUrl").starts_with("https://127.0.0.1:"));
+    assert_eq!(s(&line, "caFile"), ca.to_str().unwrap());
     let pem = std::fs::read_to_string(&ca).unwrap();
     assert!(pem.contains("BEGIN CERTIFICATE"));
     let base = s(&line, "baseUrl");

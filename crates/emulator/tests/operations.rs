@@ -363,3 +363,19 @@ async fn keys_are_shared_across_prefixes() {
             .contains("/api/public/v1.0/orgs/")
     );
 }
+
+#[tokio::test]
+async fn debug_output_holds_no_secrets() {
+    let env = start().await;
+    env.create_org_key(V2, "dbg", &["ORG_MEMBER"]).await;
+    let text = format!("{:?}", env.emu);
+    assert!(
+        !text.contains(env.emu.private_key()),
+        "private key in Debug"
+    );
+    assert!(
+        !text.contains(env.emu.client_secret()),
+        "client secret in Debug"
+    );
+    assert!(text.contains(env.emu.public_key()));
+}

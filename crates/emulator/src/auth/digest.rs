@@ -87,7 +87,7 @@ pub(crate) enum DigestFailure {
 }
 
 /// Mints and checks nonces, and remembers `(cnonce, nc)` pairs to refuse replays.
-#[derive(Debug)]
+/// `Debug` leaves the HMAC secret out.
 pub(crate) struct DigestVerifier {
     secret: [u8; 32],
     lifetime: Duration,
@@ -97,6 +97,14 @@ pub(crate) struct DigestVerifier {
 
 /// When a nonce was issued, and the `(hash of cnonce, nc)` pairs used with it.
 type NonceUses = (u64, HashSet<(u64, u32)>);
+
+impl std::fmt::Debug for DigestVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DigestVerifier")
+            .field("lifetime", &self.lifetime)
+            .finish_non_exhaustive()
+    }
+}
 
 #[derive(Debug, Default)]
 struct Shard {

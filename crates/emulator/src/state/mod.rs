@@ -48,8 +48,8 @@ pub(crate) struct AccessEntryRecord {
     pub(crate) created: String,
 }
 
-/// A programmatic API key.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+/// A programmatic API key. `Debug` leaves the private key out.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct KeyRecord {
     /// Creation order, for stable listing.
@@ -64,8 +64,8 @@ pub(crate) struct KeyRecord {
     pub(crate) access_list: Vec<AccessEntryRecord>,
 }
 
-/// An OAuth service account.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+/// An OAuth service account. `Debug` leaves the secret out.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ServiceAccountRecord {
     pub(crate) client_id: String,
@@ -74,6 +74,28 @@ pub(crate) struct ServiceAccountRecord {
     pub(crate) name: String,
     pub(crate) org_roles: Vec<String>,
     pub(crate) project_roles: Vec<ProjectRoles>,
+}
+
+impl std::fmt::Debug for KeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRecord")
+            .field("id", &self.id)
+            .field("org_id", &self.org_id)
+            .field("public_key", &self.public_key)
+            .field("org_roles", &self.org_roles)
+            .field("project_roles", &self.project_roles)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ServiceAccountRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceAccountRecord")
+            .field("client_id", &self.client_id)
+            .field("org_id", &self.org_id)
+            .field("org_roles", &self.org_roles)
+            .finish_non_exhaustive()
+    }
 }
 
 /// An issued access token, stored by its SHA-256 so the state file holds no bearer secret.
