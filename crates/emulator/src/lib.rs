@@ -105,7 +105,7 @@
 //! | empty roles | 400 | `MISSING_API_KEY_ROLES` |
 //! | description not 1–250 characters | 400 | `INVALID_API_KEY_DESC` |
 //! | role not valid for the scope / flavour | 400 | `INVALID_ROLE_FOR_ORG` / `INVALID_ROLE_FOR_GROUP` |
-//! | bad query value | 400 | `INVALID_QUERY_PARAMETER` |
+//! | bad or undeclared query parameter | 400 | `INVALID_QUERY_PARAMETER` |
 //! | bad IP / CIDR | 400 | `INVALID_IP_ADDRESS_OR_CIDR_NOTATION` |
 //! | same address twice in one request | 400 | `DUPLICATE_ADDRESSES_IN_INPUT` |
 //! | removing the caller's own address | 400 | `CANNOT_REMOVE_CALLER_FROM_WHITELIST` |

@@ -1,8 +1,8 @@
 //! The query parameters every operation shares: `envelope`, `pretty`, `pageNum`,
 //! `itemsPerPage`, `includeCount`, and the page links built from them.
 //!
-//! Values that do not parse are a 400 `INVALID_QUERY_PARAMETER`; unknown parameters are
-//! ignored, as the service does. This module must NOT look at paths or bodies.
+//! Values that do not parse, and parameters the spec does not declare, are a 400
+//! `INVALID_QUERY_PARAMETER` (the spec's query objects allow no additional properties). This module must NOT look at paths or bodies.
 
 use atlas_keys_model::{ErrorCode, Link, PageRequest};
 
@@ -55,9 +55,11 @@ impl QueryOpts {
                 }
                 "includeCount" => include_count = parse_bool("includeCount", &v)?,
                 "pageNum" => {
-                    page_num = v.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                    // The schema sets no maximum: a page past the end is just empty.
+                    let n = v.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
                         invalid("pageNum", &v, "must be an integer of at least 1")
                     })?;
+                    page_num = u32::try_from(n).unwrap_or(u32::MAX);
                 }
                 "itemsPerPage" => {
                     items = v
@@ -68,7 +70,14 @@ impl QueryOpts {
                             invalid("itemsPerPage", &v, "must be an integer from 1 to 500")
                         })?;
                 }
-                _ => q.others.push((k.into_owned(), v.into_owned())),
+                _ => {
+                    let shown: String = k.chars().take(64).collect();
+                    return Err(ApiError::bad_request(
+                        ErrorCode::InvalidQueryParameter,
+                        format!("Invalid query parameter {shown} specified."),
+                    )
+                    .param(shown));
+                }
             }
         }
         q.page = PageRequest::new(page_num, items)
@@ -126,7 +135,7 @@ mod tests {
 
     #[test]
     fn parses_and_links() {
-        let q = QueryOpts::parse(Some("pageNum=2&itemsPerPage=2&pretty=true&foo=b%20r")).unwrap();
+        let q = QueryOpts::parse(Some("pageNum=2&itemsPerPage=2&pretty=true")).unwrap();
         assert!(q.pretty && !q.envelope);
         assert_eq!(q.window(5), (2, 4));
         let links = q.page_links("http://h/x", 5);
@@ -134,15 +143,18 @@ mod tests {
         assert_eq!(rels, ["previous", "self", "next"]);
         assert_eq!(
             links[1].href,
-            "http://h/x?pretty=true&foo=b+r&includeCount=true&pageNum=2&itemsPerPage=2"
+            "http://h/x?pretty=true&includeCount=true&pageNum=2&itemsPerPage=2"
         );
         assert_eq!(q.window(1), (1, 1));
+        let far = QueryOpts::parse(Some("pageNum=99999999999999")).unwrap();
+        assert_eq!(far.window(10), (10, 10));
         for bad in [
             "pageNum=0",
             "itemsPerPage=501",
             "itemsPerPage=0",
             "envelope=yes",
             "pageNum=x",
+            "foo=1",
         ] {
             assert!(QueryOpts::parse(Some(bad)).is_err(), "{bad}");
         }

@@ -320,6 +320,10 @@ async fn api(
             StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::from("METHOD_NOT_ALLOWED"),
             format!("Method {method} is not allowed on {path}."),
+        )
+        .header(
+            header::ALLOW,
+            HeaderValue::from_static(route.allow_header(flavour)),
         ));
     }
     let served = if flavour == Flavour::AtlasV2 {

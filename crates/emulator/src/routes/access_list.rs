@@ -36,10 +36,18 @@ fn invalid_address(shown: &str) -> ApiError {
     .param(shown)
 }
 
+/// Parses an address, clearing host bits of a CIDR block (the spec's patterns allow
+/// them), into the model's type.
+fn normalised(text: &str) -> ApiResult<AccessListAddress> {
+    crate::net::Cidr::parse_masked(text)
+        .and_then(|c| AccessListAddress::parse(&c.to_string()).ok())
+        .ok_or_else(|| invalid_address(text))
+}
+
 /// Parses the `{ipAddress}` path segment (percent-encoded, `%2F` for `/`).
 fn path_address(raw: &str) -> ApiResult<AccessListAddress> {
     let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
-    AccessListAddress::parse(&decoded).map_err(|_| invalid_address(&decoded))
+    normalised(&decoded)
 }
 
 fn entry(ctx: &Ctx<'_>, k: &KeyRecord, e: &AccessEntryRecord) -> AccessListEntry {
@@ -112,8 +120,14 @@ pub(crate) async fn create(ctx: &Ctx<'_>, org: &str, key: &str) -> ApiResult<Rep
                 "Each entry needs ipAddress or cidrBlock.",
             ));
         };
+        // Host bits in a cidrBlock are cleared first; the model then checks the shape.
+        let mut item = item.clone();
+        if let Some(serde_json::Value::String(block)) = item.get("cidrBlock") {
+            let block = normalised(block)?.to_cidr_string();
+            item["cidrBlock"] = serde_json::Value::String(block);
+        }
         let req: AccessListEntryRequest =
-            serde_json::from_value(item.clone()).map_err(|_| invalid_address(&given))?;
+            serde_json::from_value(item).map_err(|_| invalid_address(&given))?;
         let addr = req.address();
         if wanted.contains(&addr) {
             return Err(ApiError::bad_request(

@@ -70,11 +70,12 @@ pub(crate) fn missing(field: &str) -> ApiError {
     .param(field.to_owned())
 }
 
-/// Checks `desc` when present (string, 1–250 characters); `required` makes it mandatory.
+/// Checks `desc` when present (string, 1–250 characters; `null` only counts as absent
+/// where the field is required); `required` makes it mandatory.
 pub(crate) fn check_desc(obj: &Map<String, Value>, required: bool) -> ApiResult<()> {
     match obj.get("desc") {
         None | Some(Value::Null) if required => Err(missing("desc")),
-        None | Some(Value::Null) => Ok(()),
+        None => Ok(()),
         Some(Value::String(s)) => {
             let n = s.chars().count();
             if (1..=250).contains(&n) {
@@ -97,7 +98,8 @@ pub(crate) enum RoleScope {
     Project,
 }
 
-/// Checks `roles` when present (array of strings valid for the scope and flavour).
+/// Checks `roles` when present (array of strings valid for the scope and flavour;
+/// repeats are allowed and dropped later by `decode`).
 /// Returns how many roles were given (`None` when absent).
 pub(crate) fn check_roles(
     obj: &Map<String, Value>,
@@ -107,11 +109,11 @@ pub(crate) fn check_roles(
 ) -> ApiResult<Option<usize>> {
     let roles = match obj.get("roles") {
         None | Some(Value::Null) if required => return Err(missing("roles")),
-        None | Some(Value::Null) => return Ok(None),
+        None => return Ok(None),
         Some(Value::Array(a)) => a,
         Some(_) => return Err(wrong_type("roles", "an array of role names")),
     };
-    for (i, r) in roles.iter().enumerate() {
+    for r in roles {
         let Some(name) = r.as_str() else {
             return Err(wrong_type("roles", "an array of role names"));
         };
@@ -131,19 +133,35 @@ pub(crate) fn check_roles(
             )
             .param(shown));
         }
-        if roles.iter().skip(i + 1).any(|o| o.as_str() == Some(name)) {
-            return Err(ApiError::bad_request(
-                ErrorCode::ValidationError,
-                format!("Role {shown} is given twice."),
-            )
-            .param(shown));
-        }
     }
     Ok(Some(roles.len()))
 }
 
+/// Drops repeated role names (the schema allows repeats; the model does not), in `v`
+/// itself or in each element when `v` is an array.
+pub(crate) fn dedupe_roles(v: &mut Value) {
+    fn one(obj: &mut Value) {
+        if let Some(Value::Array(roles)) = obj.get_mut("roles") {
+            let mut seen: Vec<Value> = Vec::with_capacity(roles.len());
+            roles.retain(|r| {
+                if seen.contains(r) {
+                    false
+                } else {
+                    seen.push(r.clone());
+                    true
+                }
+            });
+        }
+    }
+    match v {
+        Value::Array(items) => items.iter_mut().for_each(one),
+        other => one(other),
+    }
+}
+
 /// Decodes a checked value into the model's request type.
-pub(crate) fn decode<T: DeserializeOwned>(v: Value) -> ApiResult<T> {
+pub(crate) fn decode<T: DeserializeOwned>(mut v: Value) -> ApiResult<T> {
+    dedupe_roles(&mut v);
     serde_json::from_value(v).map_err(|e| {
         ApiError::bad_request(
             ErrorCode::ValidationError,

@@ -113,6 +113,19 @@ impl<'a> Route<'a> {
         }
     }
 
+    /// The `Allow` header value for this route and flavour.
+    pub(crate) fn allow_header(&self, flavour: Flavour) -> &'static str {
+        match self {
+            Route::OrgKeys { .. } | Route::AccessList { .. } | Route::ProjectKeys { .. } => {
+                "GET, POST"
+            }
+            Route::OrgKey { .. } => "GET, PATCH, DELETE",
+            Route::AccessEntry { .. } => "GET, DELETE",
+            Route::ProjectKey { .. } if flavour.is_atlas() => "POST, PATCH, DELETE",
+            Route::ProjectKey { .. } => "PATCH, DELETE",
+        }
+    }
+
     /// Whether this operation takes a request body.
     pub(crate) fn takes_body(&self, method: &Method) -> bool {
         method == Method::POST || method == Method::PATCH
