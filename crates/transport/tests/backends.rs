@@ -71,6 +71,30 @@ async fn both_backends_round_trip_over_http_and_https() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_is_returned_to_the_caller_not_followed() {
+    let handler: Handler = Arc::new(|req: http::Request<Bytes>| {
+        if req.uri().path() == "/moved" {
+            http::Response::builder()
+                .status(302)
+                .header(header::LOCATION, "/elsewhere")
+                .body(Bytes::new())
+                .unwrap()
+        } else {
+            support::text(200, "followed")
+        }
+    });
+    let srv = start(handler, false).await;
+    for (name, backend) in backends(None) {
+        let r = backend
+            .send(post(&srv.url("/moved"), "{\"desc\":\"k\"}"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 302, "{name}");
+        assert_eq!(r.headers()[header::LOCATION], "/elsewhere", "{name}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn default_user_agent_names_the_crate_and_a_caller_one_wins() {
     let srv = start(echo(), false).await;
     let transports: Vec<Arc<dyn Transport>> = vec![

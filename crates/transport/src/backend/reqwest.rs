@@ -74,6 +74,9 @@ impl ReqwestTransportBuilder {
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .http1_only()
+            // A transport answers with what the server said: following a redirect would re-send
+            // a POST as a GET, carry credentials to another target, and differ from hyper.
+            .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .user_agent(self.config.user_agent.clone())
             .connect_timeout(self.config.connect_timeout)
