@@ -5,12 +5,13 @@
 //! do: re-send a POST or PATCH that may have reached the server (that could create a second API
 //! key), loop without bound, or hide how many attempts were made.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
+use tokio::time::Instant;
 
 use crate::{Error, ErrorKind, Transport, clone_request};
 
@@ -119,7 +120,9 @@ impl RetryPolicy {
             .with_min_delay(self.base_delay)
             .with_max_delay(self.max_delay)
             .with_factor(2.0)
-            .with_max_times(self.max_attempts.saturating_sub(1) as usize);
+            .with_max_times(
+                usize::try_from(self.max_attempts.saturating_sub(1)).unwrap_or(usize::MAX),
+            );
         let builder = if self.jitter {
             builder.with_jitter()
         } else {
@@ -191,13 +194,19 @@ impl<T: Transport> Retry<T> {
 
 #[async_trait]
 impl<T: Transport> Transport for Retry<T> {
-    async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+    async fn send(&self, mut request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        // tokio's clock, so that the budget follows a paused test clock like the sleeps do.
         let started = Instant::now();
         let mut backoff = self.policy.backoff();
         let method = request.method().clone();
         let mut attempt: u32 = 1;
         loop {
-            let mut this_try = clone_request(&request);
+            // The last permitted attempt takes the request itself: no later try needs a copy.
+            let mut this_try = if attempt < self.policy.max_attempts {
+                clone_request(&request)
+            } else {
+                std::mem::replace(&mut request, Request::new(Bytes::new()))
+            };
             this_try.extensions_mut().insert(Attempt(attempt));
             let result = self.inner.send(this_try).await;
             let (retryable, hinted) = match &result {
@@ -213,7 +222,13 @@ impl<T: Transport> Transport for Retry<T> {
             } else {
                 None
             };
-            let delay = delay.filter(|d| started.elapsed() + *d <= self.policy.budget);
+            // checked: a server may send any Retry-After, up to u64::MAX seconds.
+            let delay = delay.filter(|d| {
+                started
+                    .elapsed()
+                    .checked_add(*d)
+                    .is_some_and(|end| end <= self.policy.budget)
+            });
             let Some(delay) = delay else {
                 return match result {
                     Ok(mut response) => {
@@ -223,21 +238,23 @@ impl<T: Transport> Transport for Retry<T> {
                     Err(error) => Err(error.with_attempts(attempt)),
                 };
             };
+            let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
             match &result {
                 Ok(response) => tracing::debug!(
                     attempt,
                     status = response.status().as_u16(),
-                    delay_ms = delay.as_millis() as u64,
+                    delay_ms,
                     "retrying after status"
                 ),
                 Err(error) => tracing::debug!(
                     attempt,
                     kind = %error.kind(),
-                    delay_ms = delay.as_millis() as u64,
+                    delay_ms,
                     "retrying after error"
                 ),
             }
             tokio::time::sleep(delay).await;
+            // A delay is only granted while attempt < max_attempts, so this cannot overflow.
             attempt += 1;
         }
     }

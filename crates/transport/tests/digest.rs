@@ -175,7 +175,6 @@ async fn nonce_expiring_mid_run_costs_one_extra_round_trip_each_time() {
     let srv = start_digest(config, false).await;
     let (_, backend) = backends(None).remove(0);
     let auth = digest(backend, &srv.config);
-    let started = std::time::Instant::now();
     let mut n = 0u64;
     // Run until the nonce has expired a few times.
     while n < 300 || srv.stats.get(&srv.stats.stale_challenges) < 3 {
@@ -188,10 +187,8 @@ async fn nonce_expiring_mid_run_costs_one_extra_round_trip_each_time() {
         if n.is_multiple_of(50) {
             tokio::time::sleep(Duration::from_millis(45)).await;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "no nonce expiry seen"
-        );
+        // A bound on work, not on time: every 50 requests sleep past the nonce's lifetime.
+        assert!(n < 5_000, "no nonce expiry seen");
     }
     let stats = &srv.stats;
     assert_eq!(stats.authorized(), n);

@@ -5,7 +5,9 @@ mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use atlas_keys_transport::test_util::ScriptedTransport;
 use atlas_keys_transport::{Attempt, Attempts, Error, ErrorKind, Retry, RetryPolicy, Transport};
@@ -52,22 +54,76 @@ async fn retry_after_is_honoured_over_the_wire() {
     let srv = start(handler, false).await;
     for (name, backend) in backends(None) {
         let retry = Retry::new(backend, fast());
-        let started = Instant::now();
         // A POST may be retried on 429: the service refused it before processing.
         let r = retry
             .send(post(&srv.url("/orgs/o/apiKeys"), "{}"))
             .await
             .unwrap();
         assert_eq!(r.status(), 200, "{name}");
-        assert!(
-            started.elapsed() >= Duration::from_secs(1),
-            "{name}: Retry-After not honoured"
-        );
         assert_eq!(r.extensions().get::<Attempts>(), Some(&Attempts(2)));
     }
 }
 
+// The wait itself is checked on tokio's paused clock, which moves only by the sleeps the code
+// asks for, so the assertion is exact rather than a wall-clock race.
+#[tokio::test(start_paused = true)]
+async fn retry_after_sets_the_wait_before_the_next_attempt() {
+    let t = ScriptedTransport::new();
+    t.push_response(with_retry_after(429, "1"));
+    t.push_response(status(200));
+    let started = Instant::now();
+    let r = Retry::new(t.clone(), fast())
+        .send(post("http://h/orgs/o/apiKeys", "{}"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After not honoured"
+    );
+    assert_eq!(r.extensions().get::<Attempts>(), Some(&Attempts(2)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_absurd_retry_after_returns_the_429_instead_of_overflowing() {
+    let t = ScriptedTransport::new();
+    t.push_response(with_retry_after(429, &u64::MAX.to_string()));
+    let r = Retry::new(t.clone(), fast())
+        .send(get("http://h/x"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.extensions().get::<Attempts>(), Some(&Attempts(1)));
+}
+
 #[tokio::test]
+async fn the_last_attempt_sends_the_request_unchanged() {
+    let t = ScriptedTransport::new();
+    t.push_response(status(503));
+    t.push_response(status(200));
+    let request = http::Request::get("http://h/x?q=1")
+        .header("x-probe", "1")
+        .body(Bytes::from_static(b"body"))
+        .unwrap();
+    let r = Retry::new(t.clone(), fast().max_attempts(2))
+        .send(request)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let sent = t.requests();
+    assert_eq!(sent.len(), 2);
+    for (attempt, request) in (1u32..).zip(&sent) {
+        assert_eq!(request.uri(), "http://h/x?q=1");
+        assert_eq!(request.headers()["x-probe"], "1");
+        assert_eq!(request.body().as_ref(), b"body");
+        assert_eq!(
+            request.extensions().get::<Attempt>(),
+            Some(&Attempt(attempt))
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
 async fn retry_after_beyond_the_budget_returns_the_429_at_once() {
     let t = ScriptedTransport::new();
     t.push_response(with_retry_after(429, "120"));
@@ -222,7 +278,7 @@ async fn auth_errors_are_never_retried() {
     assert_eq!(t.requests().len(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_time_budget_bounds_retries() {
     let t = ScriptedTransport::new();
     for _ in 0..100 {
