@@ -279,8 +279,9 @@ impl<T: Transport> DigestAuth<T> {
         uri: &str,
     ) -> Result<String, Error> {
         let mut prompt = header.clone();
-        // `respond` increments `nc` before using it.
-        prompt.nc = nc - 1;
+        // `respond` increments `nc` before using it. `next_nc` starts at 1, so the subtraction
+        // never saturates; saturating keeps it panic-free all the same.
+        prompt.nc = nc.saturating_sub(1);
         let body = (!request.body().is_empty()).then(|| request.body().as_ref());
         let mut context = AuthContext::new_with_method(
             self.username.as_str(),

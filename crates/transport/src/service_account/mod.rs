@@ -289,7 +289,11 @@ impl<T: Transport> State<T> {
         let held = Arc::new(Held {
             token,
             refresh_at,
-            generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
+            // Wrapping: 2^64 refreshes will not happen, and this must not panic if they did.
+            generation: self
+                .generation
+                .fetch_add(1, Ordering::Relaxed)
+                .wrapping_add(1),
         });
         *self.lock_current() = Some(held.clone());
         held
@@ -361,10 +365,11 @@ impl<T: Transport> State<T> {
         );
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         self.inner.send(request).await.map_err(|e| {
-            // The caller's own request was not sent: say so, whatever happened to this one.
+            // The caller's own request was not sent: say so, whatever happened to this one. The
+            // detail stays in `source()`, so `Display` remains one short line.
             Error::new(
                 e.kind(),
-                format!("OAuth endpoint {} unreachable: {e}", redact_uri(url)),
+                format!("OAuth endpoint {} unreachable", redact_uri(url)),
                 false,
             )
             .with_source(e)
