@@ -107,7 +107,6 @@
 //! | role not valid for the scope / flavour | 400 | `INVALID_ROLE_FOR_ORG` / `INVALID_ROLE_FOR_GROUP` |
 //! | bad or undeclared query parameter | 400 | `INVALID_QUERY_PARAMETER` |
 //! | bad IP / CIDR | 400 | `INVALID_IP_ADDRESS_OR_CIDR_NOTATION` |
-//! | same address twice in one request | 400 | `DUPLICATE_ADDRESSES_IN_INPUT` |
 //! | removing the caller's own address | 400 | `CANNOT_REMOVE_CALLER_FROM_WHITELIST` |
 //! | no / bad credentials, replayed nc, wrong uri, forged nonce | 401 | `USER_UNAUTHORIZED` (+ challenge) |
 //! | other org / not owner / not in project | 401 | `USER_CANNOT_ACCESS_ORG`, `NOT_ORG_OWNER`, `USER_CANNOT_ACCESS_GROUP`, `NOT_IN_GROUP`, `USER_UNAUTHORIZED` |

@@ -129,14 +129,10 @@ pub(crate) async fn create(ctx: &Ctx<'_>, org: &str, key: &str) -> ApiResult<Rep
         let req: AccessListEntryRequest =
             serde_json::from_value(item).map_err(|_| invalid_address(&given))?;
         let addr = req.address();
-        if wanted.contains(&addr) {
-            return Err(ApiError::bad_request(
-                ErrorCode::DuplicateAddressesInInput,
-                format!("Address {addr} appears twice in the request."),
-            )
-            .param(addr.to_string()));
+        // The same address twice (perhaps only after clearing host bits) counts once.
+        if !wanted.contains(&addr) {
+            wanted.push(addr);
         }
-        wanted.push(addr);
     }
     let now = crate::clock::rfc3339(crate::clock::now_secs());
     let self_url = ctx.self_url();
