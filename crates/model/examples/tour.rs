@@ -4,8 +4,8 @@
 //! Run it with `cargo run -p atlas-keys-model --example tour`.
 
 use atlas_keys_model::{
-    AccessListAddress, ApiKey, CreateOrgApiKey, CreateProjectApiKey, Description, Flavour,
-    OrgId, OrgRole, ProjectRole, ValidationError,
+    AccessListAddress, ApiKey, CreateOrgApiKey, CreateProjectApiKey, Description, Flavour, OrgId,
+    OrgRole, ProjectRole, ValidationError,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,7 +26,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     project_key.validate_for(Flavour::CloudManager)?;
     println!("cloud manager   {}", serde_json::to_string(&project_key)?);
     let cidr = AccessListAddress::parse("192.0.2.0/24")?;
-    println!("access list     {cidr}  (path segment {})", cidr.to_path_segment());
+    println!(
+        "access list     {cidr}  (path segment {})",
+        cidr.to_path_segment()
+    );
     println!(
         "/32 is the bare address: {}",
         AccessListAddress::parse("192.0.2.7/32")? == AccessListAddress::parse("192.0.2.7")?
@@ -42,7 +45,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("\n== rejected input: each error names the field, the rule and the value");
     let rejected: [(&str, Result<(), ValidationError>); 6] = [
-        ("uppercase org id", "4888442A3354817A7320EB61".parse::<OrgId>().map(drop)),
+        (
+            "uppercase org id",
+            "4888442A3354817A7320EB61".parse::<OrgId>().map(drop),
+        ),
         ("empty description", Description::new("").map(drop)),
         ("a typo in a role", "ORG_MEMBR".parse::<OrgRole>().map(drop)),
         (
@@ -54,8 +60,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )
             .and_then(|body| body.validate_for(Flavour::AtlasV2)),
         ),
-        ("no roles at all", CreateOrgApiKey::new(Description::new("ci")?, vec![]).map(drop)),
-        ("a CIDR with host bits", AccessListAddress::parse("192.0.2.1/24").map(drop)),
+        (
+            "no roles at all",
+            CreateOrgApiKey::new(Description::new("ci")?, vec![]).map(drop),
+        ),
+        (
+            "a CIDR with host bits",
+            AccessListAddress::parse("192.0.2.1/24").map(drop),
+        ),
     ];
     for (what, result) in rejected {
         match result {

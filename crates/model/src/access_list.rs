@@ -88,11 +88,8 @@ impl AccessListAddress {
 
     /// The form used as a path segment: canonical, with `/` escaped as `%2F`.
     pub fn to_path_segment(&self) -> String {
-        if self.is_single_address() {
-            self.addr.to_string()
-        } else {
-            format!("{}%2F{}", self.addr, self.prefix)
-        }
+        // The canonical form, whose only `/` is the prefix separator (IP text has none).
+        self.to_string().replacen('/', "%2F", 1)
     }
 
     /// The form with an explicit prefix, even for a single address (`192.0.2.7/32`).

@@ -48,28 +48,4 @@ impl Description {
     }
 }
 
-impl std::str::FromStr for Description {
-    type Err = ValidationError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::new(s)
-    }
-}
-
-impl TryFrom<String> for Description {
-    type Error = ValidationError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-
-impl From<Description> for String {
-    fn from(d: Description) -> String {
-        d.0
-    }
-}
-
-impl std::fmt::Display for Description {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+validated_string_impls!(Description);

@@ -29,6 +29,8 @@
 #![deny(missing_docs)]
 
 #[macro_use]
+mod newtype;
+#[macro_use]
 mod string_enum;
 
 mod access_list;

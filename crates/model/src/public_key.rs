@@ -51,28 +51,4 @@ impl PublicKey {
     }
 }
 
-impl std::str::FromStr for PublicKey {
-    type Err = ValidationError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::new(s)
-    }
-}
-
-impl TryFrom<String> for PublicKey {
-    type Error = ValidationError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-
-impl From<PublicKey> for String {
-    fn from(k: PublicKey) -> String {
-        k.0
-    }
-}
-
-impl std::fmt::Display for PublicKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+validated_string_impls!(PublicKey);
