@@ -4,9 +4,10 @@ Loaded through SCHEMATHESIS_HOOKS. The emulator's address and credentials come f
 environment variables xtask sets.
 
 - Every request is signed with `requests`' HTTPDigestAuth (schemathesis' CLI only does Basic).
-- Real ids: generated cases get the emulator's real orgId / groupId, and the id and access-list
-  block of a fixture key made here at load time, about half of the time (the rest keep the generated values, which
-  exercise the not-found paths), so that operations reach real resources, not only 404s.
+- Real ids: about half of the cases get the emulator's real orgId / groupId (and, in generated
+  cases, the id and access-list block of a fixture key made here at load time); the rest keep
+  their generated values, which exercise the not-found paths. So operations reach real
+  resources, not only 404s.
 - The key schemathesis signs in with is never changed, deleted or given an access list (a
   request that would is sent to a key id that does not exist instead): locking the rest of the
   run out proves nothing about the API.
