@@ -260,6 +260,18 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_string_parses_or_errs(s in "\\PC*") {
+            let _ = parse_authorization(&s);
+        }
+
+        #[test]
+        fn digest_like_strings_never_panic(s in "(Digest|digest|Bearer|Basic)? ?([a-z]{0,8}=(\"[^\"]{0,12}\"?|[a-zA-Z0-9]{0,8}),? ?){0,6}") {
+            let _ = parse_authorization(&s);
+        }
+    }
+
     #[test]
     fn exhaustive_short_inputs_never_panic() {
         let alphabet = ['D', ' ', '=', '"', '\\', ',', 'a', 'é'];
