@@ -93,6 +93,22 @@
 //! - `GET /__emulator/state/summary`: counts of orgs, projects, keys (per org and per
 //!   project), service accounts, tokens and access-list entries.
 //!
+//! # Behaviour choices where the references are silent
+//!
+//! - Keys, projects and roles are shared by all three prefixes; links point at the
+//!   prefix that was called.
+//! - `PATCH /groups/{groupId}/apiKeys/{apiUserId}` assigns the key when it was not yet in
+//!   the project (the Cloud/Ops Manager assign; Atlas treats it the same way here).
+//! - Repeated roles in one body collapse into one; repeated addresses in one access-list
+//!   request count once; a CIDR block's host bits are cleared (`10.0.0.1/8` →
+//!   `10.0.0.0/8`), as the spec's patterns allow them.
+//! - Query parameters other than `envelope`, `pretty`, `pageNum`, `itemsPerPage` and
+//!   `includeCount` are refused (the spec allows no others).
+//! - Any organization role makes a member; `ORG_READ_ONLY` may also list every project's
+//!   keys; on Cloud/Ops Manager `GROUP_USER_ADMIN` counts as project owner.
+//! - Access lists apply to API keys; service-account access lists are not emulated.
+//! - Digest needs `qop=auth` (RFC 2069 answers without `nc` could be replayed).
+//!
 //! # Error codes
 //!
 //! | case | status | `errorCode` |

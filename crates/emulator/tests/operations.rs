@@ -379,3 +379,44 @@ async fn debug_output_holds_no_secrets() {
     );
     assert!(text.contains(env.emu.public_key()));
 }
+
+#[tokio::test]
+async fn ops_manager_flavour_and_user_admin() {
+    use atlas_keys_emulator::{Emulator, RateLimitConfig};
+    let env = start_with(
+        Emulator::builder()
+            .rate_limit(RateLimitConfig::Off)
+            .public_flavour(atlas_keys_model::Flavour::OpsManager),
+    )
+    .await;
+    let g = env.emu.project_id().to_owned();
+    let r = env
+        .post(
+            &format!("{PUBLIC}/groups/{g}/apiKeys"),
+            json!({"desc": "ua", "roles": ["GROUP_USER_ADMIN"]}),
+        )
+        .await;
+    r.expect(200);
+    let (user, pass) = (
+        r.json()["publicKey"].as_str().unwrap().to_owned(),
+        r.json()["privateKey"].as_str().unwrap().to_owned(),
+    );
+    *env.prompt.lock().unwrap() = None;
+    let body = json!({"desc": "made by user admin", "roles": ["GROUP_READ_ONLY"]});
+    env.send(
+        Req::new(Method::POST, format!("{PUBLIC}/groups/{g}/apiKeys"))
+            .json(body.clone())
+            .digest(&user, &pass),
+    )
+    .await
+    .expect(200);
+    // On Atlas the same role is not a project role at all, and grants nothing.
+    *env.prompt.lock().unwrap() = None;
+    env.send(
+        Req::new(Method::POST, format!("{V2}/groups/{g}/apiKeys"))
+            .json(body)
+            .digest(&user, &pass),
+    )
+    .await
+    .expect_error(401, "USER_UNAUTHORIZED");
+}
