@@ -66,27 +66,33 @@ impl FileTokenCache {
         Self { dir: dir.into() }
     }
 
-    /// The file for one client: `token-<sha256 hex>.json`.
+    /// The file for one client: `token-<32 hex digits of a SHA-256>.json`.
     pub(crate) fn path_for(&self, scope: &str, client_id: &str) -> PathBuf {
         let mut hasher = Sha256::new();
         // The scope (the token URL) keeps two servers that reuse a client id apart.
         hasher.update(scope.as_bytes());
         hasher.update([0]);
         hasher.update(client_id.as_bytes());
+        // The first 16 bytes (32 hex digits) are plenty to keep clients apart.
         let hex: String = hasher
             .finalize()
             .iter()
+            .take(16)
             .map(|b| format!("{b:02x}"))
             .collect();
-        self.dir.join(format!("token-{}.json", &hex[..32]))
+        self.dir.join(format!("token-{hex}.json"))
     }
 
     /// A token that is still valid for a while, if one is cached.
     pub(crate) fn load(&self, scope: &str, client_id: &str) -> Option<CachedToken> {
         let text = fs::read_to_string(self.path_for(scope, client_id)).ok()?;
         let file: TokenFile = serde_json::from_str(&text).ok()?;
-        let expires_at = UNIX_EPOCH + Duration::from_secs(file.expires_at);
-        let fresh = SystemTime::now() + EXPIRY_MARGIN < expires_at;
+        // checked: the file is outside our control, and `SystemTime + Duration` panics on
+        // overflow; an expiry beyond what the clock can hold is a miss like any bad file.
+        let expires_at = UNIX_EPOCH.checked_add(Duration::from_secs(file.expires_at))?;
+        let fresh = SystemTime::now()
+            .checked_add(EXPIRY_MARGIN)
+            .is_some_and(|soon| soon < expires_at);
         let mut token = CachedToken::new(SecretString::from(file.access_token), expires_at);
         token.token_type = file.token_type;
         fresh.then_some(token)
@@ -261,6 +267,15 @@ mod tests {
         assert_eq!(dir_mode & 0o777, 0o700);
         let leftovers = std::fs::read_dir(dir.path().join("c")).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn an_expiry_beyond_the_clock_is_a_miss_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = FileTokenCache::in_dir(dir.path());
+        let body = format!(r#"{{"accessToken":"tok","expiresAt":{}}}"#, u64::MAX);
+        std::fs::write(cache.path_for(SCOPE, "client"), body).unwrap();
+        assert!(cache.load(SCOPE, "client").is_none());
     }
 
     #[test]
