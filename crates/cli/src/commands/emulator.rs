@@ -5,12 +5,8 @@
 
 use crate::exit::Failure;
 
-pub(crate) fn run(args: atlas_keys_emulator::cli::EmulatorArgs) -> Result<(), Failure> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Api(format!("could not start the async runtime: {e}")))?;
-    runtime
-        .block_on(atlas_keys_emulator::cli::run(args))
+pub(crate) async fn run(args: atlas_keys_emulator::cli::EmulatorArgs) -> Result<(), Failure> {
+    atlas_keys_emulator::cli::run(args)
+        .await
         .map_err(|e| Failure::Api(format!("emulator: {e}")))
 }

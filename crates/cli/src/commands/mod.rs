@@ -24,25 +24,39 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
         flavor,
         command,
     } = cli;
-    if let Command::Emulator(args) = command {
-        return emulator::run(args);
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if !matches!(command, Command::Emulator(_)) {
         // One command at a time needs little; two workers keep `--all` page fetches parallel.
-        .worker_threads(2)
-        .enable_all()
+        // The emulator is a server and keeps tokio's default of one worker per core.
+        runtime.worker_threads(2);
+    }
+    let runtime = runtime
         .build()
         .map_err(|e| Failure::Api(format!("could not start the async runtime: {e}")))?;
     runtime.block_on(async move {
         // The client is built (and credentials checked) before any request, so a missing
-        // variable is a usage error with nothing sent.
-        let client = client::build(base_url.as_deref(), flavor)?;
-        let printer = Printer::new(output);
+        // variable is a usage error with nothing sent. The emulator needs neither.
+        let setup = || -> Result<_, Failure> {
+            Ok((
+                client::build(base_url.as_deref(), flavor)?,
+                Printer::new(output),
+            ))
+        };
         match command {
-            Command::Organizations(org) => org_keys::run(&client, &printer, org).await,
-            Command::Projects(project) => project_keys::run(&client, &printer, project).await,
-            Command::Rotate(args) => rotate::run(&client, &printer, args).await,
-            Command::Emulator(_) => unreachable!("handled above"),
+            Command::Emulator(args) => emulator::run(args).await,
+            Command::Organizations(org) => {
+                let (client, printer) = setup()?;
+                org_keys::run(&client, &printer, org).await
+            }
+            Command::Projects(project) => {
+                let (client, printer) = setup()?;
+                project_keys::run(&client, &printer, project).await
+            }
+            Command::Rotate(args) => {
+                let (client, printer) = setup()?;
+                rotate::run(&client, &printer, args).await
+            }
         }
     })
 }
