@@ -48,21 +48,9 @@ impl Printer {
         let mut out = Self::out();
         match self.format {
             OutputFormat::Json => write_value(&mut out, key)?,
-            OutputFormat::Table => {
-                let mut fields = key_fields(key);
-                if let Some(private) = &key.private_key {
-                    fields.push("Private key", private.expose_private_key());
-                }
-                fields.write_to(&mut out)?;
-            }
+            OutputFormat::Table => key_fields(key).write_to(&mut out)?,
         }
-        out.flush()?;
-        drop(out);
-        if key.private_key.is_some() {
-            // On stderr in both formats, so JSON on stdout stays one clean document.
-            eprintln!("note: save the private key now; it will not be shown again.");
-        }
-        Ok(())
+        shown_once(out, key)
     }
 
     /// The outcome of a rotation: the new key (its private key shown once, as for a
@@ -107,9 +95,6 @@ impl Printer {
                     }
                 }
                 let mut fields = key_fields(&shown);
-                if let Some(private) = &key.private_key {
-                    fields.push("Private key", private.expose_private_key());
-                }
                 let access: Vec<String> =
                     rotated.access_list.iter().map(|a| a.to_string()).collect();
                 fields.push_many("Access list", access);
@@ -122,12 +107,7 @@ impl Printer {
                 fields.write_to(&mut out)?;
             }
         }
-        out.flush()?;
-        drop(out);
-        if key.private_key.is_some() {
-            eprintln!("note: save the private key now; it will not be shown again.");
-        }
-        Ok(())
+        shown_once(out, key)
     }
 
     /// One key, private key redacted.
@@ -136,13 +116,7 @@ impl Printer {
         let mut out = Self::out();
         match self.format {
             OutputFormat::Json => write_value(&mut out, &key),
-            OutputFormat::Table => {
-                let mut fields = key_fields(&key);
-                if let Some(private) = &key.private_key {
-                    fields.push("Private key", private.expose_private_key());
-                }
-                fields.write_to(&mut out)
-            }
+            OutputFormat::Table => key_fields(&key).write_to(&mut out),
         }
     }
 
@@ -153,56 +127,18 @@ impl Printer {
         page_num: u32,
         scope: Scope<'_>,
     ) -> io::Result<()> {
-        let results: Vec<ApiKey> = page.results.iter().map(redacted).collect();
-        let mut out = Self::out();
-        match self.format {
-            OutputFormat::Json => write_value(
-                &mut out,
-                &Page {
-                    results,
-                    total_count: page.total_count,
-                    links: page.links.clone(),
-                },
-            ),
-            OutputFormat::Table => {
-                keys_table(&results, scope).write_to(&mut out)?;
-                writeln!(
-                    out,
-                    "{}",
-                    page_footer(
-                        page_num,
-                        page.results.len(),
-                        page.total_count,
-                        !page.is_last_page(),
-                        "keys"
-                    )
-                )
-            }
-        }
+        let page = Page {
+            results: page.results.iter().map(redacted).collect(),
+            total_count: page.total_count,
+            links: page.links.clone(),
+        };
+        self.page(&page, page_num, "keys", |keys| keys_table(keys, scope))
     }
 
     /// Every key, as fetched by `--all`.
     pub(crate) fn keys_all(&self, keys: &[ApiKey], scope: Scope<'_>) -> io::Result<()> {
         let keys: Vec<ApiKey> = keys.iter().map(redacted).collect();
-        let mut out = Self::out();
-        match self.format {
-            OutputFormat::Json => write_value(
-                &mut out,
-                &AllResults {
-                    results: &keys,
-                    total_count: keys.len(),
-                },
-            ),
-            OutputFormat::Table => {
-                keys_table(&keys, scope).write_to(&mut out)?;
-                writeln!(
-                    out,
-                    "{} {} in total.",
-                    keys.len(),
-                    plural(keys.len(), "key", "keys")
-                )
-            }
-        }
+        self.all(&keys, ("key", "keys"), |keys| keys_table(keys, scope))
     }
 
     /// One page of access-list entries.
@@ -211,45 +147,59 @@ impl Printer {
         page: &Page<AccessListEntry>,
         page_num: u32,
     ) -> io::Result<()> {
-        let mut out = Self::out();
-        match self.format {
-            OutputFormat::Json => write_value(&mut out, page),
-            OutputFormat::Table => {
-                entries_table(&page.results).write_to(&mut out)?;
-                writeln!(
-                    out,
-                    "{}",
-                    page_footer(
-                        page_num,
-                        page.results.len(),
-                        page.total_count,
-                        !page.is_last_page(),
-                        "entries"
-                    )
-                )
-            }
-        }
+        self.page(page, page_num, "entries", entries_table)
     }
 
     /// Every access-list entry, as fetched by `--all`.
     pub(crate) fn entries_all(&self, entries: &[AccessListEntry]) -> io::Result<()> {
+        self.all(entries, ("entry", "entries"), entries_table)
+    }
+
+    /// One page of any list: the API's page shape in JSON, or a table and a footer.
+    fn page<T: Serialize>(
+        &self,
+        page: &Page<T>,
+        page_num: u32,
+        noun: &str,
+        table: impl FnOnce(&[T]) -> Table,
+    ) -> io::Result<()> {
+        let mut out = Self::out();
+        match self.format {
+            OutputFormat::Json => write_value(&mut out, page),
+            OutputFormat::Table => {
+                table(&page.results).write_to(&mut out)?;
+                let footer = page_footer(
+                    page_num,
+                    page.results.len(),
+                    page.total_count,
+                    !page.is_last_page(),
+                    noun,
+                );
+                writeln!(out, "{footer}")
+            }
+        }
+    }
+
+    /// A whole list: the page shape with every item in JSON, or a table and a count.
+    fn all<T: Serialize>(
+        &self,
+        items: &[T],
+        (one, many): (&str, &str),
+        table: impl FnOnce(&[T]) -> Table,
+    ) -> io::Result<()> {
         let mut out = Self::out();
         match self.format {
             OutputFormat::Json => write_value(
                 &mut out,
                 &AllResults {
-                    results: entries,
-                    total_count: entries.len(),
+                    results: items,
+                    total_count: items.len(),
                 },
             ),
             OutputFormat::Table => {
-                entries_table(entries).write_to(&mut out)?;
-                writeln!(
-                    out,
-                    "{} {} in total.",
-                    entries.len(),
-                    plural(entries.len(), "entry", "entries")
-                )
+                table(items).write_to(&mut out)?;
+                let noun = if items.len() == 1 { one } else { many };
+                writeln!(out, "{} {noun} in total.", items.len())
             }
         }
     }
@@ -331,7 +281,23 @@ fn key_fields(key: &ApiKey) -> Fields {
         })
         .collect();
     fields.push_many("Roles", roles);
+    // Full only in a create or rotate response: every other caller redacts the key first.
+    if let Some(private) = &key.private_key {
+        fields.push("Private key", private.expose_private_key());
+    }
     fields
+}
+
+/// Ends the output of a create or rotate: flushes stdout, then, if a private key was in it,
+/// says on stderr that it will not be shown again (stderr in both formats, so JSON on
+/// stdout stays one clean document).
+fn shown_once(mut out: io::StdoutLock<'static>, key: &ApiKey) -> io::Result<()> {
+    out.flush()?;
+    drop(out);
+    if key.private_key.is_some() {
+        eprintln!("note: save the private key now; it will not be shown again.");
+    }
+    Ok(())
 }
 
 fn keys_table(keys: &[ApiKey], scope: Scope<'_>) -> Table {
@@ -392,10 +358,6 @@ fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
     } else {
         joined
     }
-}
-
-fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
 }
 
 /// `Page 2: 5 keys of 12. Next: --page 3.` — tells a person how to get the rest.
