@@ -202,3 +202,33 @@ async fn stats_count_round_trips() {
     assert_eq!(s["byStatus"]["401"], 1);
     assert_eq!(env.emu.stats().requests, 3);
 }
+
+#[tokio::test]
+async fn dropping_or_shutting_down_the_handle_stops_the_server() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let addr = emu.local_addr();
+    let client = client();
+    send_raw(
+        &client,
+        emu.base_url(),
+        &Req::new(Method::GET, "/__emulator/stats"),
+        None,
+    )
+    .await
+    .unwrap()
+    .expect(200);
+    drop(emu);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "still listening after drop"
+    );
+
+    let emu = Emulator::builder().start().await.unwrap();
+    let addr = emu.local_addr();
+    emu.shutdown().await;
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "still listening after shutdown"
+    );
+}
