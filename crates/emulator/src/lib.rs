@@ -33,7 +33,7 @@
 //! project the default project; the first `ORG_OWNER` key and service account of the
 //! default org are the ones the startup line reports. Whatever is missing (org, project,
 //! owner key, owner service account, a key's id/publicKey/privateKey) is created at
-//! random. `bulkProjectKeys` adds N keys (`ORG_MEMBER` + `GROUP_READ_ONLY`) to the
+//! random. `crates/emulator/seed.example.json` is a complete example. `bulkProjectKeys` adds N keys (`ORG_MEMBER` + `GROUP_READ_ONLY`) to the
 //! default project. With `--state`, the seed only initialises a new or empty state file.
 //!
 //! ```

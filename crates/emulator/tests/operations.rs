@@ -420,3 +420,18 @@ async fn ops_manager_flavour_and_user_admin() {
     .await
     .expect_error(401, "USER_UNAUTHORIZED");
 }
+
+#[tokio::test]
+async fn example_seed_file_starts() {
+    use atlas_keys_emulator::{Emulator, Seed};
+    let seed = Seed::from_json(include_str!("../seed.example.json")).expect("example seed parses");
+    let emu = Emulator::builder()
+        .seed(seed)
+        .start()
+        .await
+        .expect("example seed starts");
+    assert_eq!(emu.org_id(), "5f1a2b3c4d5e6f7a8b9c0d1e");
+    assert_eq!(emu.project_id(), "6a1b2c3d4e5f6a7b8c9d0e1f");
+    assert_eq!(emu.public_key(), "ciownera");
+    assert_eq!(emu.client_id(), "mdb_sa_id_ci");
+}
