@@ -43,16 +43,7 @@ pub struct HyperTransport {
 
 impl fmt::Debug for HyperTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HyperTransport")
-            .field("user_agent", &self.config.user_agent)
-            .field("connect_timeout", &self.config.connect_timeout)
-            .field("timeout", &self.config.timeout)
-            .field(
-                "pool_max_idle_per_host",
-                &self.config.pool_max_idle_per_host,
-            )
-            .field("extra_roots", &self.config.extra_roots.len())
-            .finish_non_exhaustive()
+        self.config.debug_as("HyperTransport", f)
     }
 }
 

@@ -68,6 +68,17 @@ impl BackendConfig {
         }
     }
 
+    /// The `Debug` of a backend: its settings, and how many extra roots rather than their bytes.
+    pub(crate) fn debug_as(&self, name: &str, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct(name)
+            .field("user_agent", &self.user_agent)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
+            .field("extra_roots", &self.extra_roots.len())
+            .finish_non_exhaustive()
+    }
+
     pub(crate) fn check(&self) -> Result<(), Error> {
         match &self.deferred_error {
             Some(message) => Err(Error::builder(message.clone())),

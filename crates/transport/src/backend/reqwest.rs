@@ -33,16 +33,7 @@ pub struct ReqwestTransport {
 
 impl fmt::Debug for ReqwestTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReqwestTransport")
-            .field("user_agent", &self.config.user_agent)
-            .field("connect_timeout", &self.config.connect_timeout)
-            .field("timeout", &self.config.timeout)
-            .field(
-                "pool_max_idle_per_host",
-                &self.config.pool_max_idle_per_host,
-            )
-            .field("extra_roots", &self.config.extra_roots.len())
-            .finish_non_exhaustive()
+        self.config.debug_as("ReqwestTransport", f)
     }
 }
 
@@ -78,7 +69,6 @@ impl ReqwestTransportBuilder {
             // a POST as a GET, carry credentials to another target, and differ from hyper.
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
-            .user_agent(self.config.user_agent.clone())
             .connect_timeout(self.config.connect_timeout)
             .timeout(self.config.timeout)
             .pool_max_idle_per_host(self.config.pool_max_idle_per_host)
@@ -156,6 +146,8 @@ impl ReqwestTransport {
 #[async_trait]
 impl Transport for ReqwestTransport {
     async fn send(&self, mut request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        // The only place the default User-Agent is applied (the reqwest client has none), so a
+        // caller's own header always wins.
         request
             .headers_mut()
             .entry(header::USER_AGENT)
