@@ -249,7 +249,10 @@ impl<T: Send + 'static> Pager<T> {
                     }
                     page
                 })
-            });
+            })
+            // `totalCount` is an estimate: an empty page means the list ended early, so the
+            // pages still in flight are dropped rather than yielded.
+            .take_while(|result| ready(!matches!(result, Ok(page) if page.results.is_empty())));
         let this = self.clone();
         let tail = stream::once(async move { continue_from.lock().ok().and_then(|slot| *slot) })
             .flat_map(move |next| this.sequential(next));

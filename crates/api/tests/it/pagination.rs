@@ -312,3 +312,39 @@ async fn invalid_page_parameters_are_refused_before_any_request() {
         assert!(stream.next().await.is_none(), "fused");
     }
 }
+
+#[cfg(feature = "test-util")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overestimated_total_stops_at_the_first_empty_page() {
+    let mut mock = atlas_keys::mock::MockProjectKeysApi::new();
+    // The server claims a million items but has 15.
+    mock.expect_list().returning(|req| {
+        let n = req.page.page_num() as usize;
+        let items = if n <= 2 {
+            (n - 1) * 10..(n * 10).min(15)
+        } else {
+            0..0
+        };
+        let next = n < 2;
+        Ok(atlas_keys::Response::new(page(
+            items,
+            Some(1_000_000),
+            next,
+        )))
+    });
+    let client = Client::builder()
+        .project_keys_api(Arc::new(mock))
+        .build()
+        .unwrap();
+    let project = "32b6e34b3d91647abb20e7b8".parse().unwrap();
+    let items = client
+        .project_keys()
+        .list(&project)
+        .items_per_page(10)
+        .concurrency(8)
+        .items()
+        .try_collect_vec()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 15);
+}
