@@ -99,9 +99,11 @@
 //!   prefix that was called.
 //! - `PATCH /groups/{groupId}/apiKeys/{apiUserId}` assigns the key when it was not yet in
 //!   the project (the Cloud/Ops Manager assign; Atlas treats it the same way here).
-//! - Repeated roles in one body collapse into one; repeated addresses in one access-list
-//!   request count once; a CIDR block's host bits are cleared (`10.0.0.1/8` →
-//!   `10.0.0.0/8`), as the spec's patterns allow them.
+//! - Repeated roles in one body collapse into one. Repeated addresses in one access-list
+//!   request (`/32` equals the bare address) are a 400 `DUPLICATE_ADDRESSES_IN_INPUT`, and
+//!   a CIDR block with host bits set (`10.0.0.1/8`) a 400
+//!   `INVALID_IP_ADDRESS_OR_CIDR_NOTATION`, as the service's error reference suggests,
+//!   although the spec's schema (no `uniqueItems`, a loose pattern) would allow both.
 //! - Query parameters other than `envelope`, `pretty`, `pageNum`, `itemsPerPage` and
 //!   `includeCount` are refused (the spec allows no others).
 //! - Any organization role makes a member; `ORG_READ_ONLY` may also list every project's
@@ -122,7 +124,8 @@
 //! | description not 1–250 characters | 400 | `INVALID_API_KEY_DESC` |
 //! | role not valid for the scope / flavour | 400 | `INVALID_ROLE_FOR_ORG` / `INVALID_ROLE_FOR_GROUP` |
 //! | bad or undeclared query parameter | 400 | `INVALID_QUERY_PARAMETER` |
-//! | bad IP / CIDR | 400 | `INVALID_IP_ADDRESS_OR_CIDR_NOTATION` |
+//! | bad IP / CIDR, or a CIDR with host bits set | 400 | `INVALID_IP_ADDRESS_OR_CIDR_NOTATION` |
+//! | same address twice in one request | 400 | `DUPLICATE_ADDRESSES_IN_INPUT` |
 //! | removing the caller's own address | 400 | `CANNOT_REMOVE_CALLER_FROM_WHITELIST` |
 //! | no / bad credentials, replayed nc, wrong uri, forged nonce | 401 | `USER_UNAUTHORIZED` (+ challenge) |
 //! | other org / not owner / not in project | 401 | `USER_CANNOT_ACCESS_ORG`, `NOT_ORG_OWNER`, `USER_CANNOT_ACCESS_GROUP`, `NOT_IN_GROUP`, `USER_UNAUTHORIZED` |

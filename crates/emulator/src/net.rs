@@ -1,9 +1,7 @@
-//! IP addresses and CIDR blocks for access lists: parse, normalise (clear host bits),
-//! test membership.
+//! IP addresses and CIDR blocks for access lists: parse, normalise, test membership.
 //!
-//! The model's `AccessListAddress` owns the wire forms; this module answers "is this
-//! caller's address inside that block" and normalises what the spec's patterns allow.
-//! Its strict `parse` must NOT accept a block with host bits set.
+//! The model's `AccessListAddress` owns the wire forms; this module only answers "is this
+//! caller's address inside that block". It must NOT accept a block with host bits set.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -16,19 +14,6 @@ pub(crate) struct Cidr {
 }
 
 impl Cidr {
-    /// Like `parse`, but clears host bits (`10.0.0.1/8` becomes `10.0.0.0/8`), as the
-    /// spec's patterns allow them.
-    pub(crate) fn parse_masked(text: &str) -> Option<Cidr> {
-        let (addr, prefix) = Self::split(text)?;
-        let c = Cidr { addr, prefix };
-        let bits = c.network_bits();
-        let addr = match addr {
-            IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::from(u32::try_from(bits).ok()?)),
-            IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::from(bits)),
-        };
-        Some(Cidr { addr, prefix })
-    }
-
     /// Parses `a.b.c.d`, `a.b.c.d/n`, IPv6 likewise, and the `%2F` path form.
     pub(crate) fn parse(text: &str) -> Option<Cidr> {
         let (addr, prefix) = Self::split(text)?;
@@ -113,18 +98,6 @@ mod tests {
         assert!(!c.contains("192.0.3.9".parse().unwrap()));
         assert_eq!(Cidr::parse("1.2.3.4/32"), Cidr::parse("1.2.3.4"));
         assert!(Cidr::parse("192.0.2.1/24").is_none());
-        assert_eq!(
-            Cidr::parse_masked("192.0.2.1/24").unwrap().to_string(),
-            "192.0.2.0/24"
-        );
-        assert_eq!(
-            Cidr::parse_masked("2001:db8::1/32").unwrap().to_string(),
-            "2001:db8::/32"
-        );
-        assert_eq!(
-            Cidr::parse_masked("1.2.3.4").unwrap().to_string(),
-            "1.2.3.4/32"
-        );
         assert!(Cidr::parse("1.2.3.4/33").is_none());
         assert!(Cidr::parse("nope").is_none());
         assert!(
