@@ -6,9 +6,7 @@
 use atlas_keys_model::{AccessListAddress, ApiKeyId};
 use clap::{Args, Subcommand};
 
-use super::{
-    ForceArg, OrgIdArg, PagingArgs, parse_address, parse_cidr, parse_key_id, parse_single_ip,
-};
+use super::{ForceArg, OrgIdArg, PagingArgs, parse_cidr, parse_single_ip};
 
 /// The access-list commands.
 #[derive(Debug, Subcommand)]
@@ -32,7 +30,7 @@ pub(crate) struct AccessListTarget {
     #[command(flatten)]
     pub(crate) org: OrgIdArg,
     /// The key whose access list this is.
-    #[arg(long = "apiKey", alias = "api-key", value_name = "KEY_ID", value_parser = parse_key_id)]
+    #[arg(long = "apiKey", alias = "api-key", value_name = "KEY_ID")]
     pub(crate) key_id: ApiKeyId,
 }
 
@@ -63,7 +61,7 @@ pub(crate) struct AccessListList {
 #[derive(Debug, Args)]
 pub(crate) struct AccessListEntryArgs {
     /// The address or CIDR block of the entry.
-    #[arg(value_name = "IP_OR_CIDR", value_parser = parse_address)]
+    #[arg(value_name = "IP_OR_CIDR")]
     pub(crate) address: AccessListAddress,
     #[command(flatten)]
     pub(crate) target: AccessListTarget,

@@ -14,9 +14,7 @@ pub(crate) use access_lists::AccessListCommand;
 pub(crate) use orgs::{OrgApiKeysCommand, OrgCommand, OrgSubcommand};
 pub(crate) use projects::{ProjectApiKeysCommand, ProjectCommand, ProjectSubcommand};
 
-use atlas_keys_model::{
-    AccessListAddress, ApiKeyId, Description, Flavour, OrgId, OrgRole, ProjectId, ProjectRole,
-};
+use atlas_keys_model::{AccessListAddress, ApiKeyId, Flavour, OrgId, ProjectId};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Manage MongoDB Atlas, Cloud Manager and Ops Manager Programmatic API Keys.
@@ -42,7 +40,7 @@ pub(crate) struct Cli {
     pub(crate) base_url: Option<String>,
 
     /// Which API the server speaks: atlas (v2), atlas-v1, cloud-manager or ops-manager.
-    #[arg(long, alias = "flavour", value_name = "FLAVOR", global = true, value_parser = parse_flavour)]
+    #[arg(long, alias = "flavour", value_name = "FLAVOR", global = true)]
     pub(crate) flavor: Option<Flavour>,
 
     #[command(subcommand)]
@@ -78,7 +76,7 @@ pub(crate) enum Command {
 #[derive(Debug, Args)]
 pub(crate) struct RotateArgs {
     /// The key to replace.
-    #[arg(value_name = "KEY_ID", value_parser = parse_key_id)]
+    #[arg(value_name = "KEY_ID")]
     pub(crate) key_id: ApiKeyId,
     #[command(flatten)]
     pub(crate) org: OrgIdArg,
@@ -88,7 +86,12 @@ pub(crate) struct RotateArgs {
 #[derive(Debug, Args)]
 pub(crate) struct OrgIdArg {
     /// The organization (defaults to MONGODB_ATLAS_ORG_ID).
-    #[arg(long = "orgId", alias = "org-id", value_name = "ID", env = "MONGODB_ATLAS_ORG_ID", value_parser = parse_org_id)]
+    #[arg(
+        long = "orgId",
+        alias = "org-id",
+        value_name = "ID",
+        env = "MONGODB_ATLAS_ORG_ID"
+    )]
     pub(crate) org_id: OrgId,
 }
 
@@ -100,8 +103,7 @@ pub(crate) struct ProjectIdArg {
         long = "projectId",
         alias = "project-id",
         value_name = "ID",
-        env = "MONGODB_ATLAS_PROJECT_ID",
-        value_parser = parse_project_id
+        env = "MONGODB_ATLAS_PROJECT_ID"
     )]
     pub(crate) project_id: ProjectId,
 }
@@ -131,40 +133,9 @@ pub(crate) struct PagingArgs {
     pub(crate) all: bool,
 }
 
-// Value parsers. Each returns the model's ValidationError, whose one-line Display names the
-// field, the rule and the value; clap adds the flag name in front.
-
-pub(crate) fn parse_org_id(s: &str) -> Result<OrgId, atlas_keys_model::ValidationError> {
-    OrgId::new(s)
-}
-
-pub(crate) fn parse_project_id(s: &str) -> Result<ProjectId, atlas_keys_model::ValidationError> {
-    ProjectId::new(s)
-}
-
-pub(crate) fn parse_key_id(s: &str) -> Result<ApiKeyId, atlas_keys_model::ValidationError> {
-    ApiKeyId::new(s)
-}
-
-pub(crate) fn parse_desc(s: &str) -> Result<Description, atlas_keys_model::ValidationError> {
-    Description::new(s)
-}
-
-pub(crate) fn parse_org_role(s: &str) -> Result<OrgRole, atlas_keys_model::ValidationError> {
-    OrgRole::parse(s)
-}
-
-pub(crate) fn parse_project_role(
-    s: &str,
-) -> Result<ProjectRole, atlas_keys_model::ValidationError> {
-    ProjectRole::parse(s)
-}
-
-pub(crate) fn parse_address(
-    s: &str,
-) -> Result<AccessListAddress, atlas_keys_model::ValidationError> {
-    AccessListAddress::parse(s)
-}
+// Value parsers. Ids, roles, descriptions, addresses and flavours need none: clap parses
+// them with the model's `FromStr`, whose `ValidationError` names the field, the rule and the
+// value in one line; clap adds the flag name in front.
 
 /// `--ip` takes one address; a block belongs in `--cidr`, so say so rather than guess.
 pub(crate) fn parse_single_ip(s: &str) -> Result<AccessListAddress, String> {
@@ -181,10 +152,6 @@ pub(crate) fn parse_single_ip(s: &str) -> Result<AccessListAddress, String> {
 /// `--cidr` takes a block; a bare address is accepted as its /32 or /128.
 pub(crate) fn parse_cidr(s: &str) -> Result<AccessListAddress, String> {
     AccessListAddress::parse(s).map_err(|e| e.to_string().replacen("ipAddress", "cidrBlock", 1))
-}
-
-pub(crate) fn parse_flavour(s: &str) -> Result<Flavour, atlas_keys_model::ValidationError> {
-    s.parse()
 }
 
 /// Only the scheme is checked here; the client builder checks the rest before any I/O.

@@ -6,9 +6,7 @@
 use atlas_keys_model::{ApiKeyId, Description, OrgRole};
 use clap::{Args, Subcommand};
 
-use super::{
-    AccessListCommand, ForceArg, OrgIdArg, PagingArgs, parse_desc, parse_key_id, parse_org_role,
-};
+use super::{AccessListCommand, ForceArg, OrgIdArg, PagingArgs};
 
 /// `atlas-keys organizations …`.
 #[derive(Debug, Args)]
@@ -69,10 +67,15 @@ pub(crate) struct OrgKeyCreate {
     #[command(flatten)]
     pub(crate) org: OrgIdArg,
     /// The key's description, 1 to 250 characters.
-    #[arg(long, value_name = "TEXT", value_parser = parse_desc)]
+    #[arg(long, value_name = "TEXT")]
     pub(crate) desc: Description,
     /// An organization role (ORG_*); repeat or separate with commas.
-    #[arg(long = "role", value_name = "ROLE", required = true, value_delimiter = ',', value_parser = parse_org_role)]
+    #[arg(
+        long = "role",
+        value_name = "ROLE",
+        required = true,
+        value_delimiter = ','
+    )]
     pub(crate) roles: Vec<OrgRole>,
 }
 
@@ -89,7 +92,7 @@ pub(crate) struct OrgKeyList {
 #[derive(Debug, Args)]
 pub(crate) struct OrgKeyTarget {
     /// The key's id.
-    #[arg(value_name = "KEY_ID", value_parser = parse_key_id)]
+    #[arg(value_name = "KEY_ID")]
     pub(crate) key_id: ApiKeyId,
     #[command(flatten)]
     pub(crate) org: OrgIdArg,
@@ -102,10 +105,10 @@ pub(crate) struct OrgKeyUpdate {
     #[command(flatten)]
     pub(crate) target: OrgKeyTarget,
     /// The new description.
-    #[arg(long, value_name = "TEXT", value_parser = parse_desc)]
+    #[arg(long, value_name = "TEXT")]
     pub(crate) desc: Option<Description>,
     /// The new organization roles; they replace the old ones.
-    #[arg(long = "role", value_name = "ROLE", value_delimiter = ',', value_parser = parse_org_role)]
+    #[arg(long = "role", value_name = "ROLE", value_delimiter = ',')]
     pub(crate) roles: Vec<OrgRole>,
 }
 

@@ -6,7 +6,7 @@
 use atlas_keys_model::{ApiKeyId, Description, ProjectRole};
 use clap::{Args, Subcommand};
 
-use super::{ForceArg, PagingArgs, ProjectIdArg, parse_desc, parse_key_id, parse_project_role};
+use super::{ForceArg, PagingArgs, ProjectIdArg};
 
 /// `atlas-keys projects …`.
 #[derive(Debug, Args)]
@@ -59,10 +59,15 @@ pub(crate) struct ProjectKeyCreate {
     #[command(flatten)]
     pub(crate) project: super::ProjectIdArg,
     /// The key's description, 1 to 250 characters.
-    #[arg(long, value_name = "TEXT", value_parser = parse_desc)]
+    #[arg(long, value_name = "TEXT")]
     pub(crate) desc: Description,
     /// A project role (GROUP_*); repeat or separate with commas.
-    #[arg(long = "role", value_name = "ROLE", required = true, value_delimiter = ',', value_parser = parse_project_role)]
+    #[arg(
+        long = "role",
+        value_name = "ROLE",
+        required = true,
+        value_delimiter = ','
+    )]
     pub(crate) roles: Vec<ProjectRole>,
 }
 
@@ -79,7 +84,7 @@ pub(crate) struct ProjectKeyList {
 #[derive(Debug, Args)]
 pub(crate) struct ProjectKeyTarget {
     /// The key's id.
-    #[arg(value_name = "KEY_ID", value_parser = parse_key_id)]
+    #[arg(value_name = "KEY_ID")]
     pub(crate) key_id: ApiKeyId,
     #[command(flatten)]
     pub(crate) project: ProjectIdArg,
@@ -91,7 +96,12 @@ pub(crate) struct ProjectKeyRoles {
     #[command(flatten)]
     pub(crate) target: ProjectKeyTarget,
     /// A project role (GROUP_*); repeat or separate with commas. Roles left out are removed.
-    #[arg(long = "role", value_name = "ROLE", required = true, value_delimiter = ',', value_parser = parse_project_role)]
+    #[arg(
+        long = "role",
+        value_name = "ROLE",
+        required = true,
+        value_delimiter = ','
+    )]
     pub(crate) roles: Vec<ProjectRole>,
 }
 
