@@ -9,7 +9,8 @@
 //!   the server;
 //! - test fakes behind the `test-util` feature.
 //!
-//! This crate moves bytes and proves identity. It knows no Atlas path and no Atlas type.
+//! This crate moves bytes and proves identity. It must NOT know an Atlas path or an Atlas type
+//! (its only paths are the OAuth token endpoints), nor expose a hyper, reqwest or rustls type.
 //!
 //! ```no_run
 //! # #[cfg(feature = "hyper")]
