@@ -158,13 +158,15 @@ impl Error {
         self.inner.kind == ErrorKind::Auth
     }
 
-    /// Whether the request may have reached the server.
+    /// Whether the request may have reached the server and been acted on.
     ///
-    /// `false` only when we know no byte of the request was sent: DNS, TCP connect and TLS
-    /// handshake failures, and builder errors. `true` when the failure came after the request
-    /// was (or may have been) written: a reset while awaiting the response, a request timeout,
-    /// a broken body. A caller must treat a non-idempotent request (POST, PATCH, DELETE) that
-    /// failed with `true` here as "outcome unknown".
+    /// `false` only when we know the server did nothing with it: no byte was sent (DNS, TCP
+    /// connect and TLS handshake failures, builder errors, a failed token request), or the
+    /// server refused it before acting on it (digest credentials refused with a 401). `true`
+    /// when the failure came after the request was (or may have been) written: a reset while
+    /// awaiting the response, a request timeout, a broken body. A caller must treat a
+    /// non-idempotent request (POST, PATCH, DELETE) that failed with `true` here as "outcome
+    /// unknown".
     pub fn request_may_have_reached_server(&self) -> bool {
         self.inner.reached_server
     }

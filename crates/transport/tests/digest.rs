@@ -247,6 +247,21 @@ async fn wrong_password_is_an_auth_error_after_exactly_one_rechallenge() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_refused_for_wrong_credentials_is_known_not_to_have_been_applied() {
+    let srv = start_digest(DigestConfig::default(), false).await;
+    for (name, backend) in backends(None) {
+        let auth = DigestAuth::new(backend, "pubkey", SecretString::from("wrong"));
+        let err = auth
+            .send(post(&srv.server.url("/orgs/o/apiKeys"), "{\"desc\":\"k\"}"))
+            .await
+            .unwrap_err();
+        assert!(err.is_auth(), "{name}: {err:?}");
+        assert!(!err.request_may_have_reached_server(), "{name}: {err:?}");
+        assert_eq!(srv.stats.authorized(), 0, "{name}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sha256_sess_variants_and_no_qop_servers_work() {
     for (algorithm, qop) in [
         ("SHA-256", Some("auth")),

@@ -363,13 +363,16 @@ impl<T: Transport> DigestAuth<T> {
         let response = self.inner.send(authorized).await?;
         if response.status() == StatusCode::UNAUTHORIZED {
             // Never loop: credentials answered to a challenge we just received were refused.
+            // The server refused the request before acting on it, so its outcome is known:
+            // nothing happened. A create with a wrong key must not read as "may have been
+            // applied".
             return Err(Error::new(
                 ErrorKind::Auth,
                 format!(
                     "digest credentials refused by {} after a fresh challenge",
                     redact_uri(request.uri())
                 ),
-                true,
+                false,
             )
             .with_status(StatusCode::UNAUTHORIZED));
         }
