@@ -1,6 +1,7 @@
 //! Plain-text layouts for people: aligned columns for lists, label/value lines for one item.
 //!
-//! Column widths count characters, not bytes, so a description with accents stays aligned.
+//! Column widths count characters, not bytes, so a description with accents stays aligned,
+//! and control characters in server text are shown escaped rather than sent to the terminal.
 //! This module must NOT know about API types or secrets: it lays out strings it is given,
 //! and the caller decides what may be shown.
 
@@ -22,7 +23,8 @@ impl Table {
     }
 
     pub(crate) fn push(&mut self, row: Vec<String>) {
-        self.rows.push(row);
+        self.rows
+            .push(row.iter().map(|cell| printable(cell)).collect());
     }
 
     /// Writes the header and rows; an empty table writes nothing, since a header over no
@@ -67,14 +69,14 @@ pub(crate) struct Fields {
 
 impl Fields {
     pub(crate) fn push(&mut self, label: &'static str, value: impl Into<String>) {
-        self.lines.push((label, vec![value.into()]));
+        self.lines.push((label, vec![printable(&value.into())]));
     }
 
     pub(crate) fn push_many(&mut self, label: &'static str, values: Vec<String>) {
         let values = if values.is_empty() {
             vec!["-".to_owned()]
         } else {
-            values
+            values.iter().map(|value| printable(value)).collect()
         };
         self.lines.push((label, values));
     }
@@ -96,9 +98,39 @@ impl Fields {
     }
 }
 
+/// Server text (a description, an address) with control characters shown as `\u{…}`, so it
+/// can neither move the cursor nor recolour the terminal, nor break a row in two.
+fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Fields, Table};
+
+    #[test]
+    fn control_characters_from_the_server_are_shown_escaped() {
+        let mut table = Table::new(vec!["DESCRIPTION"]);
+        table.push(vec!["a\x1b[31mred\nb".into()]);
+        let mut fields = Fields::default();
+        fields.push("Description", "x\ry");
+        let text = render(|out| table.write_to(out)) + &render(|out| fields.write_to(out));
+        assert_eq!(
+            text,
+            "DESCRIPTION\na\\u{1b}[31mred\\u{a}b\nDescription   x\\u{d}y\n"
+        );
+    }
 
     fn render(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
         let mut out = Vec::new();
