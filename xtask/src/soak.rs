@@ -22,6 +22,20 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "unexpected option `{flag}` (usage: cargo xtask soak [TEST_FILTER...])"
         ));
     }
+    // The durability and CLI suites run the binaries as child processes: build them first, in
+    // the same profile, so the tests find them fresh instead of building them themselves.
+    crate::cmd::run_step(
+        "soak: build the binaries",
+        cargo().args([
+            "build",
+            "--release",
+            "--package",
+            "atlas-keys-emulator",
+            "--package",
+            "atlas-keys-cli",
+            "--bins",
+        ]),
+    )?;
     let mut command = cargo();
     command
         .args([

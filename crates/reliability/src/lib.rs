@@ -2,13 +2,14 @@
 //!
 //! The suites themselves are the integration tests in `tests/`; this library holds what
 //! several of them share: run sizes ([`scale`]), a raw HTTP client ([`raw_http`]), an
-//! independent digest signer ([`digest`]), signed raw sessions ([`session`]) and the
-//! workspace binaries as child processes ([`procs`]). It is a test-only crate
+//! independent digest signer ([`digest`]), signed raw sessions ([`session`]), SDK clients and outcome bookkeeping
+//! ([`clients`]) and the workspace binaries as child processes ([`procs`]). It is a test-only crate
 //! (`publish = false`).
 //!
 //! What it must NOT do: be depended on by any shipping crate, talk to anything but servers the
 //! tests start on 127.0.0.1, or stop a process it did not start (no kill by name).
 
+pub mod clients;
 pub mod digest;
 pub mod procs;
 pub mod raw_http;

@@ -29,20 +29,69 @@ fn profile_dir() -> PathBuf {
         .expect("the test binary lives in target/<profile>/deps")
 }
 
-/// Builds the emulator and CLI binaries (once per process) and returns the path of `name`.
+/// The path of the workspace binary `name` ([`EMULATOR_BIN`] or [`CLI_BIN`]), built if needed.
+///
+/// `ATLAS_KEYS_RELIABILITY_BIN_DIR` names a directory of prebuilt binaries to use as they are.
+/// Otherwise the binaries next to this test's profile directory are used when they are newer
+/// than every source file they are built from (`cargo test --workspace` has just built them);
+/// when one is missing or older, both are rebuilt once per test process with a nested
+/// `cargo build`, so a test never runs a stale binary.
 ///
 /// # Panics
 /// When the build fails: every test that needs a binary would fail anyway, with less help.
 pub fn binary(name: &str) -> PathBuf {
     static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    let file = format!("{name}{}", std::env::consts::EXE_SUFFIX);
+    if let Some(dir) = std::env::var_os("ATLAS_KEYS_RELIABILITY_BIN_DIR") {
+        let path = PathBuf::from(dir).join(&file);
+        assert!(path.is_file(), "{} does not exist", path.display());
+        return path;
+    }
     let dir = profile_dir();
-    let built = BUILT.get_or_init(|| build_binaries(&dir));
+    let built = BUILT.get_or_init(|| {
+        let fresh = [EMULATOR_BIN, CLI_BIN].iter().all(|bin| {
+            let path = dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
+            modified(&path).is_some_and(|built| newest_source().is_some_and(|src| built > src))
+        });
+        if fresh { Ok(()) } else { build_binaries(&dir) }
+    });
     if let Err(message) = built {
         panic!("{message}");
     }
-    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let path = dir.join(file);
     assert!(path.is_file(), "{} was not built", path.display());
     path
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// The newest modification time among the sources of the binaries: the manifests, the lock
+/// file and every file under the `src` of the crates they are built from.
+fn newest_source() -> Option<std::time::SystemTime> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?.parent()?;
+    let mut newest = modified(&root.join("Cargo.toml"))?;
+    if let Some(lock) = modified(&root.join("Cargo.lock")) {
+        newest = newest.max(lock);
+    }
+    let mut stack: Vec<PathBuf> = Vec::new();
+    for krate in ["model", "transport", "api", "emulator", "cli"] {
+        let dir = root.join("crates").join(krate);
+        newest = newest.max(modified(&dir.join("Cargo.toml"))?);
+        stack.push(dir.join("src"));
+    }
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).ok()?.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Some(time) = modified(&path) {
+                newest = newest.max(time);
+            }
+        }
+    }
+    Some(newest)
 }
 
 fn build_binaries(dir: &Path) -> Result<(), String> {
