@@ -97,10 +97,11 @@ pub(crate) struct ChallengeCache {
 impl ChallengeCache {
     pub(crate) fn lookup(&self, origin: &str) -> Lookup {
         let mut map = lock(&self.map);
-        let state = map.entry(origin.to_owned()).or_default();
-        if let Some(challenge) = &state.challenge {
+        // Steady state: a cached challenge, found without allocating a key.
+        if let Some(challenge) = map.get(origin).and_then(|state| state.challenge.as_ref()) {
             return Lookup::Cached(challenge.clone());
         }
+        let state = map.entry(origin.to_owned()).or_default();
         if let Some(rx) = &state.priming {
             return Lookup::Wait(rx.clone());
         }
