@@ -217,7 +217,8 @@ impl fmt::Display for Error {
         if let Some(oauth) = &self.inner.oauth {
             write!(f, " (OAuth error `{}`", oauth.error)?;
             if let Some(description) = &oauth.description {
-                write!(f, ": {description}")?;
+                // Server text: folded so that Display stays one line whatever it holds.
+                write!(f, ": {}", description.replace(['\r', '\n'], " "))?;
             }
             f.write_str(")")?;
         }
@@ -311,5 +312,18 @@ mod tests {
         assert!(s.contains("rate_limited"), "{s}");
         assert!(!s.contains('\n'));
         assert_eq!(e.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+    }
+
+    #[test]
+    fn a_multi_line_oauth_description_is_displayed_on_one_line() {
+        let e =
+            Error::new(ErrorKind::Auth, "token request refused", false).with_oauth(OAuthError {
+                status: 400,
+                error: "invalid_client".into(),
+                description: Some("bad client\r\nsee the docs".into()),
+            });
+        let s = e.to_string();
+        assert!(!s.contains(['\r', '\n']), "{s}");
+        assert!(s.contains("bad client  see the docs"), "{s}");
     }
 }
