@@ -27,7 +27,7 @@
 //! println!("{}", response.status());
 //! # Ok(()) }
 //! ```
-#![deny(missing_docs)]
+#![deny(missing_docs, missing_debug_implementations)]
 
 #[cfg(any(feature = "hyper", feature = "reqwest"))]
 mod backend;
