@@ -26,7 +26,7 @@
 //! body.validate_for(Flavour::CloudManager)?;
 //! # Ok::<(), atlas_keys_model::ValidationError>(())
 //! ```
-#![deny(missing_docs)]
+#![deny(missing_docs, missing_debug_implementations)]
 
 #[macro_use]
 mod newtype;
