@@ -38,7 +38,7 @@ fn with_retry_after(code: u16, secs: &str) -> Response<Bytes> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retry_after_is_honoured_over_the_wire() {
+async fn a_rate_limited_post_with_retry_after_is_retried_over_the_wire() {
     let calls = Arc::new(AtomicU64::new(0));
     let c = calls.clone();
     let handler: Handler = Arc::new(move |_req| {
