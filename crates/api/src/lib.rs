@@ -58,6 +58,7 @@
 //! What this crate must NOT do: put a secret in a URL, a log line, a `Debug` or an error;
 //! send a body that failed validation; or re-send a create that may have landed.
 #![deny(missing_docs)]
+#![deny(missing_debug_implementations)]
 
 mod client;
 mod dispatch;
