@@ -14,6 +14,7 @@ mod json;
 mod process;
 mod python_env;
 mod soak;
+mod tidy;
 
 use std::process::ExitCode;
 
