@@ -1,8 +1,9 @@
 //! `cargo xtask bench`: every benchmark in one go, a table on stdout and `BENCHMARKS.md`.
 //!
-//! 1. Builds the emulator and `atlas-keys-bench` in release mode.
-//! 2. Runs the criterion micro benchmarks (`cargo bench`: the model's page and validation
-//!    benches, the digest-signing benches) and reads their medians from criterion's JSON.
+//! 1. Builds the emulator, `atlas-keys-bench` and the criterion benches in one release build.
+//! 2. Runs the criterion micro benchmarks (the model's page and validation benches, the
+//!    digest-signing benches; the same executables `cargo bench` runs) and reads their medians
+//!    from criterion's JSON.
 //! 3. Starts release emulators (`--listen 127.0.0.1:0 --rate-limit off`, plus `--latency` and
 //!    `--bulk-project-keys` for the listings) as separate processes, and runs each end-to-end
 //!    scenario as its own `atlas-keys-bench` process, several times, round-robin, so that every
@@ -152,20 +153,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let paths = Paths::new()?;
     let machine = Machine::read();
 
-    run_step(
-        "release build",
-        cargo().args([
-            "build",
-            "--release",
-            "--package",
-            "atlas-keys-emulator",
-            "--package",
-            "atlas-keys-bench",
-        ]),
-    )?;
+    let benches = build()?;
 
     let micro = if options.micro {
-        run_micro(&paths, sizes)?
+        run_micro(&paths, sizes, &benches)?
     } else {
         Vec::new()
     };
@@ -343,23 +334,84 @@ const MICRO: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-fn run_micro(paths: &Paths, sizes: Sizes) -> Result<Vec<Micro>, String> {
+/// One release build of everything: the emulator, the scenario binary and the criterion
+/// benches (built with the release profile too, so nothing is compiled twice). Returns the
+/// bench executables by target name, read from cargo's JSON messages.
+fn build() -> Result<BTreeMap<String, PathBuf>, String> {
+    let mut command = cargo();
+    command.args([
+        "build",
+        "--release",
+        "--message-format=json-render-diagnostics",
+        "--package",
+        "atlas-keys-emulator",
+        "--package",
+        "atlas-keys-bench",
+        "--package",
+        "atlas-keys-model",
+        "--bins",
+    ]);
+    for (_, bench, _) in MICRO {
+        command.args(["--bench", bench]);
+    }
+    command
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit());
+    eprintln!("\n==> release build: {}", describe(&command));
+    let out = command
+        .output()
+        .map_err(|error| format!("could not run cargo build: {error}"))?;
+    if !out.status.success() {
+        return Err(format!("the release build failed ({})", out.status));
+    }
+    let mut benches = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(message) = Json::parse(line) else {
+            continue;
+        };
+        let target = message.get("target");
+        let is_bench = target
+            .and_then(|t| t.get("kind"))
+            .and_then(Json::as_array)
+            .is_some_and(|kinds| kinds.iter().any(|k| k.as_str() == Some("bench")));
+        if let (true, Some(name), Some(executable)) = (
+            is_bench,
+            target.and_then(|t| t.str_field("name")),
+            message.str_field("executable"),
+        ) {
+            benches.insert(name.to_owned(), PathBuf::from(executable));
+        }
+    }
+    Ok(benches)
+}
+
+fn run_micro(
+    paths: &Paths,
+    sizes: Sizes,
+    benches: &BTreeMap<String, PathBuf>,
+) -> Result<Vec<Micro>, String> {
     let home = paths.criterion();
     if home.exists() {
         std::fs::remove_dir_all(&home)
             .map_err(|error| format!("could not clear {}: {error}", home.display()))?;
     }
     let (warm_up, measure) = sizes.criterion;
-    for (package, bench, _) in MICRO {
-        let mut command = cargo();
+    for (_, bench, _) in MICRO {
+        let executable = benches
+            .get(*bench)
+            .ok_or_else(|| format!("cargo built no bench executable `{bench}`"))?;
+        // What `cargo bench` would run, without its second (bench-profile) build.
+        let mut command = Command::new(executable);
         command
-            .args(["bench", "--package", package, "--bench", bench, "--"])
+            .args(["--bench", "--noplot"])
             .args(["--warm-up-time", warm_up, "--measurement-time", measure])
-            .arg("--noplot")
+            .current_dir(&paths.work)
             .env("CRITERION_HOME", &home);
-        let status = run_inherited(&format!("cargo bench {bench}"), &mut command, BUILD_TIMEOUT)?;
+        eprintln!("\n==> criterion {bench}: {}", describe(&command));
+        let status = run_inherited(&format!("bench {bench}"), &mut command, BUILD_TIMEOUT)?;
         if !status.success() {
-            return Err(format!("cargo bench --bench {bench} failed ({status})"));
+            return Err(format!("the criterion bench {bench} failed ({status})"));
         }
     }
     let mut out = Vec::new();
@@ -527,54 +579,80 @@ impl Results {
     }
 }
 
-/// A get-one-key configuration: (name, client, backend, auth, concurrency).
-type GetConfig = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    usize,
-);
+/// A get-one-key configuration.
+struct GetConfig {
+    name: &'static str,
+    client: &'static str,
+    backend: &'static str,
+    auth: &'static str,
+    concurrency: usize,
+    /// Idle connections per host (`--pool`); `None` is the client's default.
+    pool: Option<usize>,
+}
 
+const fn get(
+    name: &'static str,
+    client: &'static str,
+    backend: &'static str,
+    auth: &'static str,
+    concurrency: usize,
+) -> GetConfig {
+    GetConfig {
+        name,
+        client,
+        backend,
+        auth,
+        concurrency,
+        pool: None,
+    }
+}
+
+/// Every get-one-key run of a repetition, in the order they run.
 const GET_CONFIGS: &[GetConfig] = &[
-    ("floor bearer seq", "floor", "hyper", "bearer", 1),
-    ("sdk hyper bearer seq", "sdk", "hyper", "bearer", 1),
-    ("sdk reqwest bearer seq", "sdk", "reqwest", "bearer", 1),
-    ("sdk hyper digest seq", "sdk", "hyper", "digest", 1),
-    ("sdk reqwest digest seq", "sdk", "reqwest", "digest", 1),
-    (
+    get("floor bearer seq", "floor", "hyper", "bearer", 1),
+    get("sdk hyper bearer seq", "sdk", "hyper", "bearer", 1),
+    get("sdk reqwest bearer seq", "sdk", "reqwest", "bearer", 1),
+    get("sdk hyper digest seq", "sdk", "hyper", "digest", 1),
+    get("sdk reqwest digest seq", "sdk", "reqwest", "digest", 1),
+    get(
         "sdk hyper service-account seq",
         "sdk",
         "hyper",
         "service-account",
         1,
     ),
-    (
+    get(
         "transport hyper bearer seq",
         "transport",
         "hyper",
         "bearer",
         1,
     ),
-    ("floor bearer 64", "floor", "hyper", "bearer", 64),
-    ("sdk hyper bearer 64", "sdk", "hyper", "bearer", 64),
-    ("sdk reqwest bearer 64", "sdk", "reqwest", "bearer", 64),
-    ("sdk hyper digest 64", "sdk", "hyper", "digest", 64),
-    ("sdk reqwest digest 64", "sdk", "reqwest", "digest", 64),
-    (
+    get("floor bearer 64", "floor", "hyper", "bearer", 64),
+    get("sdk hyper bearer 64", "sdk", "hyper", "bearer", 64),
+    get("sdk reqwest bearer 64", "sdk", "reqwest", "bearer", 64),
+    get("sdk hyper digest 64", "sdk", "hyper", "digest", 64),
+    get("sdk reqwest digest 64", "sdk", "reqwest", "digest", 64),
+    get(
         "sdk hyper service-account 64",
         "sdk",
         "hyper",
         "service-account",
         64,
     ),
-    (
+    get(
         "transport hyper bearer 64",
         "transport",
         "hyper",
         "bearer",
         64,
     ),
+    // The SDK handed a backend that keeps 64 idle connections (the backends keep 32 by
+    // default), through the builder's public `transport()`.
+    GetConfig {
+        pool: Some(64),
+        ..get("sdk hyper bearer 64, pool 64", "sdk", "hyper", "bearer", 64)
+    },
 ];
 
 fn get_suite(
@@ -592,15 +670,15 @@ fn get_suite(
         .to_owned();
     for rep in 1..=options.reps {
         eprintln!("\n==> get-one-key, repetition {rep} of {}", options.reps);
-        for &(name, client, backend, auth, concurrency) in GET_CONFIGS {
-            let args: Vec<String> = [
+        for config in GET_CONFIGS {
+            let mut args: Vec<String> = [
                 "get",
                 "--client",
-                client,
+                config.client,
                 "--backend",
-                backend,
+                config.backend,
                 "--auth",
-                auth,
+                config.auth,
                 "--key-id",
                 &key_id,
                 "--calls",
@@ -608,12 +686,15 @@ fn get_suite(
                 "--warmup",
                 &sizes.warmup.to_string(),
                 "--concurrency",
-                &concurrency.to_string(),
+                &config.concurrency.to_string(),
             ]
             .map(str::to_owned)
             .to_vec();
+            if let Some(pool) = config.pool {
+                args.extend(["--pool".to_owned(), pool.to_string()]);
+            }
             let line = emulator.scenario(paths, &args)?;
-            results.push(name, Sample::from_json(&line));
+            results.push(config.name, Sample::from_json(&line));
         }
         // Exactly `token_calls` calls from a cold client, 64 in flight: the single-flight
         // refresh must turn them into one token request.
@@ -927,9 +1008,9 @@ fn spread(values: &[f64]) -> Option<(f64, f64, f64)> {
     Some((median, sorted[0], sorted[n - 1]))
 }
 
-/// A number with a sensible number of digits for its size.
+/// A number with a sensible number of digits for its size; whole numbers stay whole.
 fn num(value: f64) -> String {
-    if value >= 100.0 {
+    if value >= 100.0 || (value.fract() == 0.0 && value.abs() < 1e15) {
         let whole = value.round() as u64;
         let digits = whole.to_string();
         let mut out = String::new();
@@ -1121,7 +1202,7 @@ impl Report<'_> {
             "| client | calls/s (median) | min–max | requests per call | challenges | tokens issued |"
         );
         let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- |");
-        let mut names: Vec<&str> = GET_CONFIGS.iter().map(|c| c.0).collect();
+        let mut names: Vec<&str> = GET_CONFIGS.iter().map(|c| c.name).collect();
         names.extend([
             "sdk service-account cold 64",
             "curl --digest",
@@ -1194,6 +1275,11 @@ impl Report<'_> {
                 "sdk reqwest digest 64",
                 "floor bearer 64",
                 "SDK reqwest digest / floor (bearer), 64",
+            ),
+            (
+                "sdk hyper bearer 64, pool 64",
+                "floor bearer 64",
+                "SDK hyper bearer with a 64-connection pool (`.transport()`) / floor, 64",
             ),
             (
                 "transport hyper bearer seq",
@@ -1413,5 +1499,7 @@ mod tests {
         assert_eq!(num(12_345.6), "12,346");
         assert_eq!(num(0.91234), "0.9123");
         assert_eq!(num(1.0001), "1.00");
+        assert_eq!(num(0.0), "0");
+        assert_eq!(num(50.0), "50");
     }
 }
