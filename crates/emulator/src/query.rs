@@ -36,6 +36,20 @@ fn parse_bool(name: &str, value: &str) -> Result<bool, ApiError> {
     }
 }
 
+/// A page number: decimal digits worth at least 1. The schema sets no maximum, so a number
+/// too large for any integer type is still valid: it names a page past the end, which is
+/// empty, and saturates to `u32::MAX` (itself far past any list this server holds).
+fn parse_page_num(value: &str) -> Option<u32> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let significant = value.trim_start_matches('0');
+    if significant.is_empty() {
+        return None;
+    }
+    Some(significant.parse::<u32>().unwrap_or(u32::MAX))
+}
+
 impl QueryOpts {
     /// Parses a raw query string (without `?`).
     pub(crate) fn parse(raw: Option<&str>) -> Result<QueryOpts, ApiError> {
@@ -55,11 +69,9 @@ impl QueryOpts {
                 }
                 "includeCount" => include_count = parse_bool("includeCount", &v)?,
                 "pageNum" => {
-                    // The schema sets no maximum: a page past the end is just empty.
-                    let n = v.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                    page_num = parse_page_num(&v).ok_or_else(|| {
                         invalid("pageNum", &v, "must be an integer of at least 1")
                     })?;
-                    page_num = u32::try_from(n).unwrap_or(u32::MAX);
                 }
                 "itemsPerPage" => {
                     items = v
@@ -148,12 +160,21 @@ mod tests {
         assert_eq!(q.window(1), (1, 1));
         let far = QueryOpts::parse(Some("pageNum=99999999999999")).unwrap();
         assert_eq!(far.window(10), (10, 10));
+        // Past every integer type (schemathesis found this one): still a page past the end.
+        let beyond = QueryOpts::parse(Some("pageNum=34178255496987843586900885504")).unwrap();
+        assert_eq!(beyond.window(10), (10, 10));
+        let padded = QueryOpts::parse(Some("pageNum=0002")).unwrap();
+        assert_eq!(padded.page.page_num(), 2);
         for bad in [
             "pageNum=0",
             "itemsPerPage=501",
             "itemsPerPage=0",
             "envelope=yes",
             "pageNum=x",
+            "pageNum=-1",
+            "pageNum=000",
+            "pageNum=",
+            "pageNum=+3",
             "foo=1",
         ] {
             assert!(QueryOpts::parse(Some(bad)).is_err(), "{bad}");
