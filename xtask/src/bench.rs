@@ -529,6 +529,8 @@ struct Sample {
     per_call: f64,
     rss_kib: u64,
     items: u64,
+    /// The client process's CPU per timed call, microseconds.
+    cpu_us: f64,
 }
 
 impl Sample {
@@ -547,6 +549,7 @@ impl Sample {
             per_call: float("requestsPerCall"),
             rss_kib: int("peakRssKib"),
             items: int("items"),
+            cpu_us: float("cpuUsPerCall"),
         }
     }
 }
@@ -1199,9 +1202,9 @@ impl Report<'_> {
         );
         let _ = writeln!(
             out,
-            "| client | calls/s (median) | min–max | requests per call | challenges | tokens issued |"
+            "| client | calls/s (median) | min–max | client CPU µs per call | requests per call | challenges | tokens issued |"
         );
-        let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- |");
+        let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- |");
         let mut names: Vec<&str> = GET_CONFIGS.iter().map(|c| c.name).collect();
         names.extend([
             "sdk service-account cold 64",
@@ -1212,16 +1215,22 @@ impl Report<'_> {
             let samples = r.get(name);
             if samples.is_empty() {
                 let why = r.skipped.get(name).map_or("not run", String::as_str);
-                let _ = writeln!(out, "| {name} | — | {why} | | | |");
+                let _ = writeln!(out, "| {name} | — | {why} | | | | |");
                 continue;
             }
             let (ops, range) = cell(&self.ops(name));
             let per_call: Vec<f64> = samples.iter().map(|s| s.per_call).collect();
             let challenges: Vec<f64> = samples.iter().map(|s| s.challenges as f64).collect();
             let tokens: Vec<f64> = samples.iter().map(|s| s.tokens as f64).collect();
+            let cpu: Vec<f64> = samples.iter().map(|s| s.cpu_us).collect();
+            let cpu = if cpu.iter().all(|&c| c > 0.0) {
+                cell(&cpu).0
+            } else {
+                "—".to_owned()
+            };
             let _ = writeln!(
                 out,
-                "| {name} ({} calls) | {ops} | {range} | {} | {} | {} |",
+                "| {name} ({} calls) | {ops} | {range} | {cpu} | {} | {} | {} |",
                 num(samples[0].calls as f64),
                 cell4(&per_call).0,
                 cell(&challenges).0,
@@ -1233,8 +1242,15 @@ impl Report<'_> {
             out,
             "\n### Ratios, side by side (per repetition, then median and min–max)\n"
         );
-        let _ = writeln!(out, "| ratio | median | min–max |");
-        let _ = writeln!(out, "| --- | --- | --- |");
+        let _ = writeln!(
+            out,
+            "Throughput is A's calls/s ÷ B's. Client CPU is B's CPU per call ÷ A's (1 = A costs the client as little CPU as B; less is more CPU): it barely moves when other processes load the machine.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| A / B | throughput (median) | min–max | client CPU (median) | min–max |"
+        );
+        let _ = writeln!(out, "| --- | --- | --- | --- | --- |");
         for (a, b, label) in [
             (
                 "sdk hyper bearer seq",
@@ -1313,7 +1329,11 @@ impl Report<'_> {
             ),
         ] {
             let (median, range) = cell(&r.ratios(a, b, |s| s.ops));
-            let _ = writeln!(out, "| {label} | {median} | {range} |");
+            let (cpu, cpu_range) = cell(&r.ratios(b, a, |s| s.cpu_us));
+            let _ = writeln!(
+                out,
+                "| {label} | {median} | {range} | {cpu} | {cpu_range} |"
+            );
         }
 
         let _ = writeln!(

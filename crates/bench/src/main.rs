@@ -238,7 +238,9 @@ async fn get(target: &Target, args: GetArgs) -> Result<Value, BoxError> {
     .await?;
     let warm = call.clone();
     drive::drive(args.warmup, args.concurrency, move || warm()).await?;
+    let cpu_before = cpu_seconds();
     let elapsed = drive::drive(args.calls, args.concurrency, move || call()).await?;
+    let cpu = cpu_seconds() - cpu_before;
     let after = floor.stats(target).await?;
     let mut line = result(
         "get",
@@ -251,6 +253,8 @@ async fn get(target: &Target, args: GetArgs) -> Result<Value, BoxError> {
     // Throughput is over the timed calls only; the wire counters over every call.
     line["opsPerSec"] = json!(args.calls as f64 / elapsed.as_secs_f64());
     line["timedCalls"] = json!(args.calls);
+    // The client's own CPU per call: unlike throughput, barely moved by other processes.
+    line["cpuUsPerCall"] = json!(cpu * 1e6 / args.calls.max(1) as f64);
     line["client"] = json!(name(args.client));
     line["backend"] = json!(name(args.backend));
     line["auth"] = json!(name(args.auth));
@@ -331,6 +335,27 @@ fn result(
         "requestsPerCall": requests as f64 / calls.max(1) as f64,
         "peakRssKib": peak_rss_kib(),
     })
+}
+
+/// CPU time (user + system) of this process so far, in seconds, from /proc/self/stat (in
+/// clock ticks of 1/100 s, Linux's USER_HZ); 0 where /proc is not there.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name, which is in parentheses and may contain spaces: the
+    // state is field 3, utime field 14 and stime field 15.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (ticks(11) + ticks(12)) as f64 / 100.0
 }
 
 /// The process's peak resident set (`VmHWM`), in KiB; 0 where /proc is not there.
