@@ -149,7 +149,7 @@ impl HttpApi {
         let info = CallInfo {
             spec,
             envelope: call.options.envelope,
-            accept: crate::operations::media_type(self.config.flavour, self.config.api_version),
+            accept: self.config.media_type.clone(),
             path,
             secret_body: call.secret_body,
         };

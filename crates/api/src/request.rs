@@ -8,12 +8,12 @@
 //! never in the URL), choose the row (see `dispatch.rs`), or interpret responses.
 
 use bytes::Bytes;
-use http::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::client::Config;
 use crate::error::Error;
-use crate::operations::{OperationSpec, media_type, path_prefix};
+use crate::operations::{OperationSpec, path_prefix};
 
 /// Characters left as they are in a path segment: RFC 3986 unreserved characters.
 /// Everything else, `/` included, is percent-encoded.
@@ -98,9 +98,7 @@ pub(crate) fn build(
         uri.push('=');
         uri.extend(utf8_percent_encode(value, SEGMENT));
     }
-    let media = media_type(config.flavour, config.api_version);
-    let media = HeaderValue::from_str(&media)
-        .map_err(|_| Error::config(format!("invalid media type {media}")))?;
+    let media = config.media_type.clone();
     let mut builder = http::Request::builder()
         .method(spec.method.as_http())
         .uri(uri)

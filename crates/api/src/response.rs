@@ -128,7 +128,7 @@ pub(crate) struct CallInfo {
     pub(crate) spec: &'static OperationSpec,
     pub(crate) envelope: bool,
     /// The media type we sent in `Accept`, named in version errors.
-    pub(crate) accept: String,
+    pub(crate) accept: http::HeaderValue,
     /// The path (no query), for log lines.
     pub(crate) path: String,
     /// Whether the success body may hold a secret (a create returns the private key).
@@ -144,13 +144,15 @@ impl CallInfo {
 /// Reads the metadata of a response (before any envelope is unwrapped).
 pub(crate) fn metadata(response: &http::Response<Bytes>) -> ResponseMetadata {
     let headers = response.headers();
-    let text = |name: &str| {
+    // Borrowed until a value is kept: this runs on every response.
+    let str_of = |name: &str| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
-            .map(|v| v.trim().to_owned())
+            .map(str::trim)
     };
-    let number = |name: &str| text(name).and_then(|v| v.parse::<u64>().ok());
+    let text = |name: &str| str_of(name).map(str::to_owned);
+    let number = |name: &str| str_of(name).and_then(|v| v.parse::<u64>().ok());
     let limit = number("ratelimit-limit");
     let remaining = number("ratelimit-remaining");
     ResponseMetadata {
@@ -285,7 +287,7 @@ fn api_error(
         }
     }
     if api.is_version_unsupported() {
-        api.requested_version = Some(info.accept.clone());
+        api.requested_version = info.accept.to_str().ok().map(str::to_owned);
     }
     Error::from(api)
 }
@@ -309,7 +311,7 @@ fn warn_if_deprecated(info: &CallInfo, metadata: &ResponseMetadata) {
         tracing::warn!(
             operation = %info.operation(),
             path = %info.path,
-            api_version = %info.accept,
+            api_version = info.accept.to_str().unwrap_or(""),
             deprecation = metadata.deprecation.as_deref().unwrap_or(""),
             sunset = metadata.sunset.as_deref().unwrap_or(""),
             "the server marked this API version as deprecated"

@@ -117,6 +117,7 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
     root_certificates: Vec<Vec<u8>>,
+    pool_max_idle_per_host: Option<usize>,
     user_agent: Option<String>,
     api_version: Option<ApiVersion>,
     default_org_id: Option<OrgId>,
@@ -138,6 +139,7 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
+            .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
             .field("user_agent", &self.user_agent)
             .field("api_version", &self.api_version)
             .field("default_org_id", &self.default_org_id)
@@ -167,6 +169,7 @@ impl ClientBuilder {
             connect_timeout: None,
             timeout: None,
             root_certificates: Vec::new(),
+            pool_max_idle_per_host: None,
             user_agent: None,
             api_version: None,
             default_org_id: None,
@@ -274,6 +277,13 @@ impl ClientBuilder {
         self
     }
 
+    /// How many idle connections per host the built-in backend keeps (its default is 32);
+    /// raise it when running more calls than that at once.
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.pool_max_idle_per_host = Some(max);
+        self
+    }
+
     /// The User-Agent (default `atlas-keys/<version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
@@ -332,11 +342,16 @@ impl ClientBuilder {
         let user_agent = self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT);
         let user_agent = HeaderValue::from_str(user_agent)
             .map_err(|_| Error::config("the User-Agent is not a valid header value"))?;
+        let api_version = self.api_version.unwrap_or(ApiVersion::V2023_01_01);
+        let media_type = crate::operations::media_type(self.flavour, api_version);
+        let media_type = HeaderValue::from_str(&media_type)
+            .map_err(|_| Error::config(format!("invalid media type {media_type}")))?;
         let config = Arc::new(Config {
             base_url,
             flavour: self.flavour,
-            api_version: self.api_version.unwrap_or(ApiVersion::V2023_01_01),
+            api_version,
             user_agent,
+            media_type,
         });
         let needs_http = self.org_keys_api.is_none()
             || self.access_list_api.is_none()
@@ -435,6 +450,9 @@ impl ClientBuilder {
         for pem in &self.root_certificates {
             b = b.add_root_certificate_pem(pem);
         }
+        if let Some(max) = self.pool_max_idle_per_host {
+            b = b.pool_max_idle_per_host(max);
+        }
         let t = b
             .build()
             .map_err(|e| Error::config(format!("hyper backend: {e}")))?;
@@ -459,6 +477,9 @@ impl ClientBuilder {
         }
         for pem in &self.root_certificates {
             b = b.add_root_certificate_pem(pem);
+        }
+        if let Some(max) = self.pool_max_idle_per_host {
+            b = b.pool_max_idle_per_host(max);
         }
         let t = b
             .build()

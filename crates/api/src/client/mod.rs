@@ -28,6 +28,8 @@ pub(crate) struct Config {
     pub(crate) flavour: Flavour,
     pub(crate) api_version: ApiVersion,
     pub(crate) user_agent: HeaderValue,
+    /// `Accept` / `Content-Type`, computed once from the flavour and version.
+    pub(crate) media_type: HeaderValue,
 }
 
 impl fmt::Debug for Config {
@@ -37,6 +39,7 @@ impl fmt::Debug for Config {
             .field("flavour", &self.flavour)
             .field("api_version", &self.api_version)
             .field("user_agent", &self.user_agent)
+            .field("media_type", &self.media_type)
             .finish()
     }
 }
