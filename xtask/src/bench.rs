@@ -919,8 +919,8 @@ fn requests_python(paths: &Paths) -> Result<PathBuf, String> {
 // ---------------------------------------------------------------------------------------------
 // Profile
 
-/// Samples the whole machine with perf while 64 floor clients hammer an emulator, and returns
-/// the emulator's hottest symbols (perf report, self time).
+/// Samples the emulator with perf while 64 floor clients hammer it, and returns its hottest
+/// symbols (perf report, self time).
 fn profile_emulator(paths: &Paths, sizes: Sizes) -> Result<String, String> {
     if !Command::new("perf")
         .arg("--version")
@@ -936,12 +936,16 @@ fn profile_emulator(paths: &Paths, sizes: Sizes) -> Result<String, String> {
     let emulator = Emulator::start(paths, "profile", &[])?;
     let setup = emulator.scenario(paths, &["setup".to_owned()])?;
     let key_id = setup.str_field("keyId").ok_or("setup printed no keyId")?;
+    let pid = own_child_named("atlas-keys-emul")
+        .ok_or("could not find the emulator among xtask's child processes")?;
     let data = paths.work.join("emulator.perf.data");
     // Sampling by time (cpu-clock) works where hardware counters are not exposed (VMs).
     let mut perf = Command::new("perf");
-    perf.args(["record", "-e", "cpu-clock", "-F", "999", "-g", "-a", "-o"])
+    perf.args(["record", "-e", "cpu-clock", "-F", "999", "-g", "-p"])
+        .arg(pid.to_string())
+        .arg("-o")
         .arg(&data)
-        .args(["--", "sleep", "6"])
+        .args(["--", "sleep", "8"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     eprintln!("    $ {}", describe(&perf));
@@ -957,12 +961,14 @@ fn profile_emulator(paths: &Paths, sizes: Sizes) -> Result<String, String> {
         "--key-id",
         key_id,
         "--calls",
-        &(sizes.calls * 4).to_string(),
+        "150000",
         "--concurrency",
         "64",
     ]
     .map(str::to_owned)
     .to_vec();
+    // perf needs a moment to attach; the load (a few seconds) must run inside its window.
+    std::thread::sleep(Duration::from_secs(1));
     let load = emulator.scenario(paths, &args);
     let recorded = recorder.wait().map_err(|error| error.to_string())?;
     load?;
@@ -980,16 +986,36 @@ fn profile_emulator(paths: &Paths, sizes: Sizes) -> Result<String, String> {
             "--percent-limit",
             "1.5",
         ])
-        .args(["--comms", "atlas-keys-emul", "--sort", "dso,symbol", "-i"])
+        .args(["--sort", "dso,symbol", "-i"])
         .arg(&data);
     let out = run_captured("perf report", &mut report, Duration::from_secs(300))?;
     Ok(out
         .stdout
         .lines()
         .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        // perf pads every line and ends it with empty IPC columns (`-      -`).
+        .map(|line| line.trim_end_matches([' ', '-']))
         .take(25)
         .collect::<Vec<_>>()
         .join("\n"))
+}
+
+/// The pid of this process's child whose command name (`comm`, 15 characters at most) is
+/// `comm`: read from /proc, so that perf attaches to the emulator we started and to nothing else.
+fn own_child_named(comm: &str) -> Option<u32> {
+    let me = std::process::id();
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // `pid (comm) state ppid …`; comm may hold spaces, so split around the parentheses.
+            let (head, rest) = stat.rsplit_once(')')?;
+            let name = head.split_once('(')?.1;
+            let ppid: u32 = rest.split_whitespace().nth(1)?.parse().ok()?;
+            (ppid == me && name == comm).then_some(pid)
+        })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1394,7 +1420,7 @@ impl Report<'_> {
         if let Some(profile) = self.profile {
             let _ = writeln!(
                 out,
-                "\nperf (cpu-clock, emulator threads only, self time):\n\n```text\n{profile}\n```"
+                "\nperf (cpu-clock, the emulator process, self time):\n\n```text\n{profile}\n```"
             );
         }
 
