@@ -171,7 +171,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     get_suite(&paths, &options, sizes, &peers, &mut results)?;
     list_suite(&paths, &options, sizes, &mut results)?;
     let profile = if options.profile {
-        Some(profile_emulator(&paths, sizes)?)
+        Some(profile_emulator(&paths)?)
     } else {
         None
     };
@@ -921,7 +921,7 @@ fn requests_python(paths: &Paths) -> Result<PathBuf, String> {
 
 /// Samples the emulator with perf while 64 floor clients hammer it, and returns its hottest
 /// symbols (perf report, self time).
-fn profile_emulator(paths: &Paths, sizes: Sizes) -> Result<String, String> {
+fn profile_emulator(paths: &Paths) -> Result<String, String> {
     if !Command::new("perf")
         .arg("--version")
         .output()
