@@ -1,9 +1,9 @@
 //! `cargo xtask soak`: the reliability suites of `crates/reliability` at full size.
 //!
 //! It runs `cargo test -p atlas-keys-reliability --release` with `ATLAS_KEYS_SOAK=1`, which
-//! scales every suite up (10,000 faulty GETs, 1,000 faulty creates, 1,000 concurrent creates,
-//! 20 SIGKILL rounds, ...; see `crates/reliability/src/scale.rs`). The tests print their
-//! figures as lines starting with `figure:`; this command echoes everything and repeats those
+//! scales every suite up (10,000 GETs and 1,000 creates per fault phase, 1,000 concurrent
+//! creates, 20 SIGKILL rounds, ...; see each suite's docs). The tests print their figures as
+//! `figure: …` lines; this command echoes everything and repeats those
 //! lines at the end, which is what RELIABILITY.md records.
 //!
 //! Usage: `cargo xtask soak [TEST_FILTER...]` (arguments go to libtest as filters).
@@ -59,8 +59,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             println!("{line}");
-            if line.trim_start().starts_with("figure:") {
-                figures.push(line.trim().to_owned());
+            // With --nocapture a figure may follow `test name ... ` on the same line.
+            if let Some(at) = line.find("figure: ") {
+                figures.push(line[at..].trim().to_owned());
             }
             failed += failed_count(&line);
         }

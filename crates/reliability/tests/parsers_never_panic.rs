@@ -1,13 +1,14 @@
 //! Property equivalents of the cargo-fuzz targets in `fuzz/`, so the normal test suite always
 //! exercises the same parsers: the model's lenient JSON decoding of every response type, the
 //! access-list address parser, the transport's `WWW-Authenticate` parser and the emulator's
-//! `Authorization` parser.
+//! `Authorization` parser (`atlas_keys_emulator::auth::authorization_parser`).
 //!
 //! Each property calls the parser exactly as the matching fuzz target does (see
 //! `fuzz/fuzz_targets/`), with both arbitrary bytes and structure-aware input, and checks the
 //! same invariants. This file must NOT grow slow: proptest's default 256 cases per property,
 //! no I/O, no servers.
 
+use atlas_keys_emulator::auth::authorization_parser::parse_authorization;
 use atlas_keys_model::{
     AccessListAddress, AccessListEntry, AccessListEntryRequest, ApiErrorBody, ApiKey,
     AssignProjectApiKey, CreateOrgApiKey, CreateProjectApiKey, Envelope, EnvelopedPage, Link, Page,
@@ -91,6 +92,33 @@ fn check_challenges(text: &str) {
             format!("{challenge:?}"),
         );
     }
+}
+
+/// Parses `text` as an `Authorization` value and prints the result. Mirrors
+/// `fuzz/fuzz_targets/authorization_header.rs`.
+fn check_authorization(text: &str) {
+    let _ = format!("{:?}", parse_authorization(text));
+}
+
+/// An `Authorization`-shaped value: schemes, digest parameters, quotes, escapes, commas.
+fn authorization_text() -> impl Strategy<Value = String> {
+    let part = prop_oneof![
+        Just("Digest ".to_owned()),
+        Just("Bearer ".to_owned()),
+        Just("Basic ".to_owned()),
+        Just(", ".to_owned()),
+        Just("username=\"abcdefgh\"".to_owned()),
+        Just("nonce=\"".to_owned()),
+        Just("nc=00000001".to_owned()),
+        Just("uri=\"/api/atlas/v2?x=1\"".to_owned()),
+        Just("response=".to_owned()),
+        Just("\"".to_owned()),
+        Just("\\".to_owned()),
+        Just("=".to_owned()),
+        "[ -~]{0,12}",
+        ".{0,4}",
+    ];
+    prop::collection::vec(part, 0..16).prop_map(|parts| parts.concat())
 }
 
 /// Any JSON value, up to a few levels deep, with the field names the model knows mixed in so
@@ -208,6 +236,16 @@ proptest! {
     fn www_authenticate_parser_never_panics_on_header_shaped_text(text in challenge_text()) {
         check_challenges(&text);
     }
+
+    #[test]
+    fn authorization_parser_never_panics_on_arbitrary_text(text in ".{0,300}") {
+        check_authorization(&text);
+    }
+
+    #[test]
+    fn authorization_parser_never_panics_on_header_shaped_text(text in authorization_text()) {
+        check_authorization(&text);
+    }
 }
 
 #[test]
@@ -264,5 +302,6 @@ fn known_tricky_inputs_do_not_panic_any_parser() {
         decode_every_type(input);
         check_address(input);
         check_challenges(input);
+        check_authorization(input);
     }
 }
