@@ -182,7 +182,6 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         machine: &machine,
         micro: &micro,
         results: &results,
-        peers: &peers,
         profile: profile.as_deref(),
         elapsed: started.elapsed(),
     };
@@ -567,6 +566,19 @@ impl Results {
         self.runs.entry(name.to_owned()).or_default().push(sample);
     }
 
+    /// Keeps a run's sample, or its failure: one failed scenario must not cost the whole report,
+    /// and the report names what failed.
+    fn record(&mut self, name: &str, run: Result<Json, String>) {
+        match run {
+            Ok(line) => self.push(name, Sample::from_json(&line)),
+            Err(error) => {
+                eprintln!("    {name} FAILED: {error}");
+                self.skipped
+                    .insert(name.to_owned(), format!("failed: {error}"));
+            }
+        }
+    }
+
     fn get(&self, name: &str) -> &[Sample] {
         self.runs.get(name).map_or(&[], Vec::as_slice)
     }
@@ -696,8 +708,7 @@ fn get_suite(
             if let Some(pool) = config.pool {
                 args.extend(["--pool".to_owned(), pool.to_string()]);
             }
-            let line = emulator.scenario(paths, &args)?;
-            results.push(config.name, Sample::from_json(&line));
+            results.record(config.name, emulator.scenario(paths, &args));
         }
         // Exactly `token_calls` calls from a cold client, 64 in flight: the single-flight
         // refresh must turn them into one token request.
@@ -718,8 +729,10 @@ fn get_suite(
         ]
         .map(str::to_owned)
         .to_vec();
-        let line = emulator.scenario(paths, &args)?;
-        results.push("sdk service-account cold 64", Sample::from_json(&line));
+        results.record(
+            "sdk service-account cold 64",
+            emulator.scenario(paths, &args),
+        );
 
         match &peers.curl {
             Ok(()) => {
@@ -819,10 +832,9 @@ fn list_suite(
                 if let Some(concurrency) = concurrency {
                     args.extend(["--concurrency".to_owned(), concurrency.to_string()]);
                 }
-                let line = emulator.scenario(paths, &args)?;
-                results.push(
+                results.record(
                     &list_name(keys, mode, concurrency),
-                    Sample::from_json(&line),
+                    emulator.scenario(paths, &args),
                 );
             }
         }
@@ -1080,7 +1092,6 @@ struct Report<'a> {
     machine: &'a Machine,
     micro: &'a [Micro],
     results: &'a Results,
-    peers: &'a Peers,
     profile: Option<&'a str>,
     elapsed: Duration,
 }
@@ -1442,8 +1453,18 @@ impl Report<'_> {
                 );
             }
         }
-        if let (Err(curl), _) | (_, Err(curl)) = (&self.peers.curl, &self.peers.python) {
-            let _ = writeln!(out, "\nPeers not measured: {curl}");
+        if !r.skipped.is_empty() {
+            let _ = writeln!(out, "\n### Runs that did not produce a figure\n");
+            for (name, why) in &r.skipped {
+                let why: String = why
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(300)
+                    .collect();
+                let _ = writeln!(out, "- {name}: {why}");
+            }
         }
         out
     }
