@@ -662,8 +662,8 @@ const GET_CONFIGS: &[GetConfig] = &[
         "bearer",
         64,
     ),
-    // The SDK handed a backend that keeps 64 idle connections (the backends keep 32 by
-    // default), through the builder's public `transport()`.
+    // The SDK keeping 64 idle connections per host (`pool_max_idle_per_host`; the backends
+    // keep 32 by default), as many as calls in flight.
     GetConfig {
         pool: Some(64),
         ..get("sdk hyper bearer 64, pool 64", "sdk", "hyper", "bearer", 64)
@@ -802,7 +802,7 @@ fn list_suite(
     for (keys, modes) in [
         (
             sizes.list_small,
-            &[("stream", None), ("stream", Some(8)), ("pages", None)][..],
+            &[("stream", None), ("stream", Some(4)), ("pages", None)][..],
         ),
         (sizes.list_large, &[("stream", None)][..]),
     ] {
@@ -1181,8 +1181,8 @@ impl Report<'_> {
                 "3. listing, SDK default concurrency".to_owned(),
             ),
             (
-                list_name(small, "stream", Some(8)),
-                "3. listing, `.concurrency(8)`".to_owned(),
+                list_name(small, "stream", Some(4)),
+                "3. listing, `.concurrency(4)` (the default until eda10a8)".to_owned(),
             ),
         ] {
             let ratios = r.ratios(&list_name(small, "pages", None), &stream, |s| s.seconds);
@@ -1332,7 +1332,7 @@ impl Report<'_> {
             (
                 "sdk hyper bearer 64, pool 64",
                 "floor bearer 64",
-                "SDK hyper bearer with a 64-connection pool (`.transport()`) / floor, 64",
+                "SDK hyper bearer with `pool_max_idle_per_host(64)` / floor, 64",
             ),
             (
                 "transport hyper bearer seq",
@@ -1390,7 +1390,7 @@ impl Report<'_> {
         for name in [
             list_name(small, "pages", None),
             list_name(small, "stream", None),
-            list_name(small, "stream", Some(8)),
+            list_name(small, "stream", Some(4)),
             list_name(self.sizes.list_large, "stream", None),
         ] {
             let samples = r.get(&name);

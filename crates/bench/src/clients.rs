@@ -125,8 +125,7 @@ pub(crate) async fn get_one_key(setup: Setup<'_>) -> Result<Call, BoxError> {
 }
 
 /// The SDK client as a user builds it: base URL, credentials, backend; nothing else, unless
-/// `--pool` is given: then its wire is a backend with that many idle connections per host,
-/// handed over through the builder's public `transport()` (to show what the pool size costs).
+/// `--pool` is given: then `pool_max_idle_per_host` too (to show what the pool size costs).
 pub(crate) async fn sdk_client(setup: &Setup<'_>) -> Result<Client, BoxError> {
     let target = setup.target;
     let mut builder = Client::builder()
@@ -135,8 +134,8 @@ pub(crate) async fn sdk_client(setup: &Setup<'_>) -> Result<Client, BoxError> {
             BackendKind::Hyper => Backend::Hyper,
             BackendKind::Reqwest => Backend::Reqwest,
         });
-    if setup.pool.is_some() {
-        builder = builder.transport(wire(setup)?);
+    if let Some(pool) = setup.pool {
+        builder = builder.pool_max_idle_per_host(pool);
     }
     let builder = match setup.auth {
         AuthKind::Digest => builder.digest(

@@ -337,9 +337,20 @@ fn result(
     })
 }
 
-/// CPU time (user + system) of this process so far, in seconds, from /proc/self/stat (in
-/// clock ticks of 1/100 s, Linux's USER_HZ); 0 where /proc is not there.
+/// CPU time of this process so far, in seconds: the sum over its threads of
+/// `/proc/self/task/*/schedstat` (nanoseconds; the runtime's threads live for the whole run),
+/// else `/proc/self/stat` (1/100 s ticks, too coarse for short runs); 0 without /proc.
 fn cpu_seconds() -> f64 {
+    let from_tasks = std::fs::read_dir("/proc/self/task").ok().map(|tasks| {
+        tasks
+            .flatten()
+            .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+            .filter_map(|line| line.split_whitespace().next()?.parse::<u64>().ok())
+            .sum::<u64>()
+    });
+    if let Some(ns) = from_tasks.filter(|&ns| ns > 0) {
+        return ns as f64 / 1e9;
+    }
     let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
         return 0.0;
     };
