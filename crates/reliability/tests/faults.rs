@@ -200,6 +200,70 @@ async fn every_get_under_each_fault_kind_ends_in_success_or_a_clear_error_within
     assert_eq!(total, per_phase * phases().len());
 }
 
+/// The opt-in for finding 1 of RELIABILITY.md: the same 500-at-30% phase with 500 added to the
+/// statuses retried for idempotent requests. Kept apart from the default-policy test above.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gets_under_500s_mostly_succeed_when_500_is_opted_into_the_retry_policy() {
+    use atlas_keys::transport::RetryPolicy;
+    use http::StatusCode;
+    let per_phase = scale::size("ATLAS_KEYS_FAULT_GETS", 200, 10_000);
+    let emulator = faulty_emulator("500=0.3,seed=8").await;
+    let policy = RetryPolicy::default().retry_statuses([
+        StatusCode::TOO_MANY_REQUESTS,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        StatusCode::BAD_GATEWAY,
+        StatusCode::SERVICE_UNAVAILABLE,
+        StatusCode::GATEWAY_TIMEOUT,
+    ]);
+    let client = Client::builder()
+        .base_url(emulator.base_url())
+        .digest(
+            emulator.public_key(),
+            SecretString::from(emulator.private_key().to_owned()),
+        )
+        .retry_policy(policy)
+        .build()
+        .expect("a valid client");
+    let org = org_of(&emulator);
+    let key = owner_key_id(&client, &org).await;
+    let mut outcomes = Vec::with_capacity(per_phase);
+    let mut pending = JoinSet::new();
+    for i in 0..per_phase {
+        pending.spawn(one_get(client.clone(), org.clone(), key.clone(), i));
+        if pending.len() >= CONCURRENCY {
+            outcomes.push(
+                pending
+                    .join_next()
+                    .await
+                    .expect("a task")
+                    .expect("no panic"),
+            );
+        }
+    }
+    while let Some(outcome) = pending.join_next().await {
+        outcomes.push(outcome.expect("no panic"));
+    }
+    for outcome in &outcomes {
+        match outcome {
+            Outcome::Ok { attempts } => assert!((1..=MAX_ATTEMPTS).contains(attempts)),
+            // Given up only after every attempt met a 500.
+            Outcome::Api {
+                status: 500,
+                attempts,
+            } => assert_eq!(*attempts, MAX_ATTEMPTS),
+            other => panic!("a GET ended as {other:?}"),
+        }
+    }
+    figure(
+        "faults",
+        format!(
+            "GETs, 500 at 30%, 500 opted into the retry policy: {per_phase} calls -> {:?}",
+            tally(&outcomes)
+        ),
+    );
+    emulator.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creates_under_faults_add_up_to_the_emulators_key_count_without_duplicates() {
     let per_phase = scale::size("ATLAS_KEYS_FAULT_CREATES", 20, 1_000);
