@@ -49,6 +49,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         ])
         .args(args)
         .env("ATLAS_KEYS_SOAK", "1")
+        // The parser properties (the fuzz targets' twins) get 16 times proptest's default.
+        .env("PROPTEST_CASES", "4096")
         .stdout(Stdio::piped());
     eprintln!("\n==> soak: ATLAS_KEYS_SOAK=1 {}", describe(&command));
     let mut child = command
