@@ -546,3 +546,49 @@ fn building_does_no_io_and_option_order_does_not_matter() {
     assert_eq!(format!("{a:?}"), format!("{b:?}"));
     assert_eq!(a.base_url(), "https://cm.example.test");
 }
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_deprecated_version_logs_a_warning_naming_it() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let wire = ScriptedTransport::new();
+    let mut response = http::Response::new(Bytes::from_static(br#"{"results":[]}"#));
+    response
+        .headers_mut()
+        .insert("sunset", "Wed, 01 Jul 2026 00:00:00 GMT".parse().unwrap());
+    wire.push_response(response);
+    scripted(&wire)
+        .org_keys()
+        .list(&"4888442a3354817a7320eb61".parse().unwrap())
+        .send()
+        .await
+        .unwrap();
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("WARN"), "{text}");
+    assert!(
+        text.contains("deprecated") && text.contains("2023-01-01") && text.contains("01 Jul 2026"),
+        "{text}"
+    );
+}
