@@ -83,6 +83,17 @@ fn org_of(emulator: &EmulatorHandle) -> OrgId {
 
 /// One GET: alternately a key by id and a page of the list.
 async fn one_get(client: Client, org: OrgId, key: ApiKeyId, i: usize) -> Outcome {
+    timed_get(client, org, key, i).await.0
+}
+
+/// [`one_get`] with its wall time, reported as a figure (never asserted on).
+async fn timed_get(client: Client, org: OrgId, key: ApiKeyId, i: usize) -> (Outcome, Duration) {
+    let started = std::time::Instant::now();
+    let outcome = untimed_get(client, org, key, i).await;
+    (outcome, started.elapsed())
+}
+
+async fn untimed_get(client: Client, org: OrgId, key: ApiKeyId, i: usize) -> Outcome {
     let call = async {
         if i.is_multiple_of(2) {
             client
@@ -130,12 +141,12 @@ async fn every_get_under_each_fault_kind_ends_in_success_or_a_clear_error_within
         let client = client_for(&emulator);
         let org = org_of(&emulator);
         let key = owner_key_id(&client, &org).await;
-        let mut outcomes = Vec::with_capacity(per_phase);
+        let mut timed = Vec::with_capacity(per_phase);
         let mut pending = JoinSet::new();
         for i in 0..per_phase {
-            pending.spawn(one_get(client.clone(), org.clone(), key.clone(), i));
+            pending.spawn(timed_get(client.clone(), org.clone(), key.clone(), i));
             if pending.len() >= CONCURRENCY {
-                outcomes.push(
+                timed.push(
                     pending
                         .join_next()
                         .await
@@ -145,8 +156,10 @@ async fn every_get_under_each_fault_kind_ends_in_success_or_a_clear_error_within
             }
         }
         while let Some(outcome) = pending.join_next().await {
-            outcomes.push(outcome.expect("no panic"));
+            timed.push(outcome.expect("no panic"));
         }
+        let longest = timed.iter().map(|(_, d)| *d).max().unwrap_or_default();
+        let outcomes: Vec<Outcome> = timed.into_iter().map(|(o, _)| o).collect();
         let mut attempts = BTreeMap::<u32, usize>::new();
         for outcome in &outcomes {
             match outcome {
@@ -190,8 +203,9 @@ async fn every_get_under_each_fault_kind_ends_in_success_or_a_clear_error_within
         figure(
             "faults",
             format!(
-                "GETs, {phase} at 30%: {per_phase} calls -> {:?}; attempts of successes {attempts:?}; faults injected {injected}",
-                tally(&outcomes)
+                "GETs, {phase} at 30%: {per_phase} calls -> {:?}; attempts of successes {attempts:?}; faults injected {injected}; longest call {:.1} s (budget 30 s)",
+                tally(&outcomes),
+                longest.as_secs_f64()
             ),
         );
         total += outcomes.len();
