@@ -31,4 +31,6 @@ pub(crate) struct App {
     pub(crate) public_flavour: Flavour,
     /// Largest accepted request body.
     pub(crate) body_limit: usize,
+    /// How long the body may take to arrive; see `EmulatorBuilder::body_read_timeout`.
+    pub(crate) body_read_timeout: std::time::Duration,
 }

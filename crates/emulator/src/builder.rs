@@ -49,6 +49,7 @@ pub struct EmulatorBuilder {
     nonce_lifetime: Duration,
     public_flavour: Flavour,
     max_body_bytes: usize,
+    body_read_timeout: Duration,
 }
 
 impl Default for EmulatorBuilder {
@@ -66,6 +67,8 @@ impl Default for EmulatorBuilder {
             nonce_lifetime: Duration::from_secs(300),
             public_flavour: Flavour::CloudManager,
             max_body_bytes: 64 * 1024,
+            // The same bound hyper puts on reading the request head.
+            body_read_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -172,6 +175,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long a request body may take to arrive (default 30 s). A client that announces a
+    /// body and never sends it gets 408 `REQUEST_TIMEOUT` instead of holding the connection.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
     /// Binds, builds or loads the state, and starts serving in the background.
     pub async fn start(self) -> Result<EmulatorHandle, StartError> {
         let listener = tokio::net::TcpListener::bind(self.listen)
@@ -234,6 +244,7 @@ impl EmulatorBuilder {
             base_url,
             public_flavour: self.public_flavour,
             body_limit: self.max_body_bytes,
+            body_read_timeout: self.body_read_timeout,
         });
         let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(crate::server::serve(listener, app.clone(), tls, rx));

@@ -137,6 +137,7 @@
 //! | missing / malformed / too early Accept version (v2) | 406 | `INVALID_VERSION_DATE` |
 //! | address already listed | 409 | `ADDRESS_ALREADY_IN_WHITELIST` |
 //! | body over the cap (64 KiB) | 413 | `REQUEST_TOO_LARGE` |
+//! | body announced but not sent within 30 s (`body_read_timeout`) | 408 | `REQUEST_TIMEOUT` |
 //! | unsupported Content-Type | 415 | `UNSUPPORTED_MEDIA_TYPE` |
 //! | empty token bucket | 429 | `RATE_LIMITED_TOKEN_BUCKET` (+ `Retry-After`) |
 #![deny(missing_docs)]

@@ -194,7 +194,25 @@ fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<&str> {
 /// Reads the body (capped), then runs the API pipeline.
 async fn process(app: &App, req: Request<Incoming>, ip: IpAddr) -> Result<Resp, Reset> {
     let (parts, body) = req.into_parts();
-    let body: Bytes = match Limited::new(body, app.body_limit).collect().await {
+    // Bounded in time as well as size: before auth, anyone can open a body and stall it.
+    let collected = tokio::time::timeout(
+        app.body_read_timeout,
+        Limited::new(body, app.body_limit).collect(),
+    )
+    .await;
+    let Ok(collected) = collected else {
+        return Ok(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::from("REQUEST_TIMEOUT"),
+            "The request body did not arrive in time.",
+        )
+        .header(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        )
+        .into_response(None));
+    };
+    let body: Bytes = match collected {
         Ok(c) => c.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
             return Ok(ApiError::new(

@@ -232,3 +232,31 @@ async fn dropping_or_shutting_down_the_handle_stops_the_server() {
         "still listening after shutdown"
     );
 }
+
+#[tokio::test]
+async fn a_body_that_never_arrives_gets_408_not_a_held_connection() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let emu = Emulator::builder()
+        .body_read_timeout(Duration::from_millis(200))
+        .start()
+        .await
+        .expect("emulator starts");
+    let mut stream = tokio::net::TcpStream::connect(emu.local_addr())
+        .await
+        .expect("connect");
+    // Ten bytes announced, none sent: before auth, so any client could do this.
+    stream
+        .write_all(
+            b"POST /api/atlas/v2/orgs/aaaaaaaaaaaaaaaaaaaaaaaa/apiKeys HTTP/1.1\r\n\
+              Host: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n",
+        )
+        .await
+        .expect("write head");
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the emulator held the connection open");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "got: {text}");
+    assert!(text.contains("REQUEST_TIMEOUT"), "got: {text}");
+}
