@@ -20,12 +20,73 @@ pub(crate) fn json(body: &[u8]) -> ApiResult<Value> {
             "The request body is missing.",
         ));
     }
-    serde_json::from_slice(body).map_err(|e| {
+    let malformed = |e: serde_json::Error| {
         ApiError::bad_request(
             ErrorCode::MalformedJson,
             format!("Received JSON is malformed: {e}."),
         )
-    })
+    };
+    // `Value` keeps the last of two equal keys; the service, and our client's decoder,
+    // refuse such a body, so a first pass rejects duplicates before the real parse.
+    serde_json::from_slice::<NoDuplicateKeys>(body).map_err(malformed)?;
+    serde_json::from_slice(body).map_err(malformed)
+}
+
+/// A JSON document in which no object names a key twice; it keeps nothing.
+///
+/// Hand-written: serde_json has no switch for duplicate keys, and this visitor is the
+/// smallest way to check them at any depth (the parser's recursion limit still applies).
+struct NoDuplicateKeys;
+
+impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NoDuplicateKeysVisitor)
+    }
+}
+
+struct NoDuplicateKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeysVisitor {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key) {
+                return Err(serde::de::Error::custom("an attribute is named twice"));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(NoDuplicateKeys)
+    }
 }
 
 /// The body as an object with only `allowed` fields.
@@ -168,4 +229,28 @@ pub(crate) fn decode<T: DeserializeOwned>(mut v: Value) -> ApiResult<T> {
             format!("The request body is invalid: {e}."),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json;
+
+    #[test]
+    fn an_attribute_named_twice_is_malformed_at_any_depth() {
+        for body in [
+            &br#"{"desc":"first","desc":"second","roles":["ORG_MEMBER"]}"#[..],
+            br#"[{"ipAddress":"192.0.2.1","ipAddress":"192.0.2.2"}]"#,
+            br#"{"a":{"b":1,"b":2}}"#,
+        ] {
+            let error = json(body).expect_err("a duplicate key is refused");
+            assert_eq!(error.status.as_u16(), 400);
+        }
+    }
+
+    #[test]
+    fn distinct_attributes_and_nesting_pass() {
+        let value = json(br#"{"desc":"x","roles":["ORG_MEMBER"],"nested":[{"desc":1}]}"#)
+            .expect("a valid body");
+        assert_eq!(value["desc"], "x");
+    }
 }
