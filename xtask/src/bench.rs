@@ -241,7 +241,8 @@ struct Machine {
     load: String,
     date: String,
     commit: String,
-    dirty: bool,
+    /// Tracked files that differ from the commit, comma-separated (empty: none).
+    dirty: String,
     rustc: String,
 }
 
@@ -283,7 +284,15 @@ impl Machine {
                 .unwrap_or_else(|_| "unknown".to_owned()),
             date: output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
             commit: output("git", &["rev-parse", "HEAD"]),
-            dirty: !dirty.is_empty() && dirty != "unknown",
+            dirty: (dirty != "unknown")
+                .then(|| {
+                    dirty
+                        .lines()
+                        .filter_map(|line| line.get(3..))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default(),
             rustc: output("rustc", &["--version"]),
         }
     }
@@ -1502,10 +1511,10 @@ impl Report<'_> {
             out,
             "| commit | `{}`{} |",
             m.commit,
-            if m.dirty {
-                " (with uncommitted changes in the work tree)"
+            if m.dirty.is_empty() {
+                String::new()
             } else {
-                ""
+                format!(" (work tree differs in: {})", m.dirty)
             }
         );
         let _ = writeln!(
