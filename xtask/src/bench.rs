@@ -284,15 +284,15 @@ impl Machine {
                 .unwrap_or_else(|_| "unknown".to_owned()),
             date: output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
             commit: output("git", &["rev-parse", "HEAD"]),
-            dirty: (dirty != "unknown")
-                .then(|| {
-                    dirty
-                        .lines()
-                        .filter_map(|line| line.get(3..))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .unwrap_or_default(),
+            dirty: if dirty == "unknown" {
+                String::new()
+            } else {
+                dirty
+                    .lines()
+                    .filter_map(|line| line.get(3..))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
             rustc: output("rustc", &["--version"]),
         }
     }
