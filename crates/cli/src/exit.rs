@@ -56,6 +56,40 @@ impl From<std::io::Error> for Failure {
     }
 }
 
+/// Ends the process for a command line clap refused, or for `--help` / `--version`.
+///
+/// A bad *value* (`--orgId NOPE`, `-o yaml`, `--all=x`) is one line on stderr, with clap's
+/// list of accepted values folded in where it has one: the user named the right flag and
+/// needs only to know what it takes. Help, an unknown flag and a missing argument keep
+/// clap's rendering with its usage section, which is what a mistyped command needs.
+pub(crate) fn command_line(error: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let bad_value = matches!(
+        error.kind(),
+        ErrorKind::InvalidValue
+            | ErrorKind::ValueValidation
+            | ErrorKind::TooManyValues
+            | ErrorKind::TooFewValues
+            | ErrorKind::WrongNumberOfValues
+            | ErrorKind::NoEquals
+            | ErrorKind::InvalidUtf8
+    );
+    if !bad_value {
+        // Prints help to stdout (exit 0) or the usage error to stderr (exit 2).
+        let code = error.exit_code();
+        let _ = error.print();
+        return ExitCode::from(u8::try_from(code).unwrap_or(2));
+    }
+    let rendered = error.render().to_string();
+    let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("error: invalid value");
+    match lines.find(|l| l.starts_with("[possible values:")) {
+        Some(possible) => eprintln!("{first} {possible}"),
+        None => eprintln!("{first}"),
+    }
+    ExitCode::from(2)
+}
+
 /// Folds newlines so the error stays on one line whatever a server put in `detail`.
 fn one_line(text: &str) -> String {
     text.split(['\r', '\n'])

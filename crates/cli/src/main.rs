@@ -16,8 +16,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // Clap prints help or a usage error and exits 0 or 2 by itself.
-    let cli = args::Cli::parse();
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return exit::command_line(error),
+    };
     init_tracing();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
