@@ -11,8 +11,8 @@ pub(crate) mod org_keys;
 pub(crate) mod project_keys;
 
 use atlas_keys_model::{
-    ApiKey, ApiKeyId, ErrorCode, Flavour, Link, OrgId, OrgRole, PrivateKey, ProjectId, ProjectRole,
-    PublicKey, RoleAssignment,
+    ApiKey, ApiKeyId, ErrorCode, Flavour, Link, OrgId, OrgRole, Page, PrivateKey, ProjectId,
+    ProjectRole, PublicKey, RoleAssignment,
 };
 use http::{Method, StatusCode};
 
@@ -157,6 +157,25 @@ impl Ctx<'_> {
             "{}{}/orgs/{org_id}/apiKeys/{key_id}",
             self.app.base_url, self.prefix
         )
+    }
+
+    /// The page of `keys` (a list of `total`) that the query asks for, with its links.
+    pub(crate) fn key_page<'k>(
+        &self,
+        keys: impl Iterator<Item = &'k KeyRecord>,
+        total: usize,
+    ) -> ApiResult<Reply> {
+        let (start, end) = self.query.window(total);
+        let results = keys
+            .skip(start)
+            .take(end - start)
+            .map(|k| self.api_key(k, false))
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok(Reply::Keys(Page {
+            results,
+            total_count: self.query.page.include_count().then_some(total as u64),
+            links: self.query.page_links(&self.self_url(), total),
+        }))
     }
 
     /// A key as the API shows it; the private key in full only when `reveal`.

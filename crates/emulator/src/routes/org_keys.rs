@@ -3,7 +3,7 @@
 //! Deleting a key removes it from every project because project membership lives on the
 //! key. This module must NOT serve access lists or project assignments.
 
-use atlas_keys_model::{CreateOrgApiKey, ErrorCode, Page, UpdateOrgApiKey};
+use atlas_keys_model::{CreateOrgApiKey, ErrorCode, UpdateOrgApiKey};
 use http::StatusCode;
 
 use super::body::{self, RoleScope};
@@ -73,19 +73,7 @@ pub(crate) fn new_key(st: &State, org: &str, desc: String, org_roles: Vec<String
 pub(crate) fn list(ctx: &Ctx<'_>, org: &str) -> ApiResult<Reply> {
     let org = authorize(ctx, org, Need::OrgMember)?;
     let st = ctx.app.store.read();
-    let total = st.org_key_count(&org);
-    let (start, end) = ctx.query.window(total);
-    let results = st
-        .org_keys(&org)
-        .skip(start)
-        .take(end - start)
-        .map(|k| ctx.api_key(k, false))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(Reply::Keys(Page {
-        results,
-        total_count: ctx.query.page.include_count().then_some(total as u64),
-        links: ctx.query.page_links(&ctx.self_url(), total),
-    }))
+    ctx.key_page(st.org_keys(&org), st.org_key_count(&org))
 }
 
 /// Operation 2: `POST /orgs/{orgId}/apiKeys` (answers 200 with the full private key).

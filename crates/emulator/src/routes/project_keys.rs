@@ -6,7 +6,7 @@
 //! to unassign. This module must NOT serve org-level key operations.
 
 use atlas_keys_model::{
-    CreateProjectApiKey, ErrorCode, Page, UpdateProjectApiKeyRoles, UserAccessRoleAssignment,
+    CreateProjectApiKey, ErrorCode, UpdateProjectApiKeyRoles, UserAccessRoleAssignment,
 };
 use http::StatusCode;
 use serde_json::Value;
@@ -57,19 +57,7 @@ fn set_project_roles(k: &mut KeyRecord, group: &str, roles: Vec<String>) {
 pub(crate) fn list(ctx: &Ctx<'_>, group: &str) -> ApiResult<Reply> {
     let group = authorize(ctx, group, Need::ProjectRead)?;
     let st = ctx.app.store.read();
-    let total = st.project_key_count(&group);
-    let (start, end) = ctx.query.window(total);
-    let results = st
-        .project_keys(&group)
-        .skip(start)
-        .take(end - start)
-        .map(|k| ctx.api_key(k, false))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(Reply::Keys(Page {
-        results,
-        total_count: ctx.query.page.include_count().then_some(total as u64),
-        links: ctx.query.page_links(&ctx.self_url(), total),
-    }))
+    ctx.key_page(st.project_keys(&group), st.project_key_count(&group))
 }
 
 /// Operation 11: `POST /groups/{groupId}/apiKeys` (create an org key in the project).
