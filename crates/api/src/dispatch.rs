@@ -51,15 +51,15 @@ impl fmt::Debug for HttpApi {
 }
 
 /// One call, before it is built.
-struct Call {
+struct Call<'a> {
     operation: Operation,
-    args: RequestArgs,
+    args: RequestArgs<'a>,
     options: RequestOptions,
     /// The success body carries a full private key (the two creates).
     secret_body: bool,
 }
 
-impl Call {
+impl<'a> Call<'a> {
     fn new(operation: Operation, options: RequestOptions) -> Self {
         Call {
             operation,
@@ -69,24 +69,24 @@ impl Call {
         }
     }
 
-    fn org(mut self, org_id: &OrgId) -> Self {
+    fn org(mut self, org_id: &'a OrgId) -> Self {
         self.args
             .path
-            .push(("orgId", Segment::Text(org_id.as_str().to_owned())));
+            .push(("orgId", Segment::Text(org_id.as_str())));
         self
     }
 
-    fn project(mut self, project_id: &ProjectId) -> Self {
+    fn project(mut self, project_id: &'a ProjectId) -> Self {
         self.args
             .path
-            .push(("groupId", Segment::Text(project_id.as_str().to_owned())));
+            .push(("groupId", Segment::Text(project_id.as_str())));
         self
     }
 
-    fn key(mut self, key_id: &ApiKeyId) -> Self {
+    fn key(mut self, key_id: &'a ApiKeyId) -> Self {
         self.args
             .path
-            .push(("apiUserId", Segment::Text(key_id.as_str().to_owned())));
+            .push(("apiUserId", Segment::Text(key_id.as_str())));
         self
     }
 
@@ -136,7 +136,7 @@ impl HttpApi {
 
     /// Builds and sends a call; a transport failure of a state-changing call that may
     /// have reached the server becomes "outcome unknown".
-    async fn execute(&self, mut call: Call) -> Result<(CallInfo, http::Response<Bytes>)> {
+    async fn execute(&self, mut call: Call<'_>) -> Result<(CallInfo, http::Response<Bytes>)> {
         let spec = self.spec(call.operation)?;
         if call.options.envelope {
             call.args.query.push(("envelope", "true".to_owned()));
@@ -156,7 +156,7 @@ impl HttpApi {
         tracing::debug!(
             operation = %spec.operation,
             method = spec.method.as_str(),
-            path = %info.path,
+            path = info.path.path(),
             "sending"
         );
         match self.transport.send(request).await {
@@ -164,20 +164,20 @@ impl HttpApi {
                 tracing::debug!(operation = %spec.operation, status = response.status().as_u16(), "received");
                 Ok((info, response))
             }
-            Err(e) if spec.method.changes_state() && e.request_may_have_reached_server() => {
-                Err(Error::outcome_unknown(spec.method.as_str(), info.path, e)
-                    .with_operation(spec.operation))
-            }
+            Err(e) if spec.method.changes_state() && e.request_may_have_reached_server() => Err(
+                Error::outcome_unknown(spec.method.as_str(), info.path.path().to_owned(), e)
+                    .with_operation(spec.operation),
+            ),
             Err(e) => Err(Error::transport(e).with_operation(spec.operation)),
         }
     }
 
-    async fn json<T: serde::de::DeserializeOwned>(&self, call: Call) -> Result<Response<T>> {
+    async fn json<T: serde::de::DeserializeOwned>(&self, call: Call<'_>) -> Result<Response<T>> {
         let (info, response) = self.execute(call).await?;
         response::decode_json(&info, response)
     }
 
-    async fn empty(&self, call: Call) -> Result<Response<()>> {
+    async fn empty(&self, call: Call<'_>) -> Result<Response<()>> {
         let (info, response) = self.execute(call).await?;
         response::decode_empty(&info, response)
     }

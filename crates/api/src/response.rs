@@ -129,8 +129,8 @@ pub(crate) struct CallInfo {
     pub(crate) envelope: bool,
     /// The media type we sent in `Accept`, named in version errors.
     pub(crate) accept: http::HeaderValue,
-    /// The path (no query), for log lines.
-    pub(crate) path: String,
+    /// The path and query of the request: only `.path()` may be quoted (log lines, errors).
+    pub(crate) path: http::uri::PathAndQuery,
     /// Whether the success body may hold a secret (a create returns the private key).
     pub(crate) secret_body: bool,
 }
@@ -310,7 +310,7 @@ fn warn_if_deprecated(info: &CallInfo, metadata: &ResponseMetadata) {
     if metadata.is_deprecated() {
         tracing::warn!(
             operation = %info.operation(),
-            path = %info.path,
+            path = info.path.path(),
             api_version = info.accept.to_str().unwrap_or(""),
             deprecation = metadata.deprecation.as_deref().unwrap_or(""),
             sunset = metadata.sunset.as_deref().unwrap_or(""),

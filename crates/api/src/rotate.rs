@@ -186,7 +186,7 @@ pub async fn rotate_key_with(
 ) -> Result<RotatedKey, RotateError> {
     let fail = |step: RotateStep, new_key: Option<&ApiKey>, source: Error| RotateError {
         step,
-        old_key_id: key_id.clone(),
+        old_key_id: *key_id,
         new_key: new_key.cloned(),
         source,
     };
@@ -243,13 +243,7 @@ pub async fn rotate_key_with(
             .roles(roles.iter().cloned())
             .send()
             .await
-            .map_err(|e| {
-                fail(
-                    RotateStep::AssignProject(project_id.clone()),
-                    Some(&new_key),
-                    e,
-                )
-            })?;
+            .map_err(|e| fail(RotateStep::AssignProject(*project_id), Some(&new_key), e))?;
     }
 
     // 4. Same access list.
@@ -274,7 +268,7 @@ pub async fn rotate_key_with(
     }
 
     Ok(RotatedKey {
-        old_key_id: key_id.clone(),
+        old_key_id: *key_id,
         new_key,
         projects,
         access_list: addresses,
@@ -320,7 +314,7 @@ fn project_roles_of(old: &ApiKey) -> Vec<(ProjectId, Vec<ProjectRole>)> {
                         roles.push(role.clone());
                     }
                 }
-                None => projects.push((project_id.clone(), vec![role.clone()])),
+                None => projects.push((*project_id, vec![role.clone()])),
             }
         }
     }

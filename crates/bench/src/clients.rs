@@ -109,14 +109,14 @@ pub(crate) async fn get_one_key(setup: Setup<'_>) -> Result<Call, BoxError> {
         }
         ClientKind::Sdk => {
             let client = Arc::new(sdk_client(&setup).await?);
-            let org = target.org_id.clone();
-            let key = setup.key_id.clone();
+            // Shared, not cloned per call: the floor's call copies nothing but an `Arc` either.
+            let ids = Arc::new((target.org_id, *setup.key_id));
             Ok(Arc::new(move || {
                 let client = Arc::clone(&client);
-                let org = org.clone();
-                let key = key.clone();
+                let ids = Arc::clone(&ids);
                 Box::pin(async move {
-                    client.org_keys().get(&org, &key).send().await?;
+                    let (org, key) = &*ids;
+                    client.org_keys().get(org, key).send().await?;
                     Ok(())
                 })
             }))

@@ -35,7 +35,6 @@ async fn concurrent_creates_through_one_client_give_distinct_keys_that_are_all_l
     let mut creates = JoinSet::new();
     for i in 0..n {
         let client = client.clone();
-        let org = org.clone();
         let desc = format!("burst {run} #{i}");
         creates.spawn(async move {
             client
@@ -58,7 +57,7 @@ async fn concurrent_creates_through_one_client_give_distinct_keys_that_are_all_l
             key.private_key.is_some(),
             "a create returns the private key"
         );
-        assert!(ids.insert(key.id.clone()), "duplicate id {:?}", key.id);
+        assert!(ids.insert(key.id), "duplicate id {:?}", key.id);
         assert!(
             public_keys.insert(key.public_key.clone()),
             "duplicate public key"
@@ -67,7 +66,7 @@ async fn concurrent_creates_through_one_client_give_distinct_keys_that_are_all_l
     }
     assert_eq!(ids.len(), n);
     let listed = list_all_keys(&client, &org).await;
-    let listed_ids: HashSet<_> = listed.iter().map(|k| k.id.clone()).collect();
+    let listed_ids: HashSet<_> = listed.iter().map(|k| k.id).collect();
     assert_eq!(listed_ids.len(), listed.len(), "the list has no duplicates");
     let missing = ids.difference(&listed_ids).count();
     assert_eq!(missing, 0, "{missing} created keys are not listed");

@@ -57,13 +57,11 @@ async fn sigkill_during_a_create_storm_never_loses_an_acknowledged_key() {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let storm = tokio::spawn({
             let client = client.clone();
-            let org = org.clone();
             let run = random_hex(4);
             async move {
                 let mut set = tokio::task::JoinSet::new();
                 for i in 0.. {
                     let client = client.clone();
-                    let org = org.clone();
                     let sender = tx.clone();
                     let desc = format!("storm {run} r{round} #{i}");
                     set.spawn(async move {

@@ -144,7 +144,7 @@ async fn every_get_under_each_fault_kind_ends_in_success_or_a_clear_error_within
         let mut timed = Vec::with_capacity(per_phase);
         let mut pending = JoinSet::new();
         for i in 0..per_phase {
-            pending.spawn(timed_get(client.clone(), org.clone(), key.clone(), i));
+            pending.spawn(timed_get(client.clone(), org, key, i));
             if pending.len() >= CONCURRENCY {
                 timed.push(
                     pending
@@ -243,7 +243,7 @@ async fn gets_under_500s_mostly_succeed_when_500_is_opted_into_the_retry_policy(
     let mut outcomes = Vec::with_capacity(per_phase);
     let mut pending = JoinSet::new();
     for i in 0..per_phase {
-        pending.spawn(one_get(client.clone(), org.clone(), key.clone(), i));
+        pending.spawn(one_get(client.clone(), org, key, i));
         if pending.len() >= CONCURRENCY {
             outcomes.push(
                 pending
@@ -293,7 +293,6 @@ async fn creates_under_faults_add_up_to_the_emulators_key_count_without_duplicat
         let mut results: Vec<(String, Outcome)> = Vec::with_capacity(per_phase);
         for i in 0..per_phase {
             let client = client.clone();
-            let org = org.clone();
             let desc = format!("fault {phase} {run} #{i}");
             pending.spawn(async move {
                 let call = client
@@ -407,7 +406,6 @@ async fn service_account_traffic_survives_token_expiry_and_a_revoke_with_one_ref
         let mut set = JoinSet::new();
         for _ in 0..n {
             let client = client.clone();
-            let org = org.clone();
             set.spawn(async move { client.org_keys().list(&org).send().await.map(|_| ()) });
         }
         set

@@ -23,8 +23,15 @@ use crate::{Error, ErrorKind, Transport};
 #[derive(Clone)]
 pub struct BearerAuth<T> {
     inner: T,
-    token: SecretString,
+    /// `Bearer <token>`, built once (marked sensitive), or why it cannot be: an invalid token
+    /// fails each request with an Auth error rather than the constructor, whose signature
+    /// predates this cache.
+    authorization: Result<HeaderValue, InvalidToken>,
 }
+
+/// The token cannot be a header value; the token itself is not kept here.
+#[derive(Clone, Copy, Debug)]
+struct InvalidToken;
 
 impl<T> fmt::Debug for BearerAuth<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -37,7 +44,10 @@ impl<T> fmt::Debug for BearerAuth<T> {
 impl<T: Transport> BearerAuth<T> {
     /// Wraps `inner` with `token`.
     pub fn new(inner: T, token: SecretString) -> Self {
-        BearerAuth { inner, token }
+        BearerAuth {
+            inner,
+            authorization: bearer_value(&token).map_err(|_| InvalidToken),
+        }
     }
 }
 
@@ -59,9 +69,16 @@ pub(crate) fn bearer_value(token: &SecretString) -> Result<HeaderValue, Error> {
 #[async_trait]
 impl<T: Transport> Transport for BearerAuth<T> {
     async fn send(&self, mut request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        let authorization = self.authorization.clone().map_err(|InvalidToken| {
+            Error::new(
+                ErrorKind::Auth,
+                "bearer token is not a valid header value",
+                false,
+            )
+        })?;
         request
             .headers_mut()
-            .insert(header::AUTHORIZATION, bearer_value(&self.token)?);
+            .insert(header::AUTHORIZATION, authorization);
         self.inner.send(request).await
     }
 }

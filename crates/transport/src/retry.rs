@@ -15,8 +15,8 @@ use tokio::time::Instant;
 
 use crate::{Error, ErrorKind, Transport, clone_request};
 
-/// Request extension set by [`Retry`] on each attempt: the attempt number, starting at 1.
-/// Backends record it on their tracing span.
+/// Request extension set by [`Retry`] on each attempt after the first: the attempt number (2,
+/// 3, …). Absent means the first attempt. Backends record it on their tracing span.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attempt(pub u32);
 
@@ -197,7 +197,8 @@ impl<T: Transport> Transport for Retry<T> {
     async fn send(&self, mut request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
         // tokio's clock, so that the budget follows a paused test clock like the sleeps do.
         let started = Instant::now();
-        let mut backoff = self.policy.backoff();
+        // Built at the first retry: most requests never need one.
+        let mut backoff = None;
         let method = request.method().clone();
         let mut attempt: u32 = 1;
         loop {
@@ -207,7 +208,11 @@ impl<T: Transport> Transport for Retry<T> {
             } else {
                 std::mem::replace(&mut request, Request::new(Bytes::new()))
             };
-            this_try.extensions_mut().insert(Attempt(attempt));
+            // Absent means the first attempt (readers default to 1): inserting into an empty
+            // extension map would allocate on every request.
+            if attempt > 1 {
+                this_try.extensions_mut().insert(Attempt(attempt));
+            }
             let result = self.inner.send(this_try).await;
             let (retryable, hinted) = match &result {
                 Ok(response) => (
@@ -218,7 +223,10 @@ impl<T: Transport> Transport for Retry<T> {
             };
             let delay = if retryable && attempt < self.policy.max_attempts {
                 // `backoff` yields max_attempts - 1 delays; a Retry-After replaces the delay.
-                backoff.next().map(|d| hinted.unwrap_or(d))
+                backoff
+                    .get_or_insert_with(|| self.policy.backoff())
+                    .next()
+                    .map(|d| hinted.unwrap_or(d))
             } else {
                 None
             };

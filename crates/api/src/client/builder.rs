@@ -346,7 +346,9 @@ impl ClientBuilder {
         let media_type = crate::operations::media_type(self.flavour, api_version);
         let media_type = HeaderValue::from_str(&media_type)
             .map_err(|_| Error::config(format!("invalid media type {media_type}")))?;
+        let url_base = crate::request::UrlBase::new(&base_url, self.flavour)?;
         let config = Arc::new(Config {
+            url_base,
             base_url,
             flavour: self.flavour,
             api_version,

@@ -30,6 +30,8 @@ pub(crate) struct Config {
     pub(crate) user_agent: HeaderValue,
     /// `Accept` / `Content-Type`, computed once from the flavour and version.
     pub(crate) media_type: HeaderValue,
+    /// `base_url` and the flavour's prefix, split once for the request builder.
+    pub(crate) url_base: crate::request::UrlBase,
 }
 
 impl fmt::Debug for Config {

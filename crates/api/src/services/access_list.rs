@@ -183,14 +183,14 @@ impl AccessList {
     /// ```
     pub fn list(&self, org_id: &OrgId, key_id: &ApiKeyId) -> ListBuilder<AccessListEntry> {
         let api = Arc::clone(&self.api);
-        let (org_id, key_id) = (org_id.clone(), key_id.clone());
+        let (org_id, key_id) = (*org_id, *key_id);
         ListBuilder::new(
             Operation::ListAccessListEntries,
             Arc::new(move |page, options| {
                 let api = Arc::clone(&api);
                 let request = ListAccessListRequest {
-                    org_id: org_id.clone(),
-                    key_id: key_id.clone(),
+                    org_id,
+                    key_id,
                     page,
                     options,
                 };
@@ -215,8 +215,8 @@ impl AccessList {
     pub fn create(&self, org_id: &OrgId, key_id: &ApiKeyId) -> CreateAccessListBuilder {
         CreateAccessListBuilder {
             api: Arc::clone(&self.api),
-            org_id: org_id.clone(),
-            key_id: key_id.clone(),
+            org_id: *org_id,
+            key_id: *key_id,
             entries: Vec::new(),
             options: RequestOptions::default(),
         }
@@ -237,7 +237,7 @@ impl AccessList {
     ) -> GetAccessListEntryBuilder {
         GetAccessListEntryBuilder {
             api: Arc::clone(&self.api),
-            request: GetAccessListEntryRequest::new(org_id.clone(), key_id.clone(), *address),
+            request: GetAccessListEntryRequest::new(*org_id, *key_id, *address),
             options: RequestOptions::default(),
         }
     }
@@ -257,7 +257,7 @@ impl AccessList {
     ) -> DeleteAccessListEntryBuilder {
         DeleteAccessListEntryBuilder {
             api: Arc::clone(&self.api),
-            request: DeleteAccessListEntryRequest::new(org_id.clone(), key_id.clone(), *address),
+            request: DeleteAccessListEntryRequest::new(*org_id, *key_id, *address),
             options: RequestOptions::default(),
         }
     }

@@ -189,13 +189,13 @@ impl OrgKeys {
     /// ```
     pub fn list(&self, org_id: &OrgId) -> ListBuilder<ApiKey> {
         let api = Arc::clone(&self.api);
-        let org_id = org_id.clone();
+        let org_id = *org_id;
         ListBuilder::new(
             Operation::ListOrgApiKeys,
             Arc::new(move |page, options| {
                 let api = Arc::clone(&api);
                 let request = ListOrgKeysRequest {
-                    org_id: org_id.clone(),
+                    org_id,
                     page,
                     options,
                 };
@@ -217,7 +217,7 @@ impl OrgKeys {
         CreateOrgKeyBuilder {
             api: Arc::clone(&self.api),
             flavour: self.flavour,
-            org_id: org_id.clone(),
+            org_id: *org_id,
             desc: None,
             roles: Vec::new(),
             body: None,
@@ -236,7 +236,7 @@ impl OrgKeys {
     pub fn get(&self, org_id: &OrgId, key_id: &ApiKeyId) -> GetOrgKeyBuilder {
         GetOrgKeyBuilder {
             api: Arc::clone(&self.api),
-            request: GetOrgKeyRequest::new(org_id.clone(), key_id.clone()),
+            request: GetOrgKeyRequest::new(*org_id, *key_id),
             options: RequestOptions::default(),
         }
     }
@@ -255,8 +255,8 @@ impl OrgKeys {
         UpdateOrgKeyBuilder {
             api: Arc::clone(&self.api),
             flavour: self.flavour,
-            org_id: org_id.clone(),
-            key_id: key_id.clone(),
+            org_id: *org_id,
+            key_id: *key_id,
             desc: None,
             roles: None,
             options: RequestOptions::default(),
@@ -273,7 +273,7 @@ impl OrgKeys {
     pub fn delete(&self, org_id: &OrgId, key_id: &ApiKeyId) -> DeleteOrgKeyBuilder {
         DeleteOrgKeyBuilder {
             api: Arc::clone(&self.api),
-            request: DeleteOrgKeyRequest::new(org_id.clone(), key_id.clone()),
+            request: DeleteOrgKeyRequest::new(*org_id, *key_id),
             options: RequestOptions::default(),
         }
     }

@@ -197,13 +197,13 @@ impl ProjectKeys {
     /// ```
     pub fn list(&self, project_id: &ProjectId) -> ListBuilder<ApiKey> {
         let api = Arc::clone(&self.api);
-        let project_id = project_id.clone();
+        let project_id = *project_id;
         ListBuilder::new(
             Operation::ListProjectApiKeys,
             Arc::new(move |page, options| {
                 let api = Arc::clone(&api);
                 let request = ListProjectKeysRequest {
-                    project_id: project_id.clone(),
+                    project_id,
                     page,
                     options,
                 };
@@ -231,7 +231,7 @@ impl ProjectKeys {
         CreateProjectKeyBuilder {
             api: Arc::clone(&self.api),
             flavour: self.flavour,
-            project_id: project_id.clone(),
+            project_id: *project_id,
             desc: None,
             roles: Vec::new(),
             options: RequestOptions::default(),
@@ -251,8 +251,8 @@ impl ProjectKeys {
         AssignProjectKeyBuilder {
             api: Arc::clone(&self.api),
             flavour: self.flavour,
-            project_id: project_id.clone(),
-            key_id: key_id.clone(),
+            project_id: *project_id,
+            key_id: *key_id,
             roles: Vec::new(),
             options: RequestOptions::default(),
         }
@@ -275,8 +275,8 @@ impl ProjectKeys {
         UpdateProjectKeyRolesBuilder {
             api: Arc::clone(&self.api),
             flavour: self.flavour,
-            project_id: project_id.clone(),
-            key_id: key_id.clone(),
+            project_id: *project_id,
+            key_id: *key_id,
             desc: None,
             roles: Vec::new(),
             options: RequestOptions::default(),
@@ -293,7 +293,7 @@ impl ProjectKeys {
     pub fn unassign(&self, project_id: &ProjectId, key_id: &ApiKeyId) -> UnassignProjectKeyBuilder {
         UnassignProjectKeyBuilder {
             api: Arc::clone(&self.api),
-            request: UnassignProjectKeyRequest::new(project_id.clone(), key_id.clone()),
+            request: UnassignProjectKeyRequest::new(*project_id, *key_id),
             options: RequestOptions::default(),
         }
     }

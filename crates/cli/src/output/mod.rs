@@ -86,7 +86,7 @@ impl Printer {
                 for (project_id, roles) in &rotated.projects {
                     for role in roles {
                         let assignment = RoleAssignment::Project {
-                            project_id: project_id.clone(),
+                            project_id: *project_id,
                             role: role.clone(),
                         };
                         if !shown.roles.contains(&assignment) {

@@ -181,19 +181,19 @@ impl Ctx<'_> {
     /// A key as the API shows it; the private key in full only when `reveal`.
     pub(crate) fn api_key(&self, k: &KeyRecord, reveal: bool) -> ApiResult<ApiKey> {
         let mut roles = Vec::with_capacity(k.org_roles.len() + k.project_roles.len());
-        if let Ok(org_id) = OrgId::new(k.org_id.clone()) {
+        if let Ok(org_id) = OrgId::new(&k.org_id) {
             for r in &k.org_roles {
                 roles.push(RoleAssignment::Org {
-                    org_id: org_id.clone(),
+                    org_id,
                     role: OrgRole::from_wire(r),
                 });
             }
         }
         for pr in &k.project_roles {
-            if let Ok(project_id) = ProjectId::new(pr.project_id.clone()) {
+            if let Ok(project_id) = ProjectId::new(&pr.project_id) {
                 for r in &pr.roles {
                     roles.push(RoleAssignment::Project {
-                        project_id: project_id.clone(),
+                        project_id,
                         role: ProjectRole::from_wire(r),
                     });
                 }

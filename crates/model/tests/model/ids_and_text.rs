@@ -82,7 +82,7 @@ proptest! {
     fn valid_ids_round_trip_through_display_and_serde(s in hex24()) {
         let org: OrgId = s.parse().unwrap();
         prop_assert_eq!(org.to_string(), s.clone());
-        prop_assert_eq!(org.as_str().parse::<OrgId>().unwrap(), org.clone());
+        prop_assert_eq!(org.as_str().parse::<OrgId>().unwrap(), org);
         let json = serde_json::to_string(&org).unwrap();
         prop_assert_eq!(serde_json::from_str::<OrgId>(&json).unwrap(), org);
         let p = ProjectId::try_from(s.clone()).unwrap();

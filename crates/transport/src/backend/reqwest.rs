@@ -9,6 +9,7 @@ use std::time::Instant;
 use async_trait::async_trait;
 use bytes::Bytes;
 use http::{Request, Response, header};
+use http_body_util::BodyExt;
 use tracing::Instrument;
 
 use super::{BackendConfig, backend_builder_methods, chain_has_tls_error};
@@ -116,12 +117,14 @@ fn classify(e: reqwest::Error, target: &str) -> Error {
 
 impl ReqwestTransport {
     async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
-        let target = redact_uri(request.uri());
+        // Only failures quote the target, so it is redacted (formatted) only then.
+        let uri = request.uri().clone();
+        let target = || redact_uri(&uri);
         let request =
             reqwest::Request::try_from(request.map(reqwest::Body::from)).map_err(|e| {
                 Error::new(
                     ErrorKind::Request,
-                    format!("invalid request to {target}"),
+                    format!("invalid request to {}", target()),
                     false,
                 )
                 .with_source(e.without_url())
@@ -130,16 +133,15 @@ impl ReqwestTransport {
             .client
             .execute(request)
             .await
-            .map_err(|e| classify(e, &target))?;
-        let status = response.status();
-        let version = response.version();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| classify(e, &target))?;
-        let mut out = Response::new(body);
-        *out.status_mut() = status;
-        *out.version_mut() = version;
-        *out.headers_mut() = headers;
-        Ok(out)
+            .map_err(|e| classify(e, &target()))?;
+        // Into `http` parts (moved, not copied); reqwest's body keeps its timeout.
+        let (parts, body) = http::Response::from(response).into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| classify(e, &target()))?
+            .to_bytes();
+        Ok(Response::from_parts(parts, body))
     }
 }
 
