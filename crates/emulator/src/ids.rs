@@ -26,8 +26,7 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 
 /// A 24-character lowercase hex id (like a MongoDB ObjectId).
 pub(crate) fn object_id() -> String {
-    let b: [u8; 12] = random_bytes();
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    crate::hex::encode(&random_bytes::<12>())
 }
 
 /// An 8-letter lowercase public key.
@@ -50,11 +49,7 @@ pub(crate) fn client_id() -> String {
 
 /// A service-account client secret in Atlas's `mdb_sa_sk_` form.
 pub(crate) fn client_secret() -> String {
-    let b: [u8; 24] = random_bytes();
-    format!(
-        "mdb_sa_sk_{}",
-        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-    )
+    format!("mdb_sa_sk_{}", crate::hex::encode(&random_bytes::<24>()))
 }
 
 /// An opaque bearer token.

@@ -152,6 +152,7 @@ mod errors;
 mod faults;
 pub mod flavour_prefix;
 mod handle;
+mod hex;
 mod http_util;
 mod ids;
 mod net;

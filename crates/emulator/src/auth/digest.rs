@@ -52,23 +52,13 @@ impl Hash {
                 }
                 d.update(p);
             }
-            to_hex(&d.finalize())
+            crate::hex::encode(&d.finalize())
         }
         match self {
             Hash::Md5 => run::<Md5>(parts),
             Hash::Sha256 => run::<Sha256>(parts),
         }
     }
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(HEX[usize::from(b >> 4)]));
-        s.push(char::from(HEX[usize::from(b & 15)]));
-    }
-    s
 }
 
 /// Why a digest response was refused.

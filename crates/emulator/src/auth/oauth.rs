@@ -17,12 +17,9 @@ use crate::http_util::{Resp, json};
 use crate::state::{Op, TokenRecord};
 use crate::stats::Counter;
 
-/// The stored form of a token.
+/// The stored form of a token: its SHA-256 as lowercase hex (the state file's format).
 pub(crate) fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::encode(&Sha256::digest(token.as_bytes()))
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Resp {
@@ -204,4 +201,19 @@ pub(crate) async fn handle(
         http::HeaderValue::from_static("no-store"),
     );
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_hash_is_the_sha256_hex_the_state_file_holds() {
+        // SHA-256("abc") from FIPS 180-2, appendix B.1: tokens stored before the table
+        // encoder must still be found.
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }
