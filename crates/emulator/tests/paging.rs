@@ -196,3 +196,90 @@ async fn envelope_and_pretty() {
         );
     }
 }
+
+/// Late pages are served from the index without walking the keys before them; they must
+/// still match the creation order exactly, also after writes in the middle of the list.
+#[tokio::test]
+async fn late_pages_follow_writes() {
+    let env = start_with(
+        Emulator::builder()
+            .rate_limit(RateLimitConfig::Off)
+            .bulk_project_keys(1201),
+    )
+    .await;
+    let g = env.emu.project_id().to_owned();
+    let o = env.emu.org_id().to_owned();
+    let list = format!("{V1}/groups/{g}/apiKeys");
+    let descs = |v: &Value| -> Vec<String> {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["desc"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let p3 = env
+        .get(&format!("{list}?itemsPerPage=500&pageNum=3"))
+        .await
+        .json();
+    assert_eq!(p3["totalCount"], 1201);
+    let d = descs(&p3);
+    assert_eq!(d.len(), 201);
+    assert_eq!(
+        (d[0].as_str(), d[200].as_str()),
+        ("bulk key 1000", "bulk key 1200")
+    );
+    let p1 = env.get(&format!("{list}?itemsPerPage=500")).await.json();
+    let first = p1["results"][0]["id"].as_str().unwrap().to_owned();
+    let middle = p1["results"][250]["id"].as_str().unwrap().to_owned();
+
+    // Unassign the first key and delete one in the middle: every later rank shifts.
+    env.delete(&format!("{list}/{first}")).await.expect(204);
+    env.delete(&format!("{V1}/orgs/{o}/apiKeys/{middle}"))
+        .await
+        .expect(204);
+    let p3 = env
+        .get(&format!("{list}?itemsPerPage=500&pageNum=3"))
+        .await
+        .json();
+    assert_eq!(p3["totalCount"], 1199);
+    let d = descs(&p3);
+    assert_eq!(d.len(), 199);
+    assert_eq!(
+        (d[0].as_str(), d[198].as_str()),
+        ("bulk key 1002", "bulk key 1200")
+    );
+    let p2 = env
+        .get(&format!("{list}?itemsPerPage=7&pageNum=36"))
+        .await
+        .json();
+    // Ranks 245..252 of the list without keys 0 and 250.
+    let want: Vec<String> = (246..254)
+        .filter(|n| *n != 250)
+        .map(|n| format!("bulk key {n}"))
+        .collect();
+    assert_eq!(descs(&p2), want);
+
+    // Assigning the first key again puts it back at its creation rank, not at the end.
+    env.patch(
+        &format!("{list}/{first}"),
+        json!({"roles": ["GROUP_READ_ONLY"]}),
+    )
+    .await
+    .expect(200);
+    let p1 = env.get(&format!("{list}?itemsPerPage=2")).await.json();
+    assert_eq!(p1["totalCount"], 1200);
+    assert_eq!(descs(&p1), ["bulk key 0", "bulk key 1"]);
+    // The org list: the owner, then the bulk keys less the deleted one.
+    let org = env
+        .get(&format!("{V1}/orgs/{o}/apiKeys?itemsPerPage=500&pageNum=3"))
+        .await
+        .json();
+    assert_eq!(org["totalCount"], 1201);
+    assert_eq!(
+        descs(&org).last().map(String::as_str),
+        Some("bulk key 1200")
+    );
+    assert_eq!(descs(&org).len(), 201);
+}

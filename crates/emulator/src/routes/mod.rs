@@ -22,7 +22,7 @@ use crate::envelope::Reply;
 use crate::errors::{ApiError, ApiResult};
 use crate::query::QueryOpts;
 use crate::rate_limit::Scope;
-use crate::state::{KeyRecord, PersistError};
+use crate::state::{KeyList, KeyRecord, PersistError};
 
 /// A matched path (ids still raw text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,16 +159,13 @@ impl Ctx<'_> {
         )
     }
 
-    /// The page of `keys` (a list of `total`) that the query asks for, with its links.
-    pub(crate) fn key_page<'k>(
-        &self,
-        keys: impl Iterator<Item = &'k KeyRecord>,
-        total: usize,
-    ) -> ApiResult<Reply> {
+    /// The page of `keys` that the query asks for, with its links. Only the keys on the
+    /// page are visited, so a page costs the same at any offset.
+    pub(crate) fn key_page(&self, keys: KeyList<'_>) -> ApiResult<Reply> {
+        let total = keys.len();
         let (start, end) = self.query.window(total);
         let results = keys
-            .skip(start)
-            .take(end - start)
+            .window(start, end)
             .map(|k| self.api_key(k, false))
             .collect::<ApiResult<Vec<_>>>()?;
         Ok(Reply::Keys(Page {

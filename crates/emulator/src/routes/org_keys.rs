@@ -73,7 +73,7 @@ pub(crate) fn new_key(st: &State, org: &str, desc: String, org_roles: Vec<String
 pub(crate) fn list(ctx: &Ctx<'_>, org: &str) -> ApiResult<Reply> {
     let org = authorize(ctx, org, Need::OrgMember)?;
     let st = ctx.app.store.read();
-    ctx.key_page(st.org_keys(&org), st.org_key_count(&org))
+    ctx.key_page(st.org_key_list(&org))
 }
 
 /// Operation 2: `POST /orgs/{orgId}/apiKeys` (answers 200 with the full private key).

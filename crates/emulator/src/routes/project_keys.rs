@@ -57,7 +57,7 @@ fn set_project_roles(k: &mut KeyRecord, group: &str, roles: Vec<String>) {
 pub(crate) fn list(ctx: &Ctx<'_>, group: &str) -> ApiResult<Reply> {
     let group = authorize(ctx, group, Need::ProjectRead)?;
     let st = ctx.app.store.read();
-    ctx.key_page(st.project_keys(&group), st.project_key_count(&group))
+    ctx.key_page(st.project_key_list(&group))
 }
 
 /// Operation 11: `POST /groups/{groupId}/apiKeys` (create an org key in the project).

@@ -6,12 +6,15 @@
 //! log and memory cannot disagree. This module must NOT know HTTP, JSON wire shapes or
 //! authorization rules; `Store::write` never holds the std lock across an `.await`.
 
+mod order;
 pub(crate) mod persist;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 use serde::{Deserialize, Serialize};
+
+use order::SeqIndex;
 
 /// An organization.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -140,8 +143,8 @@ pub(crate) struct State {
     project_order: Vec<String>,
     keys: HashMap<String, KeyRecord>,
     by_public_key: HashMap<String, String>,
-    org_keys: HashMap<String, BTreeMap<u64, String>>,
-    project_keys: HashMap<String, BTreeMap<u64, String>>,
+    org_keys: HashMap<String, SeqIndex>,
+    project_keys: HashMap<String, SeqIndex>,
     service_accounts: HashMap<String, ServiceAccountRecord>,
     sa_order: Vec<String>,
     tokens: HashMap<String, TokenRecord>,
@@ -253,11 +256,11 @@ impl State {
         let Some(old) = self.keys.get(id) else { return };
         self.by_public_key.remove(&old.public_key);
         if let Some(m) = self.org_keys.get_mut(&old.org_id) {
-            m.remove(&old.seq);
+            m.remove(old.seq);
         }
         for pr in &old.project_roles {
             if let Some(m) = self.project_keys.get_mut(&pr.project_id) {
-                m.remove(&old.seq);
+                m.remove(old.seq);
             }
         }
     }
@@ -301,28 +304,31 @@ impl State {
 
     /// An org's keys in creation order.
     pub(crate) fn org_keys(&self, org_id: &str) -> impl Iterator<Item = &KeyRecord> {
-        self.org_keys
-            .get(org_id)
-            .into_iter()
-            .flat_map(|m| m.values())
-            .filter_map(|id| self.keys.get(id))
+        self.org_key_list(org_id).iter()
+    }
+
+    /// An org's keys in creation order, for paging.
+    pub(crate) fn org_key_list(&self, org_id: &str) -> KeyList<'_> {
+        KeyList {
+            index: self.org_keys.get(org_id),
+            keys: &self.keys,
+        }
     }
 
     pub(crate) fn org_key_count(&self, org_id: &str) -> usize {
-        self.org_keys.get(org_id).map_or(0, BTreeMap::len)
+        self.org_key_list(org_id).len()
     }
 
-    /// A project's keys in creation order.
-    pub(crate) fn project_keys(&self, project_id: &str) -> impl Iterator<Item = &KeyRecord> {
-        self.project_keys
-            .get(project_id)
-            .into_iter()
-            .flat_map(|m| m.values())
-            .filter_map(|id| self.keys.get(id))
+    /// A project's keys in creation order, for paging.
+    pub(crate) fn project_key_list(&self, project_id: &str) -> KeyList<'_> {
+        KeyList {
+            index: self.project_keys.get(project_id),
+            keys: &self.keys,
+        }
     }
 
     pub(crate) fn project_key_count(&self, project_id: &str) -> usize {
-        self.project_keys.get(project_id).map_or(0, BTreeMap::len)
+        self.project_key_list(project_id).len()
     }
 
     pub(crate) fn service_account(&self, client_id: &str) -> Option<&ServiceAccountRecord> {
@@ -341,6 +347,45 @@ impl State {
 
     pub(crate) fn tokens(&self) -> impl Iterator<Item = &TokenRecord> {
         self.tokens.values()
+    }
+}
+
+/// One org's or project's keys in creation order: the exact count, and any page of them
+/// without walking the keys before it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeyList<'s> {
+    index: Option<&'s SeqIndex>,
+    keys: &'s HashMap<String, KeyRecord>,
+}
+
+impl<'s> KeyList<'s> {
+    /// How many keys the list holds.
+    pub(crate) fn len(&self) -> usize {
+        self.index.map_or(0, SeqIndex::len)
+    }
+
+    /// Every key, in creation order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'s KeyRecord> + use<'s> {
+        let keys = self.keys;
+        self.index
+            .into_iter()
+            .flat_map(SeqIndex::iter)
+            .filter_map(move |id| keys.get(id))
+    }
+
+    /// The keys of ranks `start..end` (zero-based, clamped to the length), in creation
+    /// order. Only these keys are looked up. `apply` indexes an id only while its key is
+    /// stored, so the lookup never drops one and ranks match `iter().skip(start)`.
+    pub(crate) fn window(
+        &self,
+        start: usize,
+        end: usize,
+    ) -> impl Iterator<Item = &'s KeyRecord> + use<'s> {
+        let keys = self.keys;
+        self.index
+            .into_iter()
+            .flat_map(move |ix| ix.window(start, end))
+            .filter_map(move |id| keys.get(id))
     }
 }
 
@@ -424,5 +469,68 @@ impl Store {
             log.append(&ops).await?;
         }
         Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(seq: u64, projects: &[&str]) -> KeyRecord {
+        KeyRecord {
+            seq,
+            id: format!("{seq:024}"),
+            org_id: "o".into(),
+            desc: String::new(),
+            public_key: format!("p{seq}"),
+            private_key: String::new(),
+            org_roles: vec!["ORG_MEMBER".into()],
+            project_roles: projects
+                .iter()
+                .map(|p| ProjectRoles {
+                    project_id: (*p).into(),
+                    roles: vec!["GROUP_READ_ONLY".into()],
+                })
+                .collect(),
+            access_list: Vec::new(),
+        }
+    }
+
+    fn ids<'a>(it: impl Iterator<Item = &'a KeyRecord>) -> Vec<u64> {
+        it.map(|k| k.seq).collect()
+    }
+
+    /// Windows agree with walking the whole list, after writes and after a reload from a
+    /// snapshot (what `--state` does at start).
+    #[test]
+    fn windows_match_the_full_order_after_writes_and_reload() {
+        let mut st = State::default();
+        for seq in 0..3000 {
+            st.apply(Op::PutKey(key(seq, &["g"])));
+        }
+        st.apply(Op::DeleteKey {
+            id: format!("{:024}", 7),
+        });
+        st.apply(Op::PutKey(key(11, &[]))); // unassigned, still in the org
+        st.apply(Op::PutKey(key(2999, &["g", "h"]))); // a second project
+        let reloaded = State::from_snapshot(st.snapshot());
+        for s in [&st, &reloaded] {
+            assert_eq!(s.project_key_count("g"), 2998);
+            assert_eq!(s.org_key_count("o"), 2999);
+            assert_eq!(ids(s.project_key_list("h").iter()), [2999]);
+            for (list, n) in [(s.project_key_list("g"), 2998), (s.org_key_list("o"), 2999)] {
+                let all = ids(list.iter());
+                assert_eq!(all.len(), n);
+                assert!(all.windows(2).all(|w| w[0] < w[1]));
+                for start in [0, 1, 499, 2500, n - 1, n, n + 10] {
+                    let want: Vec<u64> = all.iter().copied().skip(start).take(500).collect();
+                    assert_eq!(ids(list.window(start, start + 500)), want, "{start}");
+                }
+            }
+        }
+        assert_eq!(
+            ids(st.project_key_list("nope").window(0, 10)),
+            Vec::<u64>::new()
+        );
     }
 }
