@@ -634,6 +634,8 @@ const fn get(
 /// Every get-one-key run of a repetition, in the order they run.
 const GET_CONFIGS: &[GetConfig] = &[
     get("floor bearer seq", "floor", "hyper", "bearer", 1),
+    get("wire hyper bearer seq", "wire", "hyper", "bearer", 1),
+    get("wire reqwest bearer seq", "wire", "reqwest", "bearer", 1),
     get("sdk hyper bearer seq", "sdk", "hyper", "bearer", 1),
     get("sdk reqwest bearer seq", "sdk", "reqwest", "bearer", 1),
     get("sdk hyper digest seq", "sdk", "hyper", "digest", 1),
@@ -653,6 +655,8 @@ const GET_CONFIGS: &[GetConfig] = &[
         1,
     ),
     get("floor bearer 64", "floor", "hyper", "bearer", 64),
+    get("wire hyper bearer 64", "wire", "hyper", "bearer", 64),
+    get("wire reqwest bearer 64", "wire", "reqwest", "bearer", 64),
     get("sdk hyper bearer 64", "sdk", "hyper", "bearer", 64),
     get("sdk reqwest bearer 64", "sdk", "reqwest", "bearer", 64),
     get("sdk hyper digest 64", "sdk", "hyper", "digest", 64),
@@ -1342,6 +1346,36 @@ impl Report<'_> {
                 "sdk hyper bearer 64, pool 64",
                 "floor bearer 64",
                 "SDK hyper bearer with `pool_max_idle_per_host(64)` / floor, 64",
+            ),
+            (
+                "wire hyper bearer seq",
+                "floor bearer seq",
+                "our hyper backend alone (precomputed request) / floor, sequential",
+            ),
+            (
+                "wire hyper bearer 64",
+                "floor bearer 64",
+                "our hyper backend alone (precomputed request) / floor, 64",
+            ),
+            (
+                "wire reqwest bearer seq",
+                "floor bearer seq",
+                "our reqwest backend alone (precomputed request) / floor, sequential: the ceiling of any client on reqwest",
+            ),
+            (
+                "wire reqwest bearer 64",
+                "floor bearer 64",
+                "our reqwest backend alone (precomputed request) / floor, 64: the ceiling of any client on reqwest",
+            ),
+            (
+                "sdk reqwest bearer seq",
+                "wire reqwest bearer seq",
+                "SDK reqwest bearer / reqwest backend alone, sequential",
+            ),
+            (
+                "sdk reqwest bearer 64",
+                "wire reqwest bearer 64",
+                "SDK reqwest bearer / reqwest backend alone, 64",
             ),
             (
                 "transport hyper bearer seq",

@@ -136,7 +136,7 @@ impl HttpApi {
 
     /// Builds and sends a call; a transport failure of a state-changing call that may
     /// have reached the server becomes "outcome unknown".
-    async fn execute(&self, mut call: Call<'_>) -> Result<(CallInfo, http::Response<Bytes>)> {
+    async fn execute(&self, mut call: Call<'_>) -> Result<(CallInfo<'_>, http::Response<Bytes>)> {
         let spec = self.spec(call.operation)?;
         if call.options.envelope {
             call.args.query.push(("envelope", "true".to_owned()));
@@ -149,7 +149,7 @@ impl HttpApi {
         let info = CallInfo {
             spec,
             envelope: call.options.envelope,
-            accept: self.config.media_type.clone(),
+            accept: &self.config.media_type,
             path,
             secret_body: call.secret_body,
         };

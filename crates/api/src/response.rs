@@ -124,45 +124,57 @@ impl<T> Response<T> {
 
 /// What the decoder needs to know about the call that produced a response.
 #[derive(Debug)]
-pub(crate) struct CallInfo {
+pub(crate) struct CallInfo<'a> {
     pub(crate) spec: &'static OperationSpec,
     pub(crate) envelope: bool,
     /// The media type we sent in `Accept`, named in version errors.
-    pub(crate) accept: http::HeaderValue,
+    pub(crate) accept: &'a http::HeaderValue,
     /// The path and query of the request: only `.path()` may be quoted (log lines, errors).
     pub(crate) path: http::uri::PathAndQuery,
     /// Whether the success body may hold a secret (a create returns the private key).
     pub(crate) secret_body: bool,
 }
 
-impl CallInfo {
+impl CallInfo<'_> {
     fn operation(&self) -> Operation {
         self.spec.operation
     }
 }
 
+/// Response headers [`metadata`] reads; `HeaderName` statics, because a lookup by `&str`
+/// parses the name again on every call.
+mod names {
+    use http::HeaderName;
+    pub(super) static RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+    pub(super) static RATELIMIT_REMAINING: HeaderName =
+        HeaderName::from_static("ratelimit-remaining");
+    pub(super) static DEPRECATION: HeaderName = HeaderName::from_static("deprecation");
+    pub(super) static SUNSET: HeaderName = HeaderName::from_static("sunset");
+}
+
 /// Reads the metadata of a response (before any envelope is unwrapped).
 pub(crate) fn metadata(response: &http::Response<Bytes>) -> ResponseMetadata {
+    use http::header::{CONTENT_TYPE, RETRY_AFTER};
     let headers = response.headers();
     // Borrowed until a value is kept: this runs on every response.
-    let str_of = |name: &str| {
+    let str_of = |name: &http::HeaderName| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
-    let text = |name: &str| str_of(name).map(str::to_owned);
-    let number = |name: &str| str_of(name).and_then(|v| v.parse::<u64>().ok());
-    let limit = number("ratelimit-limit");
-    let remaining = number("ratelimit-remaining");
+    let text = |name: &http::HeaderName| str_of(name).map(str::to_owned);
+    let number = |name: &http::HeaderName| str_of(name).and_then(|v| v.parse::<u64>().ok());
+    let limit = number(&names::RATELIMIT_LIMIT);
+    let remaining = number(&names::RATELIMIT_REMAINING);
     ResponseMetadata {
         status: response.status().as_u16(),
         rate_limit: (limit.is_some() || remaining.is_some())
             .then_some(RateLimit { limit, remaining }),
-        retry_after: number("retry-after").map(Duration::from_secs),
-        deprecation: text("deprecation"),
-        sunset: text("sunset"),
-        content_type: text("content-type"),
+        retry_after: number(&RETRY_AFTER).map(Duration::from_secs),
+        deprecation: text(&names::DEPRECATION),
+        sunset: text(&names::SUNSET),
+        content_type: text(&CONTENT_TYPE),
         attempts: response
             .extensions()
             .get::<atlas_keys_transport::Attempts>()
@@ -172,7 +184,7 @@ pub(crate) fn metadata(response: &http::Response<Bytes>) -> ResponseMetadata {
 
 /// Checks the status and decodes a JSON body into `T`, unwrapping an envelope.
 pub(crate) fn decode_json<T: DeserializeOwned>(
-    info: &CallInfo,
+    info: &CallInfo<'_>,
     response: http::Response<Bytes>,
 ) -> Result<Response<T>, Error> {
     let checked = check(info, response)?;
@@ -198,7 +210,7 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
 
 /// Checks the status and ignores the body (204, or a 200 with nothing useful in it).
 pub(crate) fn decode_empty(
-    info: &CallInfo,
+    info: &CallInfo<'_>,
     response: http::Response<Bytes>,
 ) -> Result<Response<()>, Error> {
     let checked = check(info, response)?;
@@ -219,7 +231,7 @@ struct Checked {
 
 /// The shared status check: an error status becomes an [`ApiError`]; a success yields
 /// the metadata, the raw body and, for an envelope, what it wrapped.
-fn check(info: &CallInfo, response: http::Response<Bytes>) -> Result<Checked, Error> {
+fn check(info: &CallInfo<'_>, response: http::Response<Bytes>) -> Result<Checked, Error> {
     let mut metadata = metadata(&response);
     warn_if_deprecated(info, &metadata);
     let body = response.into_body();
@@ -255,7 +267,7 @@ fn check(info: &CallInfo, response: http::Response<Bytes>) -> Result<Checked, Er
 
 /// Builds the [`ApiError`] of an error response.
 fn api_error(
-    info: &CallInfo,
+    info: &CallInfo<'_>,
     metadata: &ResponseMetadata,
     body: &Bytes,
     enveloped: Option<serde_json::Value>,
@@ -306,7 +318,7 @@ fn unwrap_envelope(value: serde_json::Value) -> serde_json::Value {
     }
 }
 
-fn warn_if_deprecated(info: &CallInfo, metadata: &ResponseMetadata) {
+fn warn_if_deprecated(info: &CallInfo<'_>, metadata: &ResponseMetadata) {
     if metadata.is_deprecated() {
         tracing::warn!(
             operation = %info.operation(),
@@ -320,7 +332,7 @@ fn warn_if_deprecated(info: &CallInfo, metadata: &ResponseMetadata) {
 }
 
 fn decode_error(
-    info: &CallInfo,
+    info: &CallInfo<'_>,
     status: u16,
     message: impl Into<String>,
     body: &Bytes,

@@ -1,6 +1,9 @@
 //! The clients under test for "get one key", each built once and then called many times:
 //!
 //! - `floor`: the bare hyper client with a precomputed bearer request ([`crate::floor`]);
+//! - `wire`: our backend alone (hyper or reqwest, no auth middleware, no parsing) sending the
+//!   floor's precomputed request, so that a backend's own cost (and reqwest's ceiling) shows
+//!   apart from the layers above it;
 //! - `transport`: our transport stack without the api crate (auth middleware over the hyper or
 //!   reqwest backend; the body is parsed into an `ApiKey`), to split the SDK's overhead between
 //!   the layers;
@@ -29,6 +32,7 @@ use crate::target::{ACCEPT_V2, Target};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum ClientKind {
     Floor,
+    Wire,
     Transport,
     Sdk,
 }
@@ -87,6 +91,28 @@ pub(crate) async fn get_one_key(setup: Setup<'_>) -> Result<Call, BoxError> {
                 let floor = floor.clone();
                 let prepared = Arc::clone(&prepared);
                 Box::pin(async move { floor.call(&prepared).await })
+            }))
+        }
+        ClientKind::Wire => {
+            if setup.auth != AuthKind::Bearer {
+                return Err("the wire client sends precomputed requests: use --auth bearer".into());
+            }
+            let token = setup.floor.token(target).await?;
+            let prepared = Arc::new(Prepared::get(
+                &target.key_url(setup.key_id),
+                &format!("Bearer {token}"),
+            )?);
+            let wire = wire(&setup)?;
+            Ok(Arc::new(move || {
+                let wire = Arc::clone(&wire);
+                let request = prepared.request(Bytes::new());
+                Box::pin(async move {
+                    let response = wire.send(request).await?;
+                    if response.status() != StatusCode::OK {
+                        return Err(format!("GET one key answered {}", response.status()).into());
+                    }
+                    Ok(())
+                })
             }))
         }
         ClientKind::Transport => {

@@ -61,10 +61,7 @@ impl Floor {
 
     /// One precomputed call: copy, send, check 200, drain.
     pub(crate) async fn call(&self, prepared: &Prepared) -> Result<(), BoxError> {
-        let mut request = Request::new(Full::new(Bytes::new()));
-        *request.uri_mut() = prepared.uri.clone();
-        *request.headers_mut() = prepared.headers.clone();
-        let (status, _body) = self.send(request).await?;
+        let (status, _body) = self.send(prepared.request(Full::new(Bytes::new()))).await?;
         if status != StatusCode::OK {
             return Err(format!("floor GET answered {status}").into());
         }
@@ -109,6 +106,14 @@ impl Floor {
 }
 
 impl Prepared {
+    /// The per-call copy: a GET with the prepared URI and headers around `body`.
+    pub(crate) fn request<B>(&self, body: B) -> Request<B> {
+        let mut request = Request::new(body);
+        *request.uri_mut() = self.uri.clone();
+        *request.headers_mut() = self.headers.clone();
+        request
+    }
+
     /// A GET of `url` with `Accept` (v2) and an already-computed `Authorization` value.
     pub(crate) fn get(url: &str, authorization: &str) -> Result<Prepared, BoxError> {
         let mut headers = http::HeaderMap::new();
