@@ -34,7 +34,8 @@ pub trait Transport: Send + Sync + std::fmt::Debug {
 }
 
 /// The boxed future every [`Transport::send`] returns (the shape `#[async_trait]` gives it).
-type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Response<Bytes>, Error>> + Send + 'a>>;
+pub(crate) type SendFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Response<Bytes>, Error>> + Send + 'a>>;
 
 // `Arc<T>` and `Box<T>` forward by hand instead of through `#[async_trait]`: the macro would
 // box a second future around the inner one on every request (one allocation and one more
@@ -61,12 +62,45 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
 
 /// Copies a buffered request (method, URI, version, headers, extensions and body) so that it
 /// can be sent again. `http::Request` is not `Clone`; `Bytes` makes the body copy cheap.
+///
+/// The copy's header map has room for two more headers: auth middleware adds `Authorization`
+/// to the copy, and a derived `Clone` would leave no room, so every send would reallocate.
 pub fn clone_request(request: &Request<Bytes>) -> Request<Bytes> {
     let mut out = Request::new(request.body().clone());
     *out.method_mut() = request.method().clone();
     *out.uri_mut() = request.uri().clone();
     *out.version_mut() = request.version();
-    *out.headers_mut() = request.headers().clone();
+    let headers = out.headers_mut();
+    headers.reserve(request.headers().len() + 2);
+    for (name, value) in request.headers() {
+        headers.append(name.clone(), value.clone());
+    }
     *out.extensions_mut() = request.extensions().clone();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clone_request_copies_everything_and_leaves_room_for_auth() {
+        let mut request = Request::post("https://h:8443/a/b?q=1")
+            .header("accept", "application/json")
+            .header("x-multi", "1")
+            .header("x-multi", "2")
+            .body(Bytes::from_static(b"{}"))
+            .unwrap();
+        request.extensions_mut().insert(7u8);
+        let copy = clone_request(&request);
+        assert_eq!(copy.method(), request.method());
+        assert_eq!(copy.uri(), request.uri());
+        assert_eq!(copy.version(), request.version());
+        assert_eq!(copy.headers(), request.headers());
+        let multi: Vec<_> = copy.headers().get_all("x-multi").iter().collect();
+        assert_eq!(multi, ["1", "2"]);
+        assert_eq!(copy.body(), request.body());
+        assert_eq!(copy.extensions().get::<u8>(), Some(&7));
+        assert!(copy.headers().capacity() >= request.headers().len() + 2);
+    }
 }

@@ -4,9 +4,9 @@
 //! pick a TLS provider (it would pull aws-lc), speak HTTP/2, or leak a reqwest type in its API.
 
 use std::fmt;
+use std::future::Future;
 use std::time::Instant;
 
-use async_trait::async_trait;
 use bytes::Bytes;
 use http::{Request, Response, header};
 use http_body_util::BodyExt;
@@ -14,6 +14,7 @@ use tracing::Instrument;
 
 use super::{BackendConfig, backend_builder_methods, chain_has_tls_error};
 use crate::error::redact_uri;
+use crate::transport::SendFuture;
 use crate::{Error, ErrorKind, Transport, trace};
 
 /// A [`Transport`] over reqwest: HTTP/1.1 over TCP or rustls with the ring provider, pooled,
@@ -116,12 +117,20 @@ fn classify(e: reqwest::Error, target: &str) -> Error {
 }
 
 impl ReqwestTransport {
-    async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+    /// Converts and starts the request at once and returns the rest as a future that holds
+    /// only reqwest's pending call and the URI for messages, as the hyper backend does: the
+    /// `Request` never sits in the future's state.
+    fn exchange(
+        &self,
+        request: Request<Bytes>,
+    ) -> impl Future<Output = Result<Response<Bytes>, Error>> + Send + 'static {
         // Only failures quote the target, so it is redacted (formatted) only then.
         let uri = request.uri().clone();
-        let target = || redact_uri(&uri);
-        let request =
-            reqwest::Request::try_from(request.map(reqwest::Body::from)).map_err(|e| {
+        let pending = reqwest::Request::try_from(request.map(reqwest::Body::from))
+            .map(|request| self.client.execute(request));
+        async move {
+            let target = || redact_uri(&uri);
+            let pending = pending.map_err(|e| {
                 Error::new(
                     ErrorKind::Request,
                     format!("invalid request to {}", target()),
@@ -129,25 +138,29 @@ impl ReqwestTransport {
                 )
                 .with_source(e.without_url())
             })?;
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(|e| classify(e, &target()))?;
-        // Into `http` parts (moved, not copied); reqwest's body keeps its timeout.
-        let (parts, body) = http::Response::from(response).into_parts();
-        let body = body
-            .collect()
-            .await
-            .map_err(|e| classify(e, &target()))?
-            .to_bytes();
-        Ok(Response::from_parts(parts, body))
+            let response = pending.await.map_err(|e| classify(e, &target()))?;
+            // Into `http` parts (moved, not copied); reqwest's body keeps its timeout.
+            let (parts, body) = http::Response::from(response).into_parts();
+            let body = body
+                .collect()
+                .await
+                .map_err(|e| classify(e, &target()))?
+                .to_bytes();
+            Ok(Response::from_parts(parts, body))
+        }
     }
 }
 
-#[async_trait]
+// Written out rather than with `#[async_trait]`, for the reason given in the hyper backend.
 impl Transport for ReqwestTransport {
-    async fn send(&self, mut request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+    fn send<'life0, 'async_trait>(
+        &'life0 self,
+        mut request: Request<Bytes>,
+    ) -> SendFuture<'async_trait>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
         // The only place the default User-Agent is applied (the reqwest client has none), so a
         // caller's own header always wins.
         request
@@ -156,8 +169,11 @@ impl Transport for ReqwestTransport {
             .or_insert_with(|| self.config.user_agent.clone());
         let span = trace::request_span(&request, "reqwest");
         let started = Instant::now();
-        let result = self.exchange(request).instrument(span.clone()).await;
-        trace::record_outcome(&span, started, &result);
-        result
+        let exchange = self.exchange(request).instrument(span.clone());
+        Box::pin(async move {
+            let result = exchange.await;
+            trace::record_outcome(&span, started, &result);
+            result
+        })
     }
 }
