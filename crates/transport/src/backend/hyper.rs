@@ -132,7 +132,9 @@ impl HyperTransport {
                 })?;
                 Ok(Response::from_parts(parts, body.to_bytes()))
             };
-            match tokio::time::timeout(timeout, work).await {
+            // `work` is boxed on its own: with it inline, this future outgrew the
+            // allocator's small-size fast path (two small allocations are cheaper).
+            match tokio::time::timeout(timeout, Box::pin(work)).await {
                 Ok(result) => result,
                 // The request may already be on the wire: an elapsed whole-exchange timeout
                 // cannot tell, so it says "may have reached".
