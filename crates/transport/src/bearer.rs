@@ -92,3 +92,66 @@ impl<T: Transport> Transport for BearerAuth<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// Records the `Authorization` it was sent and answers 200.
+    #[derive(Debug, Default)]
+    struct Echo(Mutex<Vec<Option<HeaderValue>>>);
+
+    impl Transport for Echo {
+        fn send<'life0, 'async_trait>(
+            &'life0 self,
+            request: Request<Bytes>,
+        ) -> SendFuture<'async_trait>
+        where
+            'life0: 'async_trait,
+            Self: 'async_trait,
+        {
+            let seen = request.headers().get(header::AUTHORIZATION).cloned();
+            self.0.lock().map(|mut v| v.push(seen)).ok();
+            Box::pin(std::future::ready(Ok(http::Response::new(Bytes::new()))))
+        }
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+    }
+
+    #[test]
+    fn every_request_carries_the_sensitive_bearer_header() {
+        let echo = Arc::new(Echo::default());
+        let auth = BearerAuth::new(Arc::clone(&echo), SecretString::from("tok-1"));
+        runtime().block_on(async {
+            for _ in 0..2 {
+                auth.send(Request::new(Bytes::new())).await.expect("200");
+            }
+        });
+        let seen = echo.0.lock().expect("not poisoned").clone();
+        assert_eq!(seen.len(), 2);
+        for value in seen {
+            let value = value.expect("an Authorization header");
+            assert_eq!(value, "Bearer tok-1");
+            assert!(value.is_sensitive());
+        }
+        assert!(!format!("{auth:?}").contains("tok-1"));
+    }
+
+    #[test]
+    fn an_invalid_token_fails_each_request_before_the_wire() {
+        let echo = Arc::new(Echo::default());
+        let auth = BearerAuth::new(Arc::clone(&echo), SecretString::from("bad\ntoken"));
+        let err = runtime()
+            .block_on(auth.send(Request::new(Bytes::new())))
+            .expect_err("an invalid token");
+        assert_eq!(err.kind(), ErrorKind::Auth);
+        assert!(!err.to_string().contains("bad"), "{err}");
+        assert!(echo.0.lock().expect("not poisoned").is_empty());
+    }
+}
