@@ -78,14 +78,7 @@ pub(crate) async fn get_one_key(setup: Setup<'_>) -> Result<Call, BoxError> {
     let target = setup.target;
     match setup.kind {
         ClientKind::Floor => {
-            if setup.auth != AuthKind::Bearer {
-                return Err("the floor sends precomputed requests: use --auth bearer".into());
-            }
-            let token = setup.floor.token(target).await?;
-            let prepared = Arc::new(Prepared::get(
-                &target.key_url(setup.key_id),
-                &format!("Bearer {token}"),
-            )?);
+            let prepared = prepared_bearer_get(&setup).await?;
             let floor = setup.floor.clone();
             Ok(Arc::new(move || {
                 let floor = floor.clone();
@@ -94,14 +87,7 @@ pub(crate) async fn get_one_key(setup: Setup<'_>) -> Result<Call, BoxError> {
             }))
         }
         ClientKind::Wire => {
-            if setup.auth != AuthKind::Bearer {
-                return Err("the wire client sends precomputed requests: use --auth bearer".into());
-            }
-            let token = setup.floor.token(target).await?;
-            let prepared = Arc::new(Prepared::get(
-                &target.key_url(setup.key_id),
-                &format!("Bearer {token}"),
-            )?);
+            let prepared = prepared_bearer_get(&setup).await?;
             let wire = wire(&setup)?;
             Ok(Arc::new(move || {
                 let wire = Arc::clone(&wire);
@@ -148,6 +134,20 @@ pub(crate) async fn get_one_key(setup: Setup<'_>) -> Result<Call, BoxError> {
             }))
         }
     }
+}
+
+/// The precomputed, already-authorized GET that the floor and the wire client copy per call.
+async fn prepared_bearer_get(setup: &Setup<'_>) -> Result<Arc<Prepared>, BoxError> {
+    if setup.auth != AuthKind::Bearer {
+        return Err(
+            "the floor and wire clients send precomputed requests: use --auth bearer".into(),
+        );
+    }
+    let token = setup.floor.token(setup.target).await?;
+    Ok(Arc::new(Prepared::get(
+        &setup.target.key_url(setup.key_id),
+        &format!("Bearer {token}"),
+    )?))
 }
 
 /// The SDK client as a user builds it: base URL, credentials, backend; nothing else, unless
