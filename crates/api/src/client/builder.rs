@@ -340,11 +340,11 @@ impl ClientBuilder {
             (None, _) => DEFAULT_BASE_URL.to_owned(),
         };
         let user_agent = self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT);
-        let user_agent = HeaderValue::from_str(user_agent)
+        let user_agent = header_value(user_agent, &[DEFAULT_USER_AGENT])
             .map_err(|_| Error::config("the User-Agent is not a valid header value"))?;
         let api_version = self.api_version.unwrap_or(ApiVersion::V2023_01_01);
         let media_type = crate::operations::media_type(self.flavour, api_version);
-        let media_type = HeaderValue::from_str(&media_type)
+        let media_type = header_value(&media_type, KNOWN_MEDIA_TYPES)
             .map_err(|_| Error::config(format!("invalid media type {media_type}")))?;
         let url_base = crate::request::UrlBase::new(&base_url, self.flavour)?;
         let config = Arc::new(Config {
@@ -497,6 +497,23 @@ impl ClientBuilder {
     }
 }
 
+/// The media types of today's flavours and versions, as static strings (see [`header_value`]).
+const KNOWN_MEDIA_TYPES: &[&str] = &["application/json", "application/vnd.atlas.2023-01-01+json"];
+
+/// `value` as a header value: a static one when it equals one of `statics`. Every request
+/// carries the client's `Accept` and `User-Agent`; a static value is copied by pointer, while a
+/// shared one costs two atomic operations on one cache line per request, which both worker
+/// threads of a multi-threaded runtime then contend for.
+fn header_value(
+    value: &str,
+    statics: &[&'static str],
+) -> std::result::Result<HeaderValue, http::header::InvalidHeaderValue> {
+    match statics.iter().find(|s| **s == value) {
+        Some(known) => Ok(HeaderValue::from_static(known)),
+        None => HeaderValue::from_str(value),
+    }
+}
+
 /// Checks a base URL and drops a trailing `/`.
 fn normalize_base_url(url: &str) -> Result<String> {
     let trimmed = url.trim().trim_end_matches('/');
@@ -532,6 +549,28 @@ fn normalize_base_url(url: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn todays_media_types_and_user_agent_take_the_static_path() {
+        for flavour in [
+            Flavour::AtlasV2,
+            Flavour::AtlasV1,
+            Flavour::CloudManager,
+            Flavour::OpsManager,
+        ] {
+            let media = crate::operations::media_type(flavour, ApiVersion::V2023_01_01);
+            assert!(KNOWN_MEDIA_TYPES.contains(&media.as_str()), "{media}");
+            assert_eq!(
+                header_value(&media, KNOWN_MEDIA_TYPES).unwrap(),
+                media.as_str()
+            );
+        }
+        assert_eq!(
+            header_value("mine/1", &[DEFAULT_USER_AGENT]).unwrap(),
+            "mine/1"
+        );
+        assert!(header_value("bad\n", &[DEFAULT_USER_AGENT]).is_err());
+    }
 
     #[test]
     fn base_urls_are_normalized_and_checked() {
