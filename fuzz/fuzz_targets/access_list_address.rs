@@ -3,7 +3,7 @@
 //!
 //! Invariants beyond "no panic": every printed form of a parsed address (display, path
 //! segment, CIDR) parses back to the same address. Mirrors `access_list_*` in
-//! crates/reliability/tests/parsers_never_panic.rs. This target must NOT do I/O.
+//! crates/reliability/tests/it/parsers_never_panic.rs. This target must NOT do I/O.
 #![no_main]
 
 use atlas_keys_model::{AccessListAddress, AccessListEntryRequest};

@@ -2,7 +2,7 @@
 //! on the network sends.
 //!
 //! Invariant: it is total (Ok or Err, never a panic) and its result prints. Mirrors
-//! `authorization_parser_*` in crates/reliability/tests/parsers_never_panic.rs. This target
+//! `authorization_parser_*` in crates/reliability/tests/it/parsers_never_panic.rs. This target
 //! must NOT do I/O.
 #![no_main]
 

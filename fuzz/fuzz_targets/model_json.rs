@@ -3,7 +3,7 @@
 //!
 //! Invariants beyond "no panic": `Debug` is total, and a decoded `ApiKey` or `AccessListEntry`
 //! re-encodes and decodes back to an equal value. Mirrors `model_decoding_*` in
-//! crates/reliability/tests/parsers_never_panic.rs. This target must NOT do I/O.
+//! crates/reliability/tests/it/parsers_never_panic.rs. This target must NOT do I/O.
 #![no_main]
 
 use atlas_keys_model::{

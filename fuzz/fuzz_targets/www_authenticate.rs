@@ -2,8 +2,9 @@
 //! whatever a server (or a man in the middle) sends in a 401.
 //!
 //! Invariants beyond "no panic": at most one challenge per input byte, and every accessor is
-//! total. Mirrors `www_authenticate_parser_*` in crates/reliability/tests/parsers_never_panic.rs.
-//! This target must NOT do I/O or keep state between runs.
+//! total. Mirrors `www_authenticate_parser_*` in
+//! crates/reliability/tests/it/parsers_never_panic.rs. This target must NOT do I/O or keep
+//! state between runs.
 #![no_main]
 
 use atlas_keys_transport::parse_challenges;

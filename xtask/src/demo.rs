@@ -28,14 +28,19 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if let Some(arg) = args.first() {
         return Err(format!("unexpected argument `{arg}`"));
     }
+    // The same package and feature selection as `cargo xtask ci`, so that after it only the
+    // two binaries link: `-p atlas-keys-cli` alone resolves dependency features differently
+    // and compiles hyper, reqwest and friends a second time (time, and disk CI may not have).
     run_step(
         "build",
         cargo().args([
             "build",
             "--quiet",
-            "-p",
-            "atlas-keys-cli",
-            "-p",
+            "--workspace",
+            "--all-features",
+            "--bin",
+            "atlas-keys",
+            "--bin",
             "atlas-keys-emulator",
         ]),
     )?;

@@ -1,8 +1,9 @@
 //! Tidy checks over the repository's own sources, run as ordinary tests by `cargo xtask ci`.
 //!
 //! They pin down habits no compiler checks: every Rust file says what it is for in a `//!`
-//! doc, and no test is parked with an ignore attribute (a measurement belongs in `cargo xtask bench`,
-//! a slow run in `cargo xtask soak`). This module must not change any file.
+//! doc, no test is parked with an ignore attribute (a measurement belongs in `cargo xtask bench`,
+//! a slow run in `cargo xtask soak`), and each crate links at most one integration-test binary
+//! besides its `secrets` suite. This module must not change any file.
 
 #[cfg(test)]
 mod tests {
@@ -83,6 +84,39 @@ mod tests {
         assert!(
             parked.is_empty(),
             "ignored tests found (a measurement goes in `cargo xtask bench`, a long run in `cargo xtask soak`): {parked:#?}"
+        );
+    }
+
+    /// Each integration-test binary links tokio, hyper and rustls again: a new top-level file
+    /// in `tests/` costs link time and disk on CI's small machine. A new suite goes in as a
+    /// module of `tests/it/`. `secrets.rs` stays apart because it installs the process-wide
+    /// tracing subscriber, which would capture (and be disturbed by) every other test.
+    #[test]
+    fn each_crate_has_one_integration_test_binary_besides_secrets() {
+        let root = workspace_root();
+        let mut crowded = Vec::new();
+        let crates = fs::read_dir(root.join("crates")).expect("crates/ is readable");
+        for dir in crates.flatten().map(|entry| entry.path()) {
+            let Ok(entries) = fs::read_dir(dir.join("tests")) else {
+                continue;
+            };
+            let binaries: Vec<String> = entries
+                .flatten()
+                .filter(|entry| {
+                    let path = entry.path();
+                    let top_file = path.extension().is_some_and(|ext| ext == "rs");
+                    let dir_binary = path.join("main.rs").is_file();
+                    (top_file || dir_binary) && entry.file_name() != "secrets.rs"
+                })
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .collect();
+            if binaries.len() > 1 {
+                crowded.push(format!("{}: {binaries:?}", relative(&dir)));
+            }
+        }
+        assert!(
+            crowded.is_empty(),
+            "more than one integration-test binary (make the extra suites modules of tests/it/): {crowded:#?}"
         );
     }
 

@@ -1,7 +1,7 @@
 //! Both backends against in-process servers: plain HTTP and HTTPS with a generated CA, error
 //! classification (connect, TLS, timeout), User-Agent, builder errors; and the test-util fakes.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,9 +1,7 @@
 //! Every client mistake gets a 4xx ApiError with the right errorCode, never a 500 or a
 //! dropped connection.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use http::Method;
 use serde_json::json;
 

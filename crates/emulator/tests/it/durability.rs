@@ -1,13 +1,11 @@
 //! The binary: startup line, `--state` durability across `kill -9`, TLS, and no lost
 //! updates under concurrency.
 
-mod common;
-
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use http::Method;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, BufReader};

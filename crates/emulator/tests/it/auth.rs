@@ -1,12 +1,10 @@
 //! Digest and OAuth authentication, role rules and access lists.
 
-mod common;
-
 use std::borrow::Cow;
 use std::time::Duration;
 
+use crate::common::*;
 use atlas_keys_emulator::{Emulator, RateLimitConfig, Seed};
-use common::*;
 use digest_auth::{AlgorithmType, AuthContext, HttpMethod};
 use http::Method;
 use serde_json::json;

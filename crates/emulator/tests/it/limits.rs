@@ -1,11 +1,9 @@
 //! Rate limits, latency, fault injection and the stats endpoint.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use atlas_keys_emulator::{Emulator, FaultSpec, RateLimitConfig};
-use common::*;
 use http::Method;
 use serde_json::json;
 

@@ -1,7 +1,7 @@
 //! HTTP Digest against a real in-process server, through both backends, over HTTP and HTTPS:
 //! one round trip per request in steady state, counted server-side.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,9 +1,7 @@
 //! Pagination edges, envelope and pretty.
 
-mod common;
-
+use crate::common::*;
 use atlas_keys_emulator::{Emulator, RateLimitConfig};
-use common::*;
 use serde_json::{Value, json};
 
 fn rels(v: &Value) -> Vec<String> {

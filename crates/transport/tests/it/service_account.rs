@@ -1,6 +1,6 @@
 //! OAuth 2.0 service accounts against an in-process token endpoint, through both backends.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

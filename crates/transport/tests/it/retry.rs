@@ -1,7 +1,7 @@
 //! Retries: Retry-After, bounds on attempts and time, and never re-sending a POST that may have
 //! reached the server.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

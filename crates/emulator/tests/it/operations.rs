@@ -1,8 +1,6 @@
 //! Every operation under every prefix, with the wire details the service has.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use http::Method;
 use serde_json::{Value, json};
 
@@ -424,7 +422,8 @@ async fn ops_manager_flavour_and_user_admin() {
 #[tokio::test]
 async fn example_seed_file_starts() {
     use atlas_keys_emulator::{Emulator, Seed};
-    let seed = Seed::from_json(include_str!("../seed.example.json")).expect("example seed parses");
+    let seed =
+        Seed::from_json(include_str!("../../seed.example.json")).expect("example seed parses");
     let emu = Emulator::builder()
         .seed(seed)
         .start()
