@@ -265,12 +265,28 @@ mod tests {
         )
         .expect("server starts");
         assert_eq!(first, "ready");
+        // The first line can arrive before the shell has run its next two commands, and the
+        // forwarding thread writes on its own schedule: wait (bounded) for both in the log,
+        // rather than kill the shell before it wrote them.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut text = String::new();
+        while Instant::now() < deadline {
+            text = std::fs::read_to_string(&log).expect("log exists");
+            if text.contains("more") && text.contains("oops") {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(text.contains("more"), "later stdout is logged: {text:?}");
+        assert!(text.contains("oops"), "stderr is logged: {text:?}");
+        assert!(
+            !text.contains("ready"),
+            "the first line is returned, not logged"
+        );
         let started = Instant::now();
         drop(server);
         // Dropping kills `sleep 30` rather than waiting for it.
         assert!(started.elapsed() < Duration::from_secs(10));
-        let text = std::fs::read_to_string(&log).expect("log exists");
-        assert!(text.contains("oops"), "stderr is logged: {text:?}");
         let _ = std::fs::remove_file(log);
     }
 
