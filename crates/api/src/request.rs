@@ -154,7 +154,7 @@ pub(crate) fn build(
     })?;
     let has_body = args.body.is_some();
     let mut request = http::Request::new(args.body.map_or_else(Bytes::new, Bytes::from));
-    *request.method_mut() = spec.method.as_http();
+    *request.method_mut() = crate::operations::http_method(spec.method);
     *request.uri_mut() = uri;
     // Room for what the transport adds too (Authorization), so the map never grows.
     let headers = request.headers_mut();

@@ -15,8 +15,12 @@
 //! validated type validates too. Every failure is a [`ValidationError`] naming the field,
 //! the rule and the value.
 //!
-//! What this crate must NOT do: any I/O, know any URL path or base URL, or depend on
-//! anything beyond `serde` and `thiserror` (it builds for `wasm32-unknown-unknown`).
+//! It also holds [`operations`], the one table of the 14 operations (method, path
+//! template, success status, flavours) that the client and the emulator both read.
+//!
+//! What this crate must NOT do: any I/O, fill a URL or know a base URL (the path
+//! templates in [`operations`] are data), or depend on anything beyond `serde` and
+//! `thiserror` (it builds for `wasm32-unknown-unknown`).
 //!
 //! ```
 //! use atlas_keys_model::{CreateOrgApiKey, Description, Flavour, OrgRole};
@@ -32,6 +36,8 @@
 mod newtype;
 #[macro_use]
 mod string_enum;
+
+pub mod operations;
 
 mod access_list;
 mod api_error;

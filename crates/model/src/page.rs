@@ -33,6 +33,35 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// A page. For servers and test fakes: clients get pages from responses.
+    pub fn new(results: Vec<T>, total_count: Option<u64>, links: Vec<Link>) -> Self {
+        Page {
+            results,
+            total_count,
+            links,
+        }
+    }
+
+    /// The items of this page.
+    pub fn results(&self) -> &[T] {
+        &self.results
+    }
+
+    /// The items of this page, owned.
+    pub fn into_results(self) -> Vec<T> {
+        self.results
+    }
+
+    /// The (estimated) total over all pages, when requested.
+    pub fn total_count(&self) -> Option<u64> {
+        self.total_count
+    }
+
+    /// Every link of the page.
+    pub fn links(&self) -> &[Link] {
+        &self.links
+    }
+
     /// The `next` link, absent on the last page.
     pub fn next_link(&self) -> Option<&Link> {
         Link::find(&self.links, "next")

@@ -41,6 +41,79 @@ pub struct ApiKey {
 }
 
 impl ApiKey {
+    /// A key with only its id; the `with_*` methods fill the rest. For servers (the
+    /// emulator) and test fakes: clients get keys from responses.
+    pub fn new(id: ApiKeyId) -> Self {
+        ApiKey {
+            id,
+            desc: None,
+            public_key: None,
+            private_key: None,
+            roles: Vec::new(),
+            links: Vec::new(),
+        }
+    }
+
+    /// Sets the description.
+    pub fn with_desc(mut self, desc: impl Into<String>) -> Self {
+        self.desc = Some(desc.into());
+        self
+    }
+
+    /// Sets the public key.
+    pub fn with_public_key(mut self, public_key: PublicKey) -> Self {
+        self.public_key = Some(public_key);
+        self
+    }
+
+    /// Sets the private key (full or redacted).
+    pub fn with_private_key(mut self, private_key: PrivateKey) -> Self {
+        self.private_key = Some(private_key);
+        self
+    }
+
+    /// Sets every role assignment.
+    pub fn with_roles(mut self, roles: Vec<RoleAssignment>) -> Self {
+        self.roles = roles;
+        self
+    }
+
+    /// Sets the hypermedia links.
+    pub fn with_links(mut self, links: Vec<Link>) -> Self {
+        self.links = links;
+        self
+    }
+
+    /// The key id.
+    pub fn id(&self) -> &ApiKeyId {
+        &self.id
+    }
+
+    /// The description, verbatim.
+    pub fn desc(&self) -> Option<&str> {
+        self.desc.as_deref()
+    }
+
+    /// The public key (digest user name).
+    pub fn public_key(&self) -> Option<&PublicKey> {
+        self.public_key.as_ref()
+    }
+
+    /// The private key: full only right after creation, redacted elsewhere.
+    pub fn private_key(&self) -> Option<&PrivateKey> {
+        self.private_key.as_ref()
+    }
+
+    /// Every org and project role of the key.
+    pub fn roles(&self) -> &[RoleAssignment] {
+        &self.roles
+    }
+
+    /// The hypermedia links.
+    pub fn links(&self) -> &[Link] {
+        &self.links
+    }
+
     /// The key's organization roles (in any organization; a key belongs to one).
     pub fn org_roles(&self) -> Vec<&OrgRole> {
         self.roles
