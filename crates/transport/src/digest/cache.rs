@@ -166,10 +166,7 @@ mod tests {
             charset: digest_auth::Charset::ASCII,
             nc: 0,
         };
-        let c = CachedChallenge::new(Prompt {
-            header,
-            sha512: None,
-        });
+        let c = CachedChallenge::new(Prompt { header });
         assert_eq!(c.next_nc(), Some(1));
         assert_eq!(c.next_nc(), Some(2));
         c.nc.store(u32::MAX, Ordering::Relaxed);

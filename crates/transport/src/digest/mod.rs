@@ -13,7 +13,6 @@
 
 pub(crate) mod cache;
 pub(crate) mod challenge;
-mod sha512;
 
 use std::fmt;
 use std::sync::Arc;
@@ -98,17 +97,15 @@ fn origin_of(request: &Request<Bytes>) -> Result<String, Error> {
     ))
 }
 
-/// A challenge we can answer: `digest_auth`'s header, plus whether it is the non-standard
-/// SHA-512 (`Some(sess)`), which we hash ourselves (see [`sha512`]).
+/// A challenge we can answer, as `digest_auth`'s header.
 #[derive(Debug, Clone)]
 pub(crate) struct Prompt {
     pub(crate) header: WwwAuthenticateHeader,
-    pub(crate) sha512: Option<bool>,
 }
 
-/// Maps an `algorithm` value (case-insensitively); absent means MD5. The second value is
-/// `Some(sess)` for SHA-512, which `digest_auth` lacks (its `Algorithm` then is a placeholder).
-fn algorithm(value: Option<&str>) -> Option<(digest_auth::Algorithm, Option<bool>)> {
+/// Maps an `algorithm` value (case-insensitively); absent means MD5. Only RFC 7616's
+/// algorithms are answered: the non-standard `SHA-512` some test servers offer is not.
+fn algorithm(value: Option<&str>) -> Option<digest_auth::Algorithm> {
     let value = value.unwrap_or("MD5").to_ascii_uppercase();
     let (name, sess) = match value.strip_suffix("-SESS") {
         Some(name) => (name, true),
@@ -118,15 +115,9 @@ fn algorithm(value: Option<&str>) -> Option<(digest_auth::Algorithm, Option<bool
         "MD5" => AlgorithmType::MD5,
         "SHA-256" => AlgorithmType::SHA2_256,
         "SHA-512-256" => AlgorithmType::SHA2_512_256,
-        "SHA-512" => {
-            return Some((
-                digest_auth::Algorithm::new(AlgorithmType::SHA2_512_256, sess),
-                Some(sess),
-            ));
-        }
         _ => return None,
     };
-    Some((digest_auth::Algorithm::new(kind, sess), None))
+    Some(digest_auth::Algorithm::new(kind, sess))
 }
 
 /// Converts a parsed Digest challenge into `digest_auth`'s header, or `None` if we cannot answer
@@ -136,7 +127,7 @@ fn to_header(challenge: &Challenge) -> Option<Prompt> {
         return None;
     }
     let nonce = challenge.param("nonce")?.to_owned();
-    let (algorithm, sha512) = algorithm(challenge.param("algorithm"))?;
+    let algorithm = algorithm(challenge.param("algorithm"))?;
     let qop = match challenge.param("qop") {
         None => None,
         Some(list) => {
@@ -159,11 +150,6 @@ fn to_header(challenge: &Challenge) -> Option<Prompt> {
             .param(name)
             .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     };
-    if sha512.is_some()
-        && (flag("userhash") || qop.as_ref().is_some_and(|q| q.contains(&Qop::AUTH_INT)))
-    {
-        return None;
-    }
     let header = WwwAuthenticateHeader {
         domain: challenge
             .param("domain")
@@ -186,7 +172,7 @@ fn to_header(challenge: &Challenge) -> Option<Prompt> {
         },
         nc: 0,
     };
-    Some(Prompt { header, sha512 })
+    Some(Prompt { header })
 }
 
 /// The Digest challenge to answer among all `WWW-Authenticate` headers: the strongest algorithm
@@ -200,7 +186,6 @@ fn pick_challenge(headers: &HeaderMap) -> Option<Prompt> {
                 continue;
             };
             let rank = |p: &Prompt| match p.header.algorithm.algo {
-                _ if p.sha512.is_some() => 1,
                 AlgorithmType::MD5 => 0,
                 AlgorithmType::SHA2_256 | AlgorithmType::SHA2_512_256 => 1,
             };
@@ -225,15 +210,7 @@ fn cnonce() -> Result<String, Error> {
             e.to_string(),
         ))
     })?;
-    // Hand-written hex: a few lines do not justify another dependency. A table, not a
-    // `format!` per byte: this runs on every signed request.
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(32);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    Ok(out)
+    Ok(hex::encode(bytes))
 }
 
 impl<T: Transport> DigestAuth<T> {
@@ -249,21 +226,7 @@ impl<T: Transport> DigestAuth<T> {
         };
         // The digest covers the exact request target: path and query.
         let uri = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
-        let value = match challenge.prompt.sha512 {
-            Some(sess) => sha512::authorization(
-                &challenge.prompt.header,
-                sess,
-                &sha512::Target {
-                    username: &self.username,
-                    password: self.password.expose_secret(),
-                    method: request.method().as_str(),
-                    uri,
-                    nc,
-                    cnonce: &cnonce()?,
-                },
-            ),
-            None => self.digest_auth_response(request, &challenge.prompt.header, nc, uri)?,
-        };
+        let value = self.digest_auth_response(request, &challenge.prompt.header, nc, uri)?;
         let mut value = HeaderValue::from_str(&value).map_err(|_| {
             Error::new(
                 ErrorKind::Auth,
@@ -429,7 +392,6 @@ mod tests {
         let h = pick_challenge(&headers).unwrap();
         assert_eq!(h.header.nonce, "2");
         assert_eq!(h.header.algorithm.algo, AlgorithmType::SHA2_256);
-        assert!(h.sha512.is_none());
     }
 
     #[test]
@@ -442,8 +404,18 @@ mod tests {
         let h = to_header(c).unwrap();
         assert!(h.header.stale);
         assert!(h.header.qop.is_none());
-        let c = &parse_challenges(r#"Digest realm="r", nonce="1", algorithm=SHA-512-sess"#)[0];
-        assert_eq!(to_header(c).unwrap().sha512, Some(true));
+        // The non-standard SHA-512 (not SHA-512-256) is not answered.
+        for algorithm in ["SHA-512", "SHA-512-sess"] {
+            let c = &parse_challenges(&format!(
+                r#"Digest realm="r", nonce="1", algorithm={algorithm}"#
+            ))[0];
+            assert!(to_header(c).is_none(), "{algorithm}");
+        }
+        let c = &parse_challenges(r#"Digest realm="r", nonce="1", algorithm=SHA-512-256-sess"#)[0];
+        assert_eq!(
+            to_header(c).unwrap().header.algorithm.algo,
+            AlgorithmType::SHA2_512_256
+        );
     }
 
     #[test]

@@ -109,16 +109,12 @@ pub async fn start_digest(config: DigestConfig, tls: bool) -> DigestServer {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn h(algorithm: &str, data: &str) -> String {
     use sha2::Digest as _;
     if algorithm.to_ascii_uppercase().starts_with("SHA-256") {
-        hex(&sha2::Sha256::digest(data.as_bytes()))
+        hex::encode(sha2::Sha256::digest(data.as_bytes()))
     } else {
-        hex(&md5::Md5::digest(data.as_bytes()))
+        hex::encode(md5::Md5::digest(data.as_bytes()))
     }
 }
 
