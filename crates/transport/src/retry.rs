@@ -7,12 +7,12 @@
 
 use std::time::Duration;
 
+use async_trait::async_trait;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
 use tokio::time::Instant;
 
-use crate::transport::SendFuture;
 use crate::{Error, ErrorKind, Transport, clone_request};
 
 /// Request extension set by [`Retry`] on each attempt after the first: the attempt number (2,
@@ -192,22 +192,15 @@ impl<T: Transport> Retry<T> {
     }
 }
 
-// Written out rather than with `#[async_trait]`, whose generated block keeps a second copy of
-// the `Request` argument in the future: this future is allocated for every request.
+#[async_trait]
 impl<T: Transport> Transport for Retry<T> {
-    fn send<'life0, 'async_trait>(&'life0 self, request: Request<Bytes>) -> SendFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        // The kept copy is boxed too: 256 bytes inline, and kept twice by the generated state,
-        // would push every request's future past the allocator's small-size fast path.
-        Box::pin(self.run(Box::new(request)))
+    async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        self.run(request).await
     }
 }
 
 impl<T: Transport> Retry<T> {
-    async fn run(&self, mut request: Box<Request<Bytes>>) -> Result<Response<Bytes>, Error> {
+    async fn run(&self, mut request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
         // tokio's clock, so that the budget follows a paused test clock like the sleeps do.
         let started = Instant::now();
         // Built (and boxed) at the first retry: most requests never need one, and everything
@@ -220,7 +213,7 @@ impl<T: Transport> Retry<T> {
             let mut this_try = if attempt < self.policy.max_attempts {
                 clone_request(&request)
             } else {
-                std::mem::replace(&mut *request, Request::new(Bytes::new()))
+                std::mem::replace(&mut request, Request::new(Bytes::new()))
             };
             // Absent means the first attempt (readers default to 1): inserting into an empty
             // extension map would allocate on every request.

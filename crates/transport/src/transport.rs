@@ -6,8 +6,6 @@
 //! What it must NOT do: know an Atlas path or type, or stream bodies. Bodies are buffered so that
 //! digest auth and retries can replay a request without the caller's help.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -33,30 +31,17 @@ pub trait Transport: Send + Sync + std::fmt::Debug {
     async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error>;
 }
 
-/// The boxed future every [`Transport::send`] returns (the shape `#[async_trait]` gives it).
-pub(crate) type SendFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<Response<Bytes>, Error>> + Send + 'a>>;
-
-// `Arc<T>` and `Box<T>` forward by hand instead of through `#[async_trait]`: the macro would
-// box a second future around the inner one on every request (one allocation and one more
-// indirection per layer), and every stack holds its layers behind `Arc<dyn Transport>`.
+#[async_trait]
 impl<T: Transport + ?Sized> Transport for Arc<T> {
-    fn send<'life0, 'async_trait>(&'life0 self, request: Request<Bytes>) -> SendFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        (**self).send(request)
+    async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        (**self).send(request).await
     }
 }
 
+#[async_trait]
 impl<T: Transport + ?Sized> Transport for Box<T> {
-    fn send<'life0, 'async_trait>(&'life0 self, request: Request<Bytes>) -> SendFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        (**self).send(request)
+    async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        (**self).send(request).await
     }
 }
 

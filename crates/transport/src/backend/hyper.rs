@@ -7,6 +7,7 @@ use std::fmt;
 use std::future::Future;
 use std::time::Instant;
 
+use async_trait::async_trait;
 use bytes::Bytes;
 use http::{Request, Response, header};
 use http_body_util::{BodyExt, Full};
@@ -18,7 +19,6 @@ use tracing::Instrument;
 
 use super::{BackendConfig, backend_builder_methods, chain_has_timeout, chain_has_tls_error};
 use crate::error::redact_uri;
-use crate::transport::SendFuture;
 use crate::{Error, ErrorKind, Transport, trace};
 
 /// A [`Transport`] over hyper 1 (hyper-util's pooled client): HTTP/1.1 over TCP or rustls with
@@ -171,21 +171,13 @@ fn classify_send_error(e: hyper_util::client::legacy::Error, target: &str) -> Er
     Error::new(kind, format!("exchange with {target} failed"), true).with_source(e)
 }
 
-// Written out rather than with `#[async_trait]`: the macro would keep the `Request` in the
-// boxed future for its whole life, although `exchange` consumes it before the first await.
+#[async_trait]
 impl Transport for HyperTransport {
-    fn send<'life0, 'async_trait>(&'life0 self, request: Request<Bytes>) -> SendFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
+    async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
         let span = trace::request_span(&request, "hyper");
         let started = Instant::now();
-        let exchange = self.exchange(request).instrument(span.clone());
-        Box::pin(async move {
-            let result = exchange.await;
-            trace::record_outcome(&span, started, &result);
-            result
-        })
+        let result = self.exchange(request).instrument(span.clone()).await;
+        trace::record_outcome(&span, started, &result);
+        result
     }
 }

@@ -7,6 +7,7 @@ use std::fmt;
 use std::future::Future;
 use std::time::Instant;
 
+use async_trait::async_trait;
 use bytes::Bytes;
 use http::{Request, Response, header};
 use http_body_util::BodyExt;
@@ -14,7 +15,6 @@ use tracing::Instrument;
 
 use super::{BackendConfig, backend_builder_methods, chain_has_tls_error};
 use crate::error::redact_uri;
-use crate::transport::SendFuture;
 use crate::{Error, ErrorKind, Transport, trace};
 
 /// A [`Transport`] over reqwest: HTTP/1.1 over TCP or rustls with the ring provider, pooled,
@@ -151,16 +151,9 @@ impl ReqwestTransport {
     }
 }
 
-// Written out rather than with `#[async_trait]`, for the reason given in the hyper backend.
+#[async_trait]
 impl Transport for ReqwestTransport {
-    fn send<'life0, 'async_trait>(
-        &'life0 self,
-        mut request: Request<Bytes>,
-    ) -> SendFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
+    async fn send(&self, mut request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
         // The only place the default User-Agent is applied (the reqwest client has none), so a
         // caller's own header always wins.
         request
@@ -169,11 +162,8 @@ impl Transport for ReqwestTransport {
             .or_insert_with(|| self.config.user_agent.clone());
         let span = trace::request_span(&request, "reqwest");
         let started = Instant::now();
-        let exchange = self.exchange(request).instrument(span.clone());
-        Box::pin(async move {
-            let result = exchange.await;
-            trace::record_outcome(&span, started, &result);
-            result
-        })
+        let result = self.exchange(request).instrument(span.clone()).await;
+        trace::record_outcome(&span, started, &result);
+        result
     }
 }

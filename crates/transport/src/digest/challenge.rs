@@ -5,6 +5,15 @@
 //! challenge: it cannot split `Basic realm="x", Digest realm="y", ...` nor several headers, and it
 //! is case-sensitive about `algorithm`. `digest_auth` is still used for the hash computation.
 //!
+//! The `http-auth` crate's parser (0.1.10) was evaluated as a replacement and not taken: it is
+//! strict where servers are not, and it stops at the first syntax error, so it loses the Digest
+//! challenge that follows the error. Measured: `Negotiate abc==, Digest realm="r", nonce="1"`
+//! yields nothing (it rejects `token68` challenges); an unquoted base64 nonce
+//! (`nonce=abc/def==`) or a non-ASCII realm is an error; an unterminated quote loses the whole
+//! challenge. Its challenges borrow the input and its error type would need wrapping, and our
+//! public [`Challenge`] exposes `token68`, which it drops. This parser resynchronises after
+//! garbage and is fuzzed (`fuzz/fuzz_targets/www_authenticate.rs`).
+//!
 //! What it must NOT do: allocate without bound relative to its input, index out of bounds, or
 //! decide which challenge to answer (that is [`super::DigestAuth`]'s business).
 

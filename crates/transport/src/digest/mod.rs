@@ -3,35 +3,47 @@
 //! [`Transport`].
 //!
 //! What it is for: Atlas / Cloud Manager / Ops Manager API keys (public key as user name, private
-//! key as password) in ONE round trip per request in steady state: the challenge is cached per
-//! origin, `nc` counts up atomically, and only an origin's first request (or a request whose
-//! cached nonce the server rejects) is sent twice.
+//! key as password) in ONE round trip per request in steady state, and never more than two
+//! (bar a nonce that goes stale between its challenge and its use), whatever the server's nonce
+//! policy: RFC 7616 replay detection only, strictly sequential `nc` per nonce or per `opaque`
+//! (Apache `AuthDigestNcCheck On`), short-lived nonces with `stale=true`, or single-use nonces.
 //!
-//! What it must NOT do: loop on 401s (a 401 after a fresh challenge is an [`ErrorKind::Auth`]
-//! error), hold a lock across I/O, or let the password reach a `Debug`, an error or a log.
-//! The hash computation is `digest_auth`'s; the challenge parser is ours (see [`challenge`]).
+//! Design: a bounded pool of nonce *lanes* per origin ([`lanes`]). A lane is one challenge used
+//! by at most one request in flight, so the `nc` values of a nonce reach the server in order
+//! and a strict server never sees them overtake each other. A request takes an idle lane; if
+//! none is idle it sends itself without `Authorization`, and the 401 it draws is the challenge
+//! of a new lane; at the bound (default 64, [`DigestAuth::max_lanes`]) it waits for a lane. A
+//! refused lane is replaced by the challenge that came with the refusal. The alternative, one
+//! shared nonce until the first out-of-order refusal reveals a strict server, was not taken: a
+//! refusal does not say *why* (a forgotten nonce and an out-of-order `nc` both get a plain
+//! 401), so the detection is a guess, and until it is made every request of a burst can be
+//! refused. Lanes cost a lenient server one extra challenge per lane, once, at warm-up: a pool
+//! grows only to the concurrency actually used.
+//!
+//! What it must NOT do: loop on 401s (a refusal of a challenge drawn for this very request is
+//! an [`ErrorKind::Auth`] error unless it says `stale=true`, and stale retries are bounded), hold
+//! a lock across I/O, or let the password reach a `Debug`, an error or a log. The hash
+//! computation is `digest_auth`'s; the challenge parser is ours (see [`challenge`]).
 
-pub(crate) mod cache;
 pub(crate) mod challenge;
-mod sha512;
-
-use std::fmt;
-use std::sync::Arc;
+pub(crate) mod lanes;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use digest_auth::{AlgorithmType, AuthContext, Charset, HttpMethod, Qop, WwwAuthenticateHeader};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
 use secrecy::{ExposeSecret, SecretString};
+use std::fmt;
 
-use self::cache::{CachedChallenge, ChallengeCache, Lookup};
 use self::challenge::{Challenge, parse_challenges};
+use self::lanes::{Checkout, Lane, LanePools, Pool};
 use crate::error::redact_uri;
 use crate::{Error, ErrorKind, Transport, clone_request};
 
 /// A [`Transport`] that answers HTTP Digest challenges for its inner transport.
 ///
-/// Clones share the challenge cache.
+/// Clones share the pools of nonce lanes. Options (call them before cloning):
+/// [`max_lanes`](DigestAuth::max_lanes).
 ///
 /// ```
 /// use atlas_keys_transport::{DigestAuth, SecretString, Transport};
@@ -44,7 +56,7 @@ pub struct DigestAuth<T> {
     inner: T,
     username: String,
     password: SecretString,
-    cache: ChallengeCache,
+    lanes: LanePools,
 }
 
 impl<T> fmt::Debug for DigestAuth<T> {
@@ -64,8 +76,25 @@ impl<T: Transport> DigestAuth<T> {
             inner,
             username: username.into(),
             password,
-            cache: ChallengeCache::default(),
+            lanes: LanePools::default(),
         }
+    }
+
+    /// The most nonce lanes per origin (default 64, at least 1): how many requests to one
+    /// origin may be in flight at once, each on a challenge of its own; further requests wait
+    /// for a lane. A pool only grows to the concurrency actually used, each new lane costing
+    /// one extra round trip (its challenge) once. Replaces the pools, so call it before
+    /// cloning or sending.
+    ///
+    /// ```
+    /// use atlas_keys_transport::{DigestAuth, SecretString, Transport};
+    /// # fn wrap(inner: impl Transport) -> impl Transport {
+    /// DigestAuth::new(inner, "PUBLIC-KEY", SecretString::from("PRIVATE-KEY")).max_lanes(16)
+    /// # }
+    /// ```
+    pub fn max_lanes(mut self, max: usize) -> Self {
+        self.lanes = LanePools::new(max);
+        self
     }
 
     /// The wrapped transport.
@@ -98,17 +127,15 @@ fn origin_of(request: &Request<Bytes>) -> Result<String, Error> {
     ))
 }
 
-/// A challenge we can answer: `digest_auth`'s header, plus whether it is the non-standard
-/// SHA-512 (`Some(sess)`), which we hash ourselves (see [`sha512`]).
+/// A challenge we can answer, as `digest_auth`'s header.
 #[derive(Debug, Clone)]
 pub(crate) struct Prompt {
     pub(crate) header: WwwAuthenticateHeader,
-    pub(crate) sha512: Option<bool>,
 }
 
-/// Maps an `algorithm` value (case-insensitively); absent means MD5. The second value is
-/// `Some(sess)` for SHA-512, which `digest_auth` lacks (its `Algorithm` then is a placeholder).
-fn algorithm(value: Option<&str>) -> Option<(digest_auth::Algorithm, Option<bool>)> {
+/// Maps an `algorithm` value (case-insensitively); absent means MD5. Only RFC 7616's
+/// algorithms are answered: the non-standard `SHA-512` some test servers offer is not.
+fn algorithm(value: Option<&str>) -> Option<digest_auth::Algorithm> {
     let value = value.unwrap_or("MD5").to_ascii_uppercase();
     let (name, sess) = match value.strip_suffix("-SESS") {
         Some(name) => (name, true),
@@ -118,15 +145,9 @@ fn algorithm(value: Option<&str>) -> Option<(digest_auth::Algorithm, Option<bool
         "MD5" => AlgorithmType::MD5,
         "SHA-256" => AlgorithmType::SHA2_256,
         "SHA-512-256" => AlgorithmType::SHA2_512_256,
-        "SHA-512" => {
-            return Some((
-                digest_auth::Algorithm::new(AlgorithmType::SHA2_512_256, sess),
-                Some(sess),
-            ));
-        }
         _ => return None,
     };
-    Some((digest_auth::Algorithm::new(kind, sess), None))
+    Some(digest_auth::Algorithm::new(kind, sess))
 }
 
 /// Converts a parsed Digest challenge into `digest_auth`'s header, or `None` if we cannot answer
@@ -136,7 +157,7 @@ fn to_header(challenge: &Challenge) -> Option<Prompt> {
         return None;
     }
     let nonce = challenge.param("nonce")?.to_owned();
-    let (algorithm, sha512) = algorithm(challenge.param("algorithm"))?;
+    let algorithm = algorithm(challenge.param("algorithm"))?;
     let qop = match challenge.param("qop") {
         None => None,
         Some(list) => {
@@ -159,11 +180,6 @@ fn to_header(challenge: &Challenge) -> Option<Prompt> {
             .param(name)
             .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     };
-    if sha512.is_some()
-        && (flag("userhash") || qop.as_ref().is_some_and(|q| q.contains(&Qop::AUTH_INT)))
-    {
-        return None;
-    }
     let header = WwwAuthenticateHeader {
         domain: challenge
             .param("domain")
@@ -186,7 +202,7 @@ fn to_header(challenge: &Challenge) -> Option<Prompt> {
         },
         nc: 0,
     };
-    Some(Prompt { header, sha512 })
+    Some(Prompt { header })
 }
 
 /// The Digest challenge to answer among all `WWW-Authenticate` headers: the strongest algorithm
@@ -200,7 +216,6 @@ fn pick_challenge(headers: &HeaderMap) -> Option<Prompt> {
                 continue;
             };
             let rank = |p: &Prompt| match p.header.algorithm.algo {
-                _ if p.sha512.is_some() => 1,
                 AlgorithmType::MD5 => 0,
                 AlgorithmType::SHA2_256 | AlgorithmType::SHA2_512_256 => 1,
             };
@@ -225,45 +240,35 @@ fn cnonce() -> Result<String, Error> {
             e.to_string(),
         ))
     })?;
-    // Hand-written hex: a few lines do not justify another dependency. A table, not a
-    // `format!` per byte: this runs on every signed request.
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(32);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    Ok(out)
+    Ok(hex::encode(bytes))
+}
+
+/// How many times one request answers a `stale=true` refusal of a challenge it drew itself
+/// (a nonce that expired between its 401 and its use). Bounded so that a server whose nonces
+/// are always stale cannot keep a request looping.
+const MAX_STALE_RETRIES: u32 = 2;
+
+/// A challenge drawn by sending the request without `Authorization`, or the response that came
+/// instead of a challenge we can answer.
+enum Drawn {
+    Lane(Lane),
+    Response(Response<Bytes>),
 }
 
 impl<T: Transport> DigestAuth<T> {
-    /// A copy of `request` carrying an `Authorization` for `challenge`, or `None` if the
-    /// challenge's nonce count is exhausted.
+    /// A copy of `request` carrying an `Authorization` for `lane`'s next `nc`, or `None` if the
+    /// lane's nonce count is exhausted.
     fn authorize(
         &self,
         request: &Request<Bytes>,
-        challenge: &CachedChallenge,
+        lane: &mut Lane,
     ) -> Result<Option<Request<Bytes>>, Error> {
-        let Some(nc) = challenge.next_nc() else {
+        let Some(nc) = lane.next_nc() else {
             return Ok(None);
         };
         // The digest covers the exact request target: path and query.
         let uri = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
-        let value = match challenge.prompt.sha512 {
-            Some(sess) => sha512::authorization(
-                &challenge.prompt.header,
-                sess,
-                &sha512::Target {
-                    username: &self.username,
-                    password: self.password.expose_secret(),
-                    method: request.method().as_str(),
-                    uri,
-                    nc,
-                    cnonce: &cnonce()?,
-                },
-            ),
-            None => self.digest_auth_response(request, &challenge.prompt.header, nc, uri)?,
-        };
+        let value = self.digest_auth_response(request, &lane.prompt.header, nc, uri)?;
         let mut value = HeaderValue::from_str(&value).map_err(|_| {
             Error::new(
                 ErrorKind::Auth,
@@ -289,12 +294,14 @@ impl<T: Transport> DigestAuth<T> {
         // `respond` increments `nc` before using it. `next_nc` starts at 1, so the subtraction
         // never saturates; saturating keeps it panic-free all the same.
         prompt.nc = nc.saturating_sub(1);
-        let body = (!request.body().is_empty()).then(|| request.body().as_ref());
+        // Always the body, empty or not: `digest_auth` falls back to qop=auth when it has no
+        // body, which RFC 7616 forbids when the server offered only auth-int (the hash of an
+        // empty body is what a bodiless request must send).
         let mut context = AuthContext::new_with_method(
             self.username.as_str(),
             self.password.expose_secret(),
             uri,
-            body,
+            Some(request.body().as_ref()),
             HttpMethod::from(request.method().as_str()),
         );
         context.set_custom_cnonce(cnonce()?);
@@ -306,73 +313,90 @@ impl<T: Transport> DigestAuth<T> {
         Ok(answer.to_header_string())
     }
 
-    /// Sends with `challenge`; on a 401, takes the challenge from that 401 and resends once.
-    async fn send_authorized(
-        &self,
-        origin: &str,
-        request: Request<Bytes>,
-        challenge: Arc<CachedChallenge>,
-    ) -> Result<Response<Bytes>, Error> {
-        let Some(authorized) = self.authorize(&request, &challenge)? else {
-            self.cache.forget(origin, &challenge);
-            return self.send_unauthorized(origin, request).await;
-        };
-        let response = self.inner.send(authorized).await?;
-        if response.status() != StatusCode::UNAUTHORIZED {
-            return Ok(response);
-        }
-        // The cached nonce was refused (stale, expired, or the server forgot it): one fresh
-        // challenge, from this very 401, and one resend.
-        let Some(fresh) = pick_challenge(response.headers()) else {
-            return Ok(response);
-        };
-        tracing::debug!(
-            stale = fresh.header.stale,
-            "digest nonce refused; answering the new challenge"
-        );
-        self.resend_with_fresh(origin, &request, fresh).await
-    }
-
-    /// Sends without `Authorization` to draw a challenge, then resends once answering it.
-    async fn send_unauthorized(
-        &self,
-        origin: &str,
-        request: Request<Bytes>,
-    ) -> Result<Response<Bytes>, Error> {
-        let mut first = clone_request(&request);
+    /// Sends `request` without `Authorization` to draw a challenge. A 401 we can answer becomes
+    /// a new lane; any other response (the origin does not challenge, or not with Digest) is
+    /// the answer.
+    async fn draw_challenge(&self, pool: &Pool, request: &Request<Bytes>) -> Result<Drawn, Error> {
+        let mut first = clone_request(request);
         first.headers_mut().remove(header::AUTHORIZATION);
         let response = self.inner.send(first).await?;
         if response.status() != StatusCode::UNAUTHORIZED {
-            self.cache.mark_open(origin);
-            return Ok(response);
+            pool.mark_answered_unchallenged();
+            return Ok(Drawn::Response(response));
         }
-        let Some(fresh) = pick_challenge(response.headers()) else {
-            return Ok(response);
-        };
-        self.resend_with_fresh(origin, &request, fresh).await
+        match pick_challenge(response.headers()) {
+            Some(prompt) => {
+                pool.mark_challenged();
+                Ok(Drawn::Lane(Lane::new(prompt)))
+            }
+            None => Ok(Drawn::Response(response)),
+        }
     }
 
-    async fn resend_with_fresh(
+    /// Sends `request` on `lane` (or on a lane made from a fresh challenge if `lane` is
+    /// `None`), replacing a refused lane with the challenge of its refusal.
+    ///
+    /// A lane from the pool that is refused is replaced once (its nonce expired, the server
+    /// forgot it, or it is single-use). A refusal of a challenge drawn for this very request
+    /// means the credentials are wrong, unless it says `stale=true`, which is retried at most
+    /// [`MAX_STALE_RETRIES`] times. A digest 401 comes before the server acts on the request,
+    /// so resending any method, POST included, after one is safe.
+    async fn send_on_lane(
         &self,
-        origin: &str,
-        request: &Request<Bytes>,
-        fresh: Prompt,
+        pool: &Pool,
+        request: Request<Bytes>,
+        lane: Option<Lane>,
     ) -> Result<Response<Bytes>, Error> {
-        let fresh = Arc::new(CachedChallenge::new(fresh));
-        self.cache.install(origin, fresh.clone());
-        let Some(authorized) = self.authorize(request, &fresh)? else {
-            return Err(Error::new(
-                ErrorKind::Auth,
-                "digest nonce count exhausted",
-                false,
-            ));
+        // `fresh`: the lane's challenge was drawn for this request, so a refusal of it is
+        // about the credentials, not about the nonce.
+        let (mut lane, mut fresh) = match lane {
+            Some(lane) => (lane, false),
+            None => match self.draw_challenge(pool, &request).await? {
+                Drawn::Lane(lane) => (lane, true),
+                Drawn::Response(response) => return Ok(response),
+            },
         };
-        let response = self.inner.send(authorized).await?;
-        if response.status() == StatusCode::UNAUTHORIZED {
+        let mut stale_retries = 0;
+        loop {
+            let Some(authorized) = self.authorize(&request, &mut lane)? else {
+                // The lane's nonce count ran out: it is dropped for a fresh challenge.
+                match self.draw_challenge(pool, &request).await? {
+                    Drawn::Lane(next) => {
+                        (lane, fresh) = (next, true);
+                        continue;
+                    }
+                    Drawn::Response(response) => return Ok(response),
+                }
+            };
+            // On an error the lane is dropped: whether the server saw its `nc` is unknown,
+            // and a strict server would refuse the next one if it did not.
+            let response = self.inner.send(authorized).await?;
+            if response.status() != StatusCode::UNAUTHORIZED {
+                pool.give_back(lane);
+                return Ok(response);
+            }
+            // A 401 without a Digest challenge is not ours to answer: the caller gets it.
+            let Some(prompt) = pick_challenge(response.headers()) else {
+                return Ok(response);
+            };
+            let stale = prompt.header.stale;
+            let next = Lane::new(prompt);
+            if !fresh {
+                tracing::debug!(stale, "digest nonce refused; answering the new challenge");
+                (lane, fresh) = (next, true);
+                continue;
+            }
+            if stale && stale_retries < MAX_STALE_RETRIES {
+                tracing::debug!("fresh digest nonce already stale; answering the next one");
+                stale_retries += 1;
+                lane = next;
+                continue;
+            }
             // Never loop: credentials answered to a challenge we just received were refused.
-            // The server refused the request before acting on it, so its outcome is known:
-            // nothing happened. A create with a wrong key must not read as "may have been
-            // applied".
+            // The refusal's challenge is still good for the next request. The server refused
+            // the request before acting on it, so its outcome is known: nothing happened. A
+            // create with a wrong key must not read as "may have been applied".
+            pool.give_back(next);
             return Err(Error::new(
                 ErrorKind::Auth,
                 format!(
@@ -383,7 +407,6 @@ impl<T: Transport> DigestAuth<T> {
             )
             .with_status(StatusCode::UNAUTHORIZED));
         }
-        Ok(response)
     }
 }
 
@@ -391,23 +414,17 @@ impl<T: Transport> DigestAuth<T> {
 impl<T: Transport> Transport for DigestAuth<T> {
     async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
         let origin = origin_of(&request)?;
-        loop {
-            match self.cache.lookup(&origin) {
-                Lookup::Cached(challenge) => {
-                    return self.send_authorized(&origin, request, challenge).await;
-                }
-                Lookup::Open => return self.send_unauthorized(&origin, request).await,
-                Lookup::Prime(guard) => {
-                    let result = self.send_unauthorized(&origin, request).await;
-                    drop(guard);
-                    return result;
-                }
-                Lookup::Wait(mut rx) => {
-                    // Resolves when the priming request finishes, however it finishes.
-                    let _ = rx.changed().await;
-                }
-            }
+        let pool = self.lanes.pool(&origin);
+        if pool.is_open() {
+            // An origin that has never challenged: no lane, no bound, no serialising. If it
+            // starts to challenge now, this request answers on a lane of its own.
+            return self.send_on_lane(&pool, request, None).await;
         }
+        let Checkout { lane, permit } = pool.checkout().await;
+        let result = self.send_on_lane(&pool, request, lane).await;
+        // The lane went back to the pool inside; only now is the next waiter let in.
+        drop(permit);
+        result
     }
 }
 
@@ -429,7 +446,6 @@ mod tests {
         let h = pick_challenge(&headers).unwrap();
         assert_eq!(h.header.nonce, "2");
         assert_eq!(h.header.algorithm.algo, AlgorithmType::SHA2_256);
-        assert!(h.sha512.is_none());
     }
 
     #[test]
@@ -442,8 +458,57 @@ mod tests {
         let h = to_header(c).unwrap();
         assert!(h.header.stale);
         assert!(h.header.qop.is_none());
-        let c = &parse_challenges(r#"Digest realm="r", nonce="1", algorithm=SHA-512-sess"#)[0];
-        assert_eq!(to_header(c).unwrap().sha512, Some(true));
+        // The non-standard SHA-512 (not SHA-512-256) is not answered.
+        for algorithm in ["SHA-512", "SHA-512-sess"] {
+            let c = &parse_challenges(&format!(
+                r#"Digest realm="r", nonce="1", algorithm={algorithm}"#
+            ))[0];
+            assert!(to_header(c).is_none(), "{algorithm}");
+        }
+        let c = &parse_challenges(r#"Digest realm="r", nonce="1", algorithm=SHA-512-256-sess"#)[0];
+        assert_eq!(
+            to_header(c).unwrap().header.algorithm.algo,
+            AlgorithmType::SHA2_512_256
+        );
+    }
+
+    /// An inner transport for tests that never send.
+    #[derive(Debug)]
+    struct Unused;
+
+    #[async_trait]
+    impl Transport for Unused {
+        async fn send(&self, _request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+            Err(Error::new(ErrorKind::Request, "not for sending", false))
+        }
+    }
+
+    #[test]
+    fn an_auth_int_only_challenge_gets_auth_int_for_a_bodiless_request_and_opaque_is_echoed() {
+        use md5::Digest as _;
+        let md5 = |s: &str| hex::encode(md5::Md5::digest(s.as_bytes()));
+        let c = &parse_challenges(
+            r#"Digest realm="r", nonce="n+/=", qop="auth-int", opaque="a \"b\" /+=""#,
+        )[0];
+        let mut lane = Lane::new(to_header(c).unwrap());
+        let auth = DigestAuth::new(Unused, "u", SecretString::from("p"));
+        let request = Request::get("http://h/x?y=1").body(Bytes::new()).unwrap();
+        for nc in ["00000001", "00000002"] {
+            let out = auth.authorize(&request, &mut lane).unwrap().unwrap();
+            let value = out.headers()[header::AUTHORIZATION].to_str().unwrap();
+            let answer = &parse_challenges(value)[0];
+            let p = |name| answer.param(name).unwrap();
+            assert_eq!(p("qop"), "auth-int", "{value}");
+            assert_eq!(p("opaque"), r#"a "b" /+="#, "{value}");
+            assert_eq!(p("nc"), nc);
+            let ha2 = md5(&format!("GET:/x?y=1:{}", md5("")));
+            let expected = md5(&format!(
+                "{}:n+/=:{nc}:{}:auth-int:{ha2}",
+                md5("u:r:p"),
+                p("cnonce")
+            ));
+            assert_eq!(p("response"), expected);
+        }
     }
 
     #[test]

@@ -8,5 +8,6 @@ mod support;
 
 mod backends;
 mod digest;
+mod digest_lanes;
 mod retry;
 mod service_account;

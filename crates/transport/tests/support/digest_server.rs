@@ -1,6 +1,9 @@
 //! A digest-verifying handler, realm "MMS Public API", that counts requests, challenges and
 //! authorized requests. It checks the response hash itself (md-5 / sha2), the exact `uri`
-//! (path and query), nonce expiry (answering `stale=true`) and `nc` replay.
+//! (path and query), the `opaque` echoed exactly, nonce expiry (answering `stale=true`), and
+//! `nc` according to a [`NoncePolicy`]: replay only (RFC 7616), strictly sequential per nonce
+//! or per opaque (Apache `AuthDigestNcCheck On`), or single-use nonces. With qop `auth-int` it
+//! checks the body hash (of the empty body for a bodiless request).
 #![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet};
@@ -16,15 +19,30 @@ use super::{Handler, Server, start};
 
 pub const REALM: &str = "MMS Public API";
 
+/// How the server judges a nonce's `nc`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoncePolicy {
+    /// RFC 7616 replay detection only: any `nc` not seen before on that nonce.
+    Lenient,
+    /// Each request on a nonce must carry exactly the previous `nc` plus one.
+    StrictPerNonce,
+    /// Apache's way: one nonce shared by every client (until it expires), a new `opaque` per
+    /// challenge, and `nc` strictly sequential per opaque.
+    StrictPerOpaque,
+    /// Every nonce is good for one request; each 401 carries a new one.
+    SingleUse,
+}
+
 #[derive(Clone, Debug)]
 pub struct DigestConfig {
     pub user: String,
     pub password: String,
     /// `MD5`, `MD5-sess`, `SHA-256` or `SHA-256-sess`.
     pub algorithm: &'static str,
-    /// `Some("auth")`, or `None` for an RFC 2069 server.
+    /// `Some("auth")`, `Some("auth-int")`, or `None` for an RFC 2069 server.
     pub qop: Option<&'static str>,
     pub nonce_ttl: Duration,
+    pub policy: NoncePolicy,
 }
 
 impl Default for DigestConfig {
@@ -35,6 +53,7 @@ impl Default for DigestConfig {
             algorithm: "MD5",
             qop: Some("auth"),
             nonce_ttl: Duration::from_secs(300),
+            policy: NoncePolicy::Lenient,
         }
     }
 }
@@ -42,6 +61,11 @@ impl Default for DigestConfig {
 struct NonceState {
     issued: Instant,
     seen_nc: HashSet<u32>,
+    /// The last `nc` accepted (strict policies).
+    last_nc: u32,
+    /// The opaque sent with this nonce (all policies but StrictPerOpaque, where a nonce is
+    /// shared by many opaques).
+    opaque: String,
 }
 
 #[derive(Default)]
@@ -52,8 +76,14 @@ pub struct DigestStats {
     pub authorized: AtomicU64,
     pub rejected: AtomicU64,
     pub posts_received: AtomicU64,
+    /// 401s refused for an `nc` out of order or reused (strict policies, replay).
+    pub nc_refusals: AtomicU64,
     nonce_counter: AtomicU64,
     nonces: Mutex<HashMap<String, NonceState>>,
+    /// StrictPerOpaque: the last `nc` accepted per opaque.
+    opaques: Mutex<HashMap<String, u32>>,
+    /// StrictPerOpaque: the nonce every challenge carries until it expires.
+    shared_nonce: Mutex<Option<String>>,
     /// How many times each authorized POST body arrived (any arrival, authorized or not).
     pub post_bodies: Mutex<HashMap<Vec<u8>, u32>>,
     pub user_agents: Mutex<HashSet<String>>,
@@ -80,6 +110,7 @@ impl DigestStats {
             &self.authorized,
             &self.rejected,
             &self.posts_received,
+            &self.nc_refusals,
         ] {
             c.store(0, Ordering::Relaxed);
         }
@@ -88,6 +119,8 @@ impl DigestStats {
     /// Forget every nonce, as a restarted server would.
     pub fn forget_nonces(&self) {
         self.nonces.lock().unwrap().clear();
+        self.opaques.lock().unwrap().clear();
+        *self.shared_nonce.lock().unwrap() = None;
     }
 }
 
@@ -109,16 +142,16 @@ pub async fn start_digest(config: DigestConfig, tls: bool) -> DigestServer {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+fn h(algorithm: &str, data: &str) -> String {
+    h_bytes(algorithm, data.as_bytes())
 }
 
-fn h(algorithm: &str, data: &str) -> String {
+fn h_bytes(algorithm: &str, data: &[u8]) -> String {
     use sha2::Digest as _;
     if algorithm.to_ascii_uppercase().starts_with("SHA-256") {
-        hex(&sha2::Sha256::digest(data.as_bytes()))
+        hex::encode(sha2::Sha256::digest(data))
     } else {
-        hex(&md5::Md5::digest(data.as_bytes()))
+        hex::encode(md5::Md5::digest(data))
     }
 }
 
@@ -129,20 +162,47 @@ fn challenge(config: &DigestConfig, stats: &DigestStats, stale: bool) -> Respons
     }
     let n = stats.nonce_counter.fetch_add(1, Ordering::Relaxed);
     // Nonces with `+`, `/` and `=`, as real servers send base64 ones.
-    let nonce = format!("{n:x}+Zm9v/YmFy=={}", n * 7919);
-    stats.nonces.lock().unwrap().insert(
-        nonce.clone(),
-        NonceState {
+    let minted = format!("{n:x}+Zm9v/YmFy=={}", n * 7919);
+    // An opaque that must be echoed exactly: base64 characters, a space and an escaped quote.
+    let opaque = format!("op {n}/+=\"q\"");
+    let nonce = if config.policy == NoncePolicy::StrictPerOpaque {
+        stats.opaques.lock().unwrap().insert(opaque.clone(), 0);
+        let mut shared = stats.shared_nonce.lock().unwrap();
+        let nonces = stats.nonces.lock().unwrap();
+        let live = shared.as_ref().filter(|nonce| {
+            nonces
+                .get(*nonce)
+                .is_some_and(|state| state.issued.elapsed() <= config.nonce_ttl)
+        });
+        match live {
+            Some(nonce) => nonce.clone(),
+            None => {
+                drop(nonces);
+                *shared = Some(minted.clone());
+                minted
+            }
+        }
+    } else {
+        minted
+    };
+    stats
+        .nonces
+        .lock()
+        .unwrap()
+        .entry(nonce.clone())
+        .or_insert_with(|| NonceState {
             issued: Instant::now(),
             seen_nc: HashSet::new(),
-        },
-    );
+            last_nc: 0,
+            opaque: opaque.clone(),
+        });
     let qop = config
         .qop
         .map(|q| format!(", qop=\"{q}\""))
         .unwrap_or_default();
+    let escaped_opaque = opaque.replace('\\', "\\\\").replace('"', "\\\"");
     let value = format!(
-        "Digest realm=\"{REALM}\", domain=\"\", nonce=\"{nonce}\", algorithm={}{qop}, stale={stale}",
+        "Digest realm=\"{REALM}\", domain=\"\", nonce=\"{nonce}\", opaque=\"{escaped_opaque}\", algorithm={}{qop}, stale={stale}",
         config.algorithm
     );
     Response::builder()
@@ -188,6 +248,7 @@ fn verify(config: &DigestConfig, stats: &DigestStats, req: &Request<Bytes>) -> V
         return Verdict::Bad;
     }
     let nonce = p("nonce");
+    let opaque = p("opaque");
     let (nc, cnonce, qop) = (p("nc"), p("cnonce"), p("qop"));
     {
         let mut nonces = stats.nonces.lock().unwrap();
@@ -195,14 +256,48 @@ fn verify(config: &DigestConfig, stats: &DigestStats, req: &Request<Bytes>) -> V
             // Unknown nonce (e.g. the server restarted): a fresh challenge, not stale.
             return Verdict::Bad;
         };
+        if config.policy != NoncePolicy::StrictPerOpaque && opaque != state.opaque {
+            return Verdict::Bad;
+        }
         if state.issued.elapsed() > config.nonce_ttl {
             return Verdict::Stale;
         }
-        if config.qop.is_some() {
+        if let Some(offered) = config.qop {
             let Ok(n) = u32::from_str_radix(&nc, 16) else {
                 return Verdict::Bad;
             };
-            if nc.len() != 8 || cnonce.is_empty() || qop != "auth" || !state.seen_nc.insert(n) {
+            if nc.len() != 8 || cnonce.is_empty() || qop != offered {
+                return Verdict::Bad;
+            }
+            let in_order = match config.policy {
+                NoncePolicy::Lenient => state.seen_nc.insert(n),
+                NoncePolicy::StrictPerNonce => {
+                    let ok = n == state.last_nc + 1;
+                    if ok {
+                        state.last_nc = n;
+                    }
+                    ok
+                }
+                NoncePolicy::StrictPerOpaque => {
+                    let mut opaques = stats.opaques.lock().unwrap();
+                    match opaques.get_mut(&opaque) {
+                        Some(last) if n == *last + 1 => {
+                            *last = n;
+                            true
+                        }
+                        // An opaque we never issued is no client of ours.
+                        None => return Verdict::Bad,
+                        Some(_) => false,
+                    }
+                }
+                NoncePolicy::SingleUse => {
+                    let first = state.last_nc == 0;
+                    state.last_nc = state.last_nc.max(n);
+                    first
+                }
+            };
+            if !in_order {
+                stats.nc_refusals.fetch_add(1, Ordering::Relaxed);
                 return Verdict::Bad;
             }
         }
@@ -214,7 +309,15 @@ fn verify(config: &DigestConfig, stats: &DigestStats, req: &Request<Bytes>) -> V
     if config.algorithm.to_ascii_lowercase().ends_with("-sess") {
         ha1 = h(config.algorithm, &format!("{ha1}:{nonce}:{cnonce}"));
     }
-    let ha2 = h(config.algorithm, &format!("{}:{target}", req.method()));
+    let ha2 = if qop == "auth-int" {
+        let body_hash = h_bytes(config.algorithm, req.body());
+        h(
+            config.algorithm,
+            &format!("{}:{target}:{body_hash}", req.method()),
+        )
+    } else {
+        h(config.algorithm, &format!("{}:{target}", req.method()))
+    };
     let expected = if config.qop.is_some() {
         h(
             config.algorithm,
