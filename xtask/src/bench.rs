@@ -12,6 +12,12 @@
 //! 4. Prints the table and writes `BENCHMARKS.md` (machine, date, commit, command), keeping the
 //!    hand-written analysis below the marker line as it is.
 //!
+//! This file holds the flags and the order of a run. The running side lives in `bench/`:
+//! `release_build`, `micro` (criterion), `emulator` (servers and scenario processes), `running`
+//! (the end-to-end suites), `peers` (curl, Python requests) and `profile` (perf); `scenarios`
+//! names what is measured. The reporting side reads only what the run collected: `results`,
+//! `figures` (medians, ranges, digits) and `report` (the tables and BENCHMARKS.md).
+//!
 //! What it must NOT do: link any crate of ours (it drives binaries), stop a process by name
 //! (servers are stopped by their `Child` handle), treat a missed target as a failure (these are
 //! measurements; the verdicts are reported, never asserted), or install anything but the

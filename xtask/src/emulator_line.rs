@@ -1,7 +1,8 @@
 //! The one line `atlas-keys-emulator` prints on stdout when it is ready: where it listens and
 //! the credentials it made up. `demo`, `interop` and `bench` all start emulators and read it.
 //!
-//! It must not show the emulator's private key or client secret in Debug output.
+//! It must not show the emulator's private key or client secret in Debug output: its `Debug`
+//! prints `***` for them.
 
 use std::fmt;
 
@@ -27,8 +28,10 @@ impl fmt::Debug for EmulatorLine {
             .field("org_id", &self.org_id)
             .field("project_id", &self.project_id)
             .field("public_key", &self.public_key)
+            .field("private_key", &"***")
             .field("client_id", &self.client_id)
-            .finish_non_exhaustive()
+            .field("client_secret", &"***")
+            .finish()
     }
 }
 
