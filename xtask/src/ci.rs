@@ -17,10 +17,22 @@ struct Tally {
     failed: u64,
 }
 
-pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    if let Some(arg) = args.first() {
-        return Err(format!("unexpected argument `{arg}`"));
+impl Tally {
+    /// Adds one line of `cargo test` output: a `test result:` line counts, any other is ignored.
+    fn add_line(&mut self, line: &str) {
+        if let Some(result) = parse_result_line(line) {
+            self.passed += result.passed;
+            self.failed += result.failed;
+        }
     }
+
+    /// The last line `cargo xtask ci` prints, the one CI reads.
+    fn summary(&self) -> String {
+        format!("{} passed, {} failed", self.passed, self.failed)
+    }
+}
+
+pub(crate) fn run() -> Result<(), String> {
     let mut tally = Tally::default();
     let outcome = steps(&mut tally);
     if outcome.is_err() && tally.failed == 0 {
@@ -29,7 +41,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if let Err(message) = &outcome {
         eprintln!("\nxtask ci: {message}");
     }
-    println!("{} passed, {} failed", tally.passed, tally.failed);
+    println!("{}", tally.summary());
     outcome.map_err(|_| "failed".to_owned())
 }
 
@@ -80,10 +92,7 @@ fn tests(tally: &mut Tally) -> Result<(), String> {
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             println!("{line}");
-            if let Some(result) = parse_result_line(&line) {
-                tally.passed += result.passed;
-                tally.failed += result.failed;
-            }
+            tally.add_line(&line);
         }
     }
     let status = child
@@ -119,7 +128,7 @@ fn parse_result_line(line: &str) -> Option<Tally> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_result_line;
+    use super::{Tally, parse_result_line};
 
     #[test]
     fn parses_libtest_summary_lines() {
@@ -128,6 +137,27 @@ mod tests {
         )
         .expect("a result line");
         assert_eq!((tally.passed, tally.failed), (12, 3));
+    }
+
+    #[test]
+    fn adds_up_every_binary_and_prints_the_ci_line() {
+        let output = "\
+running 2 tests
+test a ... ok
+test b ... ok
+
+test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s
+
+running 4 tests
+test c ... FAILED
+test result: FAILED. 3 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.02s
+   Doc-tests atlas-keys
+test result: ok. 7 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 1.10s
+";
+        let mut tally = Tally::default();
+        output.lines().for_each(|line| tally.add_line(line));
+        assert_eq!(tally.summary(), "12 passed, 1 failed");
+        assert_eq!(Tally::default().summary(), "0 passed, 0 failed");
     }
 
     #[test]

@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use serde_json::Value;
+
 use crate::cmd::{cargo, run_step, target_dir};
-use crate::json::Json;
+use crate::emulator_line::EmulatorLine;
 use crate::process::{Captured, Server, run_captured};
 
 /// The emulator starts in well under a second; the margin is for a loaded CI machine.
@@ -24,10 +26,7 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 const PROJECT_KEYS: usize = 11;
 const PAGE_SIZE: usize = 5;
 
-pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    if let Some(arg) = args.first() {
-        return Err(format!("unexpected argument `{arg}`"));
-    }
+pub(crate) fn run() -> Result<(), String> {
     // The same package and feature selection as `cargo xtask ci`, so that after it only the
     // two binaries link: `-p atlas-keys-cli` alone resolves dependency features differently
     // and compiles hyper, reqwest and friends a second time (time, and disk CI may not have).
@@ -72,17 +71,6 @@ fn binary(dir: &Path, name: &str) -> Result<PathBuf, String> {
     }
 }
 
-/// What the emulator announces on its first stdout line.
-struct Emulated {
-    base_url: String,
-    org_id: String,
-    project_id: String,
-    public_key: String,
-    private_key: String,
-    client_id: String,
-    client_secret: String,
-}
-
 fn session(cli: &Path, emulator: &Path, work: &Path) -> Result<Vec<String>, String> {
     let mut command = Command::new(emulator);
     command.args(["--listen", "127.0.0.1:0"]);
@@ -92,22 +80,7 @@ fn session(cli: &Path, emulator: &Path, work: &Path) -> Result<Vec<String>, Stri
         &work.join("emulator.log"),
         START_TIMEOUT,
     )?;
-    let info = Json::parse(&line)
-        .map_err(|e| format!("emulator's first line is not JSON ({e}): {line}"))?;
-    let field = |name: &str| {
-        info.str_field(name)
-            .map(str::to_owned)
-            .ok_or_else(|| format!("emulator's first line has no `{name}`: {line}"))
-    };
-    let emulated = Emulated {
-        base_url: field("baseUrl")?,
-        org_id: field("orgId")?,
-        project_id: field("projectId")?,
-        public_key: field("publicKey")?,
-        private_key: field("privateKey")?,
-        client_id: field("clientId")?,
-        client_secret: field("clientSecret")?,
-    };
+    let emulated = EmulatorLine::parse(&line).map_err(|e| format!("emulator: {e}"))?;
     let mut demo = Demo {
         cli: cli.to_owned(),
         work: work.to_owned(),
@@ -125,7 +98,7 @@ fn session(cli: &Path, emulator: &Path, work: &Path) -> Result<Vec<String>, Stri
 struct Demo<'a> {
     cli: PathBuf,
     work: PathBuf,
-    env: &'a Emulated,
+    env: &'a EmulatorLine,
     commands: usize,
     /// Authenticate as the emulator's service account instead of its API key.
     service_account: bool,
@@ -187,14 +160,13 @@ impl Demo<'_> {
             "-o",
             "json",
         ])?;
-        let doc =
-            Json::parse(&out.stdout).map_err(|e| format!("create -o json is not JSON: {e}"))?;
-        let first = doc
-            .str_field("id")
+        let doc = json_doc(&out.stdout)?;
+        let first = doc["id"]
+            .as_str()
             .ok_or("create -o json has no id")?
             .to_owned();
-        let first_secret = doc
-            .str_field("privateKey")
+        let first_secret = doc["privateKey"]
+            .as_str()
             .ok_or("create -o json has no privateKey")?
             .to_owned();
         check(
@@ -221,10 +193,8 @@ impl Demo<'_> {
                 "-o",
                 "json",
             ])?;
-            let doc =
-                Json::parse(&out.stdout).map_err(|e| format!("create -o json is not JSON: {e}"))?;
-            let id = doc
-                .str_field("id")
+            let id = json_doc(&out.stdout)?["id"]
+                .as_str()
                 .ok_or("create -o json has no id")?
                 .to_owned();
             println!("  → created {id}");
@@ -620,10 +590,15 @@ fn tokens_issued(base_url: &str) -> Result<u64, String> {
         .split_once("\r\n\r\n")
         .map(|(_, body)| body)
         .ok_or("the emulator's stats reply has no body")?;
-    Json::parse(body)
+    serde_json::from_str::<Value>(body)
         .ok()
-        .and_then(|stats| stats.get("tokensIssued").and_then(Json::as_u64))
+        .and_then(|stats| stats["tokensIssued"].as_u64())
         .ok_or_else(|| format!("no tokensIssued in the emulator's stats: {body}"))
+}
+
+/// The CLI's `-o json` output, whose fields the demo looks up one by one.
+fn json_doc(stdout: &str) -> Result<Value, String> {
+    serde_json::from_str(stdout).map_err(|e| format!("create -o json is not JSON: {e}"))
 }
 
 fn expect_status(out: &Captured, code: i32, args: &[&str]) -> Result<(), String> {

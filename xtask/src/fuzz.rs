@@ -36,15 +36,15 @@ struct Outcome {
     note: String,
 }
 
-pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    let options = Options::parse(args)?;
+pub(crate) fn run(args: &Args) -> Result<(), String> {
+    let targets = args.targets();
     let fuzz_dir = workspace_root().join("fuzz");
     if !fuzz_dir.join("Cargo.toml").is_file() {
         return Err(format!("no fuzz crate at {}", fuzz_dir.display()));
     }
     check_cargo_fuzz(&fuzz_dir)?;
     // Build first, one target at a time, so the timed runs measure fuzzing and not compiling.
-    for target in &options.targets {
+    for target in &targets {
         let mut build = nightly_cargo(&fuzz_dir);
         build.args(["fuzz", "build", "--release", target]);
         eprintln!("\n==> fuzz build: {}", describe(&build));
@@ -56,13 +56,13 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
     }
     let mut outcomes = Vec::new();
-    for batch in options.targets.chunks(options.jobs) {
+    for batch in targets.chunks(usize::from(args.jobs)) {
         let handles: Vec<_> = batch
             .iter()
             .map(|target| {
                 let target = target.clone();
                 let dir = fuzz_dir.clone();
-                let seconds = options.seconds;
+                let seconds = args.seconds;
                 thread::spawn(move || run_target(&dir, &target, seconds))
             })
             .collect();
@@ -100,52 +100,28 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
-/// Parsed command-line options.
-#[derive(Debug)]
-struct Options {
+/// `cargo xtask fuzz [--seconds N] [--jobs 1|2] [TARGET...]`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// How long each target runs
+    #[arg(long, value_name = "N", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     seconds: u64,
-    jobs: usize,
+    /// How many targets run at once (at most two: the machine is shared)
+    #[arg(long, value_name = "1|2", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    jobs: u8,
+    /// The targets to run (default: all of them)
+    #[arg(value_name = "TARGET", value_parser = TARGETS)]
     targets: Vec<String>,
 }
 
-impl Options {
-    fn parse(args: &[String]) -> Result<Options, String> {
-        let mut options = Options {
-            seconds: 60,
-            jobs: 1,
-            targets: Vec::new(),
-        };
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            match arg.as_str() {
-                "--seconds" => {
-                    let value = args.next().ok_or("--seconds needs a value")?;
-                    options.seconds =
-                        value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                            format!("--seconds: `{value}` is not a positive number")
-                        })?;
-                }
-                "--jobs" => {
-                    let value = args.next().ok_or("--jobs needs a value")?;
-                    options.jobs = match value.as_str() {
-                        "1" => 1,
-                        "2" => 2,
-                        _ => return Err(format!("--jobs: `{value}` must be 1 or 2")),
-                    };
-                }
-                target if TARGETS.contains(&target) => options.targets.push(target.to_owned()),
-                other => {
-                    return Err(format!(
-                        "unexpected argument `{other}` (targets: {})",
-                        TARGETS.join(", ")
-                    ));
-                }
-            }
+impl Args {
+    /// The targets to run, in the order given; all of them when none is named.
+    fn targets(&self) -> Vec<String> {
+        if self.targets.is_empty() {
+            TARGETS.iter().map(|t| (*t).to_owned()).collect()
+        } else {
+            self.targets.clone()
         }
-        if options.targets.is_empty() {
-            options.targets = TARGETS.iter().map(|t| (*t).to_owned()).collect();
-        }
-        Ok(options)
     }
 }
 
@@ -282,7 +258,9 @@ impl Stats {
 
 #[cfg(test)]
 mod tests {
-    use super::{Options, Stats};
+    use clap::Parser;
+
+    use super::{Args, Stats};
 
     #[test]
     fn reads_run_counts_from_libfuzzer_output() {
@@ -297,19 +275,27 @@ mod tests {
 
     #[test]
     fn options_default_to_every_target_one_at_a_time() {
-        let options = Options::parse(&[]).expect("no arguments is fine");
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("fuzz").chain(args.iter().copied()))
+                .map(|cli| cli.args)
+        };
+        let args = parse(&[]).expect("no arguments is fine");
+        assert_eq!((args.seconds, args.jobs, args.targets().len()), (60, 1, 4));
+        let args = parse(&["--seconds", "5", "model_json", "--jobs", "2"]).expect("valid");
         assert_eq!(
-            (options.seconds, options.jobs, options.targets.len()),
-            (60, 1, 4)
+            (args.seconds, args.jobs, args.targets()),
+            (5, 2, vec!["model_json".to_owned()])
         );
-        let options =
-            Options::parse(&["--seconds".into(), "5".into(), "model_json".into()]).expect("valid");
-        assert_eq!(
-            (options.seconds, options.targets.as_slice()),
-            (5, &["model_json".to_owned()][..])
-        );
-        assert!(Options::parse(&["--jobs".into(), "3".into()]).is_err());
-        assert!(Options::parse(&["--seconds".into(), "0".into()]).is_err());
-        assert!(Options::parse(&["nope".into()]).is_err());
+        assert!(parse(&["--jobs", "3"]).is_err());
+        assert!(parse(&["--seconds", "0"]).is_err());
+        assert!(parse(&["--seconds"]).is_err());
+        assert!(parse(&["nope"]).is_err());
+    }
+
+    /// The subcommand's arguments on their own, as `cargo xtask fuzz` receives them.
+    #[derive(Debug, clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
     }
 }

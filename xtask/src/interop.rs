@@ -19,8 +19,11 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use serde::Deserialize;
+use serde_json::Value;
+
 use crate::cmd::{cargo, describe, describe_masked, target_dir, workspace_root};
-use crate::json::Json;
+use crate::emulator_line::EmulatorLine as Emulator;
 use crate::process::{Server, run_captured, run_inherited};
 use crate::python_env::{self, PythonEnv};
 
@@ -52,10 +55,7 @@ const CURL_TIMEOUT: Duration = Duration::from_secs(30);
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
 const SCHEMATHESIS_TIMEOUT: Duration = Duration::from_secs(360);
 
-pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    if let Some(arg) = args.first() {
-        return Err(format!("unexpected argument `{arg}`"));
-    }
+pub(crate) fn run() -> Result<(), String> {
     let started = Instant::now();
     let paths = Paths::new()?;
     let mut report = Report::default();
@@ -328,7 +328,7 @@ fn run_probe(paths: &Paths, port: u16, backend: &str, algorithm: &str) -> Result
     Ok(result.wire)
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, Deserialize)]
 struct ProbeResult {
     backend: String,
     requests: u64,
@@ -338,58 +338,18 @@ struct ProbeResult {
 
 /// Reads `{"backend":..,"requests":N,"ok":N,"wire":W}`.
 fn parse_probe_line(line: &str) -> Result<ProbeResult, String> {
-    let json = Json::parse(line.trim())
-        .map_err(|error| format!("digest_probe line is not JSON ({error}): {line}"))?;
-    let number = |key: &str| {
-        json.get(key)
-            .and_then(Json::as_u64)
-            .ok_or_else(|| format!("digest_probe line has no integer `{key}`: {line}"))
-    };
-    Ok(ProbeResult {
-        backend: json
-            .str_field("backend")
-            .ok_or_else(|| format!("digest_probe line has no string `backend`: {line}"))?
-            .to_owned(),
-        requests: number("requests")?,
-        ok: number("ok")?,
-        wire: number("wire")?,
-    })
+    serde_json::from_str(line.trim())
+        .map_err(|error| format!("digest_probe line is not what it prints ({error}): {line}"))
 }
 
 // ---------------------------------------------------------------------------------------------
 // 3. Emulator
 
-/// What the emulator announces on its one stdout line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Emulator {
-    base_url: String,
-    org_id: String,
-    project_id: String,
-    public_key: String,
-    private_key: String,
-    client_id: String,
-    client_secret: String,
-}
-
 /// Reads the emulator's startup line; every field must be a non-empty string.
+/// Interop also insists on a loopback `baseUrl`, kept without its trailing slash.
 fn parse_emulator_line(line: &str) -> Result<Emulator, String> {
-    let json = Json::parse(line.trim())
-        .map_err(|error| format!("startup line is not JSON ({error}): {line}"))?;
-    let field = |key: &str| match json.str_field(key) {
-        Some(value) if !value.is_empty() => Ok(value.to_owned()),
-        _ => Err(format!(
-            "startup line has no non-empty string `{key}`: {line}"
-        )),
-    };
-    let emulator = Emulator {
-        base_url: field("baseUrl")?.trim_end_matches('/').to_owned(),
-        org_id: field("orgId")?,
-        project_id: field("projectId")?,
-        public_key: field("publicKey")?,
-        private_key: field("privateKey")?,
-        client_id: field("clientId")?,
-        client_secret: field("clientSecret")?,
-    };
+    let mut emulator = Emulator::parse(line)?;
+    emulator.base_url = emulator.base_url.trim_end_matches('/').to_owned();
     if !emulator.base_url.starts_with("http://127.0.0.1:") {
         return Err(format!(
             "baseUrl {:?} is not on http://127.0.0.1",
@@ -476,8 +436,8 @@ struct Exchange {
 }
 
 impl Exchange {
-    fn json(&self) -> Result<Json, String> {
-        Json::parse(&self.body)
+    fn json(&self) -> Result<Value, String> {
+        serde_json::from_str(&self.body)
             .map_err(|error| format!("body is not JSON ({error}): {}", self.body))
     }
 
@@ -594,13 +554,12 @@ fn curl_cycle(report: &mut Report, emulator: &Emulator) {
     let listed = curl(emulator, "GET", &keys, None).and_then(|exchange| {
         exchange.expect_status(200)?;
         let json = exchange.json()?;
-        let results = json
-            .get("results")
-            .and_then(Json::as_array)
+        let results = json["results"]
+            .as_array()
             .ok_or("list has no `results` array")?;
         let item = results
             .iter()
-            .find(|item| item.str_field("id") == Some(key.id.as_str()))
+            .find(|item| item["id"].as_str() == Some(key.id.as_str()))
             .ok_or_else(|| {
                 format!(
                     "the new key {} is not in the list: {}",
@@ -624,8 +583,8 @@ fn curl_cycle(report: &mut Report, emulator: &Emulator) {
     let gone = curl(emulator, "GET", &one, None).and_then(|exchange| {
         exchange.expect_status(404)?;
         let json = exchange.json()?;
-        let code = json
-            .str_field("errorCode")
+        let code = json["errorCode"]
+            .as_str()
             .ok_or_else(|| format!("404 body has no errorCode: {}", exchange.body))?;
         if !code.contains("NOT_FOUND") {
             return Err(format!(
@@ -649,18 +608,18 @@ struct CreatedKey {
 fn check_created(exchange: &Exchange, org: &str, desc: &str) -> Result<CreatedKey, String> {
     exchange.expect_status(200)?;
     let json = exchange.json()?;
-    let id = json.str_field("id").unwrap_or_default();
+    let id = json["id"].as_str().unwrap_or_default();
     if !is_hex(id, 24) {
         return Err(format!("id {id:?} is not 24 hex digits: {}", exchange.body));
     }
-    let private_key = json.str_field("privateKey").unwrap_or_default();
+    let private_key = json["privateKey"].as_str().unwrap_or_default();
     if !is_uuid(private_key) {
         return Err(format!(
             "privateKey {private_key:?} is not a full UUID: {}",
             exchange.body
         ));
     }
-    let public_key = json.str_field("publicKey").unwrap_or_default();
+    let public_key = json["publicKey"].as_str().unwrap_or_default();
     if public_key.len() != 8 {
         return Err(format!(
             "publicKey {public_key:?} is not 8 characters: {}",
@@ -668,15 +627,11 @@ fn check_created(exchange: &Exchange, org: &str, desc: &str) -> Result<CreatedKe
         ));
     }
     expect_field(&json, "desc", desc)?;
-    let has_role = json
-        .get("roles")
-        .and_then(Json::as_array)
-        .is_some_and(|roles| {
-            roles.iter().any(|role| {
-                role.str_field("roleName") == Some("ORG_MEMBER")
-                    && role.str_field("orgId") == Some(org)
-            })
-        });
+    let has_role = json["roles"].as_array().is_some_and(|roles| {
+        roles
+            .iter()
+            .any(|role| role["roleName"] == "ORG_MEMBER" && role["orgId"] == org)
+    });
     if !has_role {
         return Err(format!(
             "roles lack ORG_MEMBER on org {org}: {}",
@@ -690,8 +645,8 @@ fn check_created(exchange: &Exchange, org: &str, desc: &str) -> Result<CreatedKe
     })
 }
 
-fn expect_field(json: &Json, key: &str, wanted: &str) -> Result<(), String> {
-    match json.str_field(key) {
+fn expect_field(json: &Value, key: &str, wanted: &str) -> Result<(), String> {
+    match json[key].as_str() {
         Some(value) if value == wanted => Ok(()),
         other => Err(format!("`{key}` is {other:?}, expected {wanted:?}")),
     }

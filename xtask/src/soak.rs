@@ -16,12 +16,15 @@ use std::process::Stdio;
 
 use crate::cmd::{cargo, describe};
 
-pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    if let Some(flag) = args.iter().find(|a| a.starts_with('-')) {
-        return Err(format!(
-            "unexpected option `{flag}` (usage: cargo xtask soak [TEST_FILTER...])"
-        ));
-    }
+/// `cargo xtask soak [TEST_FILTER...]`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// libtest filters: run only the tests whose names contain one of them
+    #[arg(value_name = "TEST_FILTER")]
+    filters: Vec<String>,
+}
+
+pub(crate) fn run(args: &Args) -> Result<(), String> {
     // The durability and CLI suites run the binaries as child processes: build them first, in
     // the same profile, so the tests find them fresh instead of building them themselves.
     crate::cmd::run_step(
@@ -47,7 +50,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "--nocapture",
             "--test-threads=1",
         ])
-        .args(args)
+        .args(&args.filters)
         .env("ATLAS_KEYS_SOAK", "1")
         // The parser properties (the fuzz targets' twins) get 16 times proptest's default.
         .env("PROPTEST_CASES", "4096")
