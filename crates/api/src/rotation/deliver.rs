@@ -785,7 +785,12 @@ mod tests {
             assert!(matches!(err, DeliveryError::FileExists { .. }), "{err:?}");
             assert!(err.to_string().contains("refusing to overwrite"));
 
-            let receipt = d.clone().with_overwrite(true).deliver(&key()).await.unwrap();
+            let receipt = d
+                .clone()
+                .with_overwrite(true)
+                .deliver(&key())
+                .await
+                .unwrap();
             assert!(matches!(
                 receipt,
                 DeliveryReceipt::File { replaced: true, .. }

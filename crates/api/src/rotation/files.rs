@@ -122,10 +122,7 @@ fn repair_tail(file: &mut File, path: &Path) -> io::Result<()> {
     file.seek(SeekFrom::Start(0))?;
     let mut all = Vec::new();
     file.read_to_end(&mut all)?;
-    let start = all
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |nl| nl + 1);
+    let start = all.iter().rposition(|&b| b == b'\n').map_or(0, |nl| nl + 1);
     if serde_json::from_slice::<serde_json::Value>(&all[start..]).is_ok() {
         file.write_all(b"\n")?;
     } else {
@@ -198,7 +195,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.jsonl");
         std::fs::write(&path, "1\n2\n{\"tor").unwrap();
-        assert_eq!(read_json_lines::<serde_json::Value>(&path).unwrap().len(), 2);
+        assert_eq!(
+            read_json_lines::<serde_json::Value>(&path).unwrap().len(),
+            2
+        );
         append_json_line(&path, &3u32).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "1\n2\n3\n");
     }
