@@ -573,7 +573,7 @@ async fn exec(argv: &[String], key: &DeliveredKey) -> Result<DeliveryReceipt, De
         }
         Ok::<_, io::Error>(kept)
     };
-    let (written, stderr) = tokio::join!(write, read);
+    let (written, stderr) = futures::join!(write, read);
     let status = child.wait().await.map_err(|source| DeliveryError::Io {
         what: "the command",
         source,
