@@ -211,6 +211,11 @@ impl Delivery {
     /// `file:` and `exec:` fail with a [`DeliveryError`] unless the secret certainly reached
     /// the target; `env` succeeds once the child ran, whatever its exit status.
     pub async fn deliver(&self, key: &DeliveredKey) -> Result<DeliveryReceipt, DeliveryError> {
+        // A redacted key (from a list or get, not the create) would "deliver" a useless value
+        // that the user takes for the secret.
+        if key.private_key.is_redacted() || key.private_key.expose_private_key().is_empty() {
+            return Err(DeliveryError::NoSecret);
+        }
         match self {
             Self::File { path, overwrite } => {
                 let (path, overwrite, document) = (path.clone(), *overwrite, key.document());
@@ -437,6 +442,10 @@ pub enum DeliveryError {
         /// The first lines of its standard error, sanitised.
         stderr: String,
     },
+    /// The key holds no secret to deliver: its private key is empty or the redacted form the
+    /// service shows after creation.
+    #[error("the key's private key is redacted or empty: only a create response has it")]
+    NoSecret,
     /// `exec`/`env` without a command.
     #[error("no command to deliver the key to")]
     MissingCommand,
@@ -899,6 +908,26 @@ mod tests {
                 fail.deliver(&key()).await,
                 Err(DeliveryError::CommandFailed { .. })
             ));
+        }
+
+        #[tokio::test]
+        async fn a_redacted_key_is_not_delivered() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("key.json");
+            let redacted = DeliveredKey::new(
+                *key().id(),
+                key().public_key().clone(),
+                PrivateKey::new(SECRET.to_owned()).redacted(),
+            );
+            let d = Delivery::File {
+                path: path.clone(),
+                overwrite: false,
+            };
+            assert!(matches!(
+                d.deliver(&redacted).await,
+                Err(DeliveryError::NoSecret)
+            ));
+            assert!(!path.exists());
         }
 
         #[tokio::test]

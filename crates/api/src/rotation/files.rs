@@ -94,6 +94,11 @@ fn unsupported() -> io::Error {
     )
 }
 
+/// Opens (creating 0600, never through a symlink) a file used only for `flock`-style locking.
+pub(crate) fn open_lock_file(path: &Path) -> io::Result<File> {
+    open_private(path, true)
+}
+
 /// Appends `value` as one JSON line to `path` (created 0600), then fsyncs.
 ///
 /// A torn last line (a crash in the middle of an earlier append) is cut off first, so the new

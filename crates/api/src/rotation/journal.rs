@@ -338,6 +338,10 @@ pub enum JournalError {
         /// The rotation the entry names.
         entry: RotationId,
     },
+    /// Another process holds the rotation's lock (a rotation still running, or a
+    /// concurrent `resume`).
+    #[error("rotation {0} is in use by another process")]
+    Busy(RotationId),
     /// A user-implemented journal failed.
     #[error("journal: {0}")]
     Other(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -363,10 +367,34 @@ pub trait Journal: Send + Sync + fmt::Debug {
     /// Closes `rotation`: records [`Step::Finished`] unless it is already the last entry,
     /// then stops listing it in [`Journal::in_progress`] (its entries may be kept).
     async fn finish(&self, rotation: &RotationId) -> Result<(), JournalError>;
+
+    /// Takes the rotation's exclusive lock without waiting, so that `resume` never races the
+    /// process still running it; [`JournalError::Busy`] when another holder has it. The
+    /// default takes no lock (for journals whose store cannot lock).
+    async fn lock(&self, rotation: &RotationId) -> Result<RotationLock, JournalError> {
+        let _ = rotation;
+        Ok(RotationLock::unlocked())
+    }
+}
+
+/// A rotation's lock; dropping it releases the lock (so does the death of the process).
+#[derive(Debug)]
+pub struct RotationLock {
+    /// The locked file, when the journal locks.
+    _file: Option<std::fs::File>,
+}
+
+impl RotationLock {
+    /// A lock that locks nothing, for journals that cannot lock.
+    pub fn unlocked() -> Self {
+        Self { _file: None }
+    }
 }
 
 /// The file suffix of a rotation in progress.
 const LIVE_SUFFIX: &str = ".jsonl";
+/// The file suffix of a rotation's lock file.
+const LOCK_SUFFIX: &str = ".lock";
 /// The file suffix of a finished rotation (kept for the record, not listed).
 const DONE_SUFFIX: &str = ".jsonl.finished";
 
@@ -461,11 +489,29 @@ impl FileJournal {
         }
         let done = self.dir.join(format!("{rotation}{DONE_SUFFIX}"));
         match std::fs::rename(&live, &done) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(JournalError::Io {
-                path: live,
-                source: e,
-            }),
-            _ => Ok(()),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(JournalError::Io {
+                    path: live,
+                    source: e,
+                });
+            }
+            _ => {}
+        }
+        // The lock file has served its purpose; a finished rotation is never resumed.
+        let _ = std::fs::remove_file(self.dir.join(format!("{rotation}{LOCK_SUFFIX}")));
+        Ok(())
+    }
+
+    fn lock_blocking(&self, rotation: &RotationId) -> Result<RotationLock, JournalError> {
+        let path = self.dir.join(format!("{rotation}{LOCK_SUFFIX}"));
+        let file = files::open_lock_file(&path).map_err(|source| JournalError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        match file.try_lock() {
+            Ok(()) => Ok(RotationLock { _file: Some(file) }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(JournalError::Busy(rotation.clone())),
+            Err(std::fs::TryLockError::Error(source)) => Err(JournalError::Io { path, source }),
         }
     }
 }
@@ -520,6 +566,11 @@ impl Journal for FileJournal {
     async fn finish(&self, rotation: &RotationId) -> Result<(), JournalError> {
         let (this, rotation) = (self.clone(), rotation.clone());
         blocking(move || this.finish_blocking(&rotation)).await
+    }
+
+    async fn lock(&self, rotation: &RotationId) -> Result<RotationLock, JournalError> {
+        let (this, rotation) = (self.clone(), rotation.clone());
+        blocking(move || this.lock_blocking(&rotation)).await
     }
 }
 
@@ -709,6 +760,23 @@ mod tests {
         assert_eq!(journal.load(&id()).await.unwrap().len(), 1);
         journal.record(&at(created(), 1)).await.unwrap();
         assert_eq!(journal.load(&id()).await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_rotation_lock_excludes_a_second_holder_until_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = FileJournal::open(dir.path()).unwrap();
+        let held = journal.lock(&id()).await.unwrap();
+        assert!(matches!(
+            journal.lock(&id()).await,
+            Err(JournalError::Busy(busy)) if busy == id()
+        ));
+        drop(held);
+        let again = journal.lock(&id()).await.unwrap();
+        drop(again);
+        journal.record(&at(started(), 0)).await.unwrap();
+        journal.finish(&id()).await.unwrap();
+        assert!(!dir.path().join(format!("{}.lock", id())).exists());
     }
 
     #[tokio::test]

@@ -19,6 +19,7 @@
 
 use std::collections::BTreeMap;
 
+use atlas_keys_model::AccessListEntry;
 use time::{Duration, OffsetDateTime};
 
 /// One access-list entry's usage, as listed.
@@ -43,10 +44,33 @@ impl EntryUsage {
         Self {
             address: address.into(),
             count,
-            last_used: last_used.and_then(|s| {
-                OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-            }),
+            last_used: last_used.and_then(parse_time),
         }
+    }
+}
+
+/// The service writes ISO 8601 with an offset (RFC 3339 in practice); both are accepted.
+fn parse_time(s: &str) -> Option<OffsetDateTime> {
+    use time::format_description::well_known::{Iso8601, Rfc3339};
+    OffsetDateTime::parse(s, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(s, &Iso8601::DEFAULT))
+        .ok()
+}
+
+impl From<&AccessListEntry> for EntryUsage {
+    /// The usage fields of a listed entry; the address in its canonical form when it parses.
+    fn from(entry: &AccessListEntry) -> Self {
+        let address = entry.address().map_or_else(
+            || {
+                entry
+                    .cidr_block()
+                    .or(entry.ip_address())
+                    .unwrap_or_default()
+                    .to_owned()
+            },
+            |a| a.to_string(),
+        );
+        Self::from_wire(address, entry.count(), entry.last_used())
     }
 }
 
@@ -291,7 +315,21 @@ mod tests {
     }
 
     #[test]
+    fn listed_entries_convert_with_a_canonical_address() {
+        let listed: AccessListEntry = serde_json::from_str(
+            r#"{"cidrBlock":"192.0.2.7/32","ipAddress":"192.0.2.7","count":4,"lastUsed":"2026-12-06T04:15:00Z"}"#,
+        )
+        .unwrap();
+        let usage = EntryUsage::from(&listed);
+        assert_eq!(usage.address, "192.0.2.7");
+        assert_eq!(usage.count, Some(4));
+        assert_eq!(usage.last_used, Some(t(0)));
+    }
+
+    #[test]
     fn wire_times_parse_and_garbage_is_ignored() {
+        let millis = EntryUsage::from_wire("a", Some(1), Some("2026-12-06T04:15:00.000+00:00"));
+        assert_eq!(millis.last_used, Some(t(0)));
         let e = EntryUsage::from_wire("a", Some(1), Some("2026-12-06T04:15:00Z"));
         assert_eq!(e.last_used, Some(t(0)));
         assert_eq!(
