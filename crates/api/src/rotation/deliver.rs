@@ -206,6 +206,19 @@ impl Delivery {
         self
     }
 
+    /// What the journal records about the target: `file:PATH`, `exec:PROGRAM`,
+    /// `env:PROGRAM` or `stdout`. The arguments are left out: a user may pass a token on a
+    /// command line, and the journal is kept on disk.
+    pub fn summary(&self) -> String {
+        let program = |argv: &[String]| argv.first().cloned().unwrap_or_default();
+        match self {
+            Self::File { path, .. } => format!("file:{}", path.display()),
+            Self::Exec { argv } => format!("exec:{}", program(argv)),
+            Self::Env { argv, .. } => format!("env:{}", program(argv)),
+            Self::Stdout => "stdout".to_owned(),
+        }
+    }
+
     /// Delivers `key`. Returns what was done, with no secret in it, for the journal.
     ///
     /// `file:` and `exec:` fail with a [`DeliveryError`] unless the secret certainly reached
@@ -247,8 +260,8 @@ impl Delivery {
     }
 }
 
-/// The `--deliver` syntax back (what the journal's `Started` step records). An `exec`
-/// command is shown re-quoted.
+/// The `--deliver` syntax back, for messages to the user; an `exec` command is shown
+/// re-quoted. The journal records [`Delivery::summary`] instead.
 impl fmt::Display for Delivery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let join = |argv: &[String]| {
@@ -724,6 +737,12 @@ mod tests {
         assert_eq!(
             Delivery::env(argv(&["make", "deploy"])).to_string(),
             "env -- make deploy"
+        );
+        let with_token: Delivery = "exec:vault write -token=s.abc x".parse().unwrap();
+        assert_eq!(with_token.summary(), "exec:vault");
+        assert_eq!(
+            Delivery::env(argv(&["make", "deploy"])).summary(),
+            "env:make"
         );
     }
 

@@ -148,8 +148,7 @@ pub enum Step {
         /// `--self`: the caller is logged in with the old key.
         #[serde(default)]
         self_rotation: bool,
-        /// Where the secret goes, as `--deliver` spelt it ([`super::deliver::Delivery`]'s
-        /// `Display`).
+        /// Where the secret goes: [`super::deliver::Delivery::summary`] (no arguments).
         delivery: String,
     },
     /// Recorded just BEFORE the create is sent. Until [`Step::Created`] follows, a key whose
