@@ -25,6 +25,10 @@ pub mod journal;
 pub mod plan;
 pub mod usage;
 
+/// The `time` crate, whose `OffsetDateTime` and `Duration` appear in this module's signatures
+/// (journal stamps, TTLs, usage windows): re-exported so callers name the same version.
+pub use time;
+
 /// RFC 3339 in UTC to the second (`2026-12-06T05:00:00Z`): the one form this module writes,
 /// so journal lines, ledger lines and description markers compare and read alike.
 pub(crate) fn format_utc_seconds(at: time::OffsetDateTime) -> String {
