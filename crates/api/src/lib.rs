@@ -68,6 +68,7 @@ mod paginate;
 mod request;
 mod response;
 pub mod rotate;
+pub mod rotation;
 mod services;
 
 #[cfg(feature = "test-util")]
