@@ -29,6 +29,7 @@
 mod analyze;
 mod coverage;
 mod input;
+pub mod limits;
 pub mod render;
 mod report;
 mod rules;
