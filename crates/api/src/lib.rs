@@ -60,6 +60,7 @@
 #![deny(missing_docs)]
 #![deny(missing_debug_implementations)]
 
+pub mod audit;
 mod client;
 mod dispatch;
 mod error;

@@ -34,6 +34,7 @@ mod backend;
 mod bearer;
 mod digest;
 mod error;
+pub mod pace;
 mod retry;
 mod service_account;
 #[cfg(any(feature = "hyper", feature = "reqwest"))]

@@ -2,6 +2,7 @@
 //! against scripted or mocked transports. One test binary (fast to link); one module per
 //! concern. The flavour × backend × auth × envelope matrix lives in `common`.
 
+mod audit_report;
 mod common;
 mod errors;
 #[cfg(feature = "test-util")] // The service mocks need the feature.
