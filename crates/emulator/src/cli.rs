@@ -125,13 +125,22 @@ pub async fn run(args: EmulatorArgs) -> Result<(), RunError> {
     if let Some(pem) = handle.ca_pem() {
         // The CA goes to the file named by --tls-ca-out, or to a temp file; either way
         // the startup line names it as `caFile`.
-        let path = args.tls_ca_out.clone().unwrap_or_else(|| {
-            std::env::temp_dir().join(format!(
-                "atlas-keys-emulator-ca-{}.pem",
-                handle.local_addr().port()
-            ))
-        });
-        std::fs::write(&path, pem)?;
+        let path = match args.tls_ca_out.clone() {
+            Some(path) => {
+                std::fs::write(&path, pem)?;
+                path
+            }
+            None => {
+                // A fresh, uniquely named file (created exclusively by `tempfile`) that
+                // outlives this process: clients read it after the startup line.
+                let mut file = tempfile::Builder::new()
+                    .prefix("atlas-keys-emulator-ca-")
+                    .suffix(".pem")
+                    .tempfile()?;
+                file.write_all(pem.as_bytes())?;
+                file.keep().map_err(|e| e.error)?.1
+            }
+        };
         if let Ok(serde_json::Value::Object(mut obj)) =
             serde_json::from_str::<serde_json::Value>(&line)
         {

@@ -12,6 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use atlas_keys_model::operations::BodyShape;
 use atlas_keys_model::{ErrorCode, Flavour};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
@@ -31,7 +32,7 @@ use crate::flavour_prefix;
 use crate::http_util::{Resp, json};
 use crate::query::QueryOpts;
 use crate::rate_limit::{Decision, Scope};
-use crate::routes::{self, Ctx, Route};
+use crate::routes::{self, Ctx, PathIds, Route};
 use crate::stats::Counter;
 use crate::version_negotiation;
 
@@ -232,7 +233,7 @@ async fn process(app: &App, req: Request<Incoming>, ip: IpAddr) -> Result<Resp, 
     let Some((flavour, prefix, rest)) = flavour_prefix::split(path, app.public_flavour) else {
         return Ok(not_found(path).into_response(None));
     };
-    let route = Route::parse(rest);
+    let route = Route::parse(rest, flavour);
     let scope = route.map(|r| r.scope()).unwrap_or((Scope::Org, ""));
     let query = QueryOpts::parse(parts.uri.query());
     let target = parts.uri.path_and_query().map_or(path, |pq| pq.as_str());
@@ -264,21 +265,20 @@ async fn process(app: &App, req: Request<Incoming>, ip: IpAddr) -> Result<Resp, 
     };
 
     let decision = app.limiter.check(scope.0, scope.1, route.is_some());
-    let result = api(
+    let exchange = Exchange {
         app,
-        &parts.method,
-        &parts.headers,
+        method: &parts.method,
+        headers: &parts.headers,
         path,
         flavour,
         prefix,
         route,
-        &caller,
-        &query,
-        &body,
+        caller: &caller,
+        query: &query,
+        body: &body,
         decision,
-    )
-    .await;
-    let mut r = match result {
+    };
+    let mut r = match api(&exchange).await {
         Ok(r) => r,
         Err(e) => e.into_response(query.as_ref().ok()),
     };
@@ -295,81 +295,91 @@ fn not_found(path: &str) -> ApiError {
     .param(shown)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn api(
-    app: &App,
-    method: &Method,
-    headers: &HeaderMap,
-    path: &str,
+/// One authenticated API request, as the pipeline after authentication sees it.
+#[derive(Debug)]
+struct Exchange<'a> {
+    app: &'a App,
+    method: &'a Method,
+    headers: &'a HeaderMap,
+    /// The request path (no query).
+    path: &'a str,
     flavour: Flavour,
     prefix: &'static str,
-    route: Option<Route<'_>>,
-    caller: &auth::Caller,
-    query: &Result<QueryOpts, ApiError>,
-    body: &[u8],
+    /// The matched table path, if any.
+    route: Option<Route<'a>>,
+    caller: &'a auth::Caller,
+    /// The query options, or why they are invalid (reported after routing).
+    query: &'a Result<QueryOpts, ApiError>,
+    body: &'a [u8],
+    /// The rate limiter's answer for this request.
     decision: Decision,
-) -> Result<Resp, ApiError> {
-    let route = route.ok_or_else(|| not_found(path))?;
-    if let Some(retry) = decision.retry_after {
-        app.stats.bump(Counter::RateLimited);
+}
+
+/// Rate limit, route, negotiate and dispatch one authenticated request.
+async fn api(x: &Exchange<'_>) -> Result<Resp, ApiError> {
+    let route = x.route.ok_or_else(|| not_found(x.path))?;
+    if let Some(retry) = x.decision.retry_after {
+        x.app.stats.bump(Counter::RateLimited);
         let (scope, _) = route.scope();
         let family = match scope {
             Scope::Org => "orgs",
             Scope::Group => "groups",
         };
-        let resource = format!("{}/{family}", prefix.trim_start_matches('/'));
+        let resource = format!("{}/{family}", x.prefix.trim_start_matches('/'));
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::RateLimitedTokenBucket,
             format!(
                 "Rate limit exceeded for {resource}. Please retry after {retry} seconds. Request capacity: {}. Refill rate: {} per 60 seconds.",
-                decision.limit, decision.refill_per_minute
+                x.decision.limit, x.decision.refill_per_minute
             ),
         )
         .param(resource)
         .int_param(retry as i64)
-        .int_param(i64::from(decision.limit))
-        .int_param(i64::from(decision.refill_per_minute))
+        .int_param(i64::from(x.decision.limit))
+        .int_param(i64::from(x.decision.refill_per_minute))
         .int_param(60)
         .header(header::RETRY_AFTER, HeaderValue::from(retry)));
     }
-    if !route.allows(method, flavour) {
+    let Some(row) = route.operation(x.method) else {
+        let allow = route.allow_header();
         return Err(ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::from("METHOD_NOT_ALLOWED"),
-            format!("Method {method} is not allowed on {path}."),
+            format!("Method {} is not allowed on {}.", x.method, x.path),
         )
         .header(
             header::ALLOW,
-            HeaderValue::from_static(route.allow_header(flavour)),
+            HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static("GET")),
         ));
-    }
-    let served = if flavour == Flavour::AtlasV2 {
+    };
+    let served = if x.flavour == Flavour::AtlasV2 {
         Some(version_negotiation::negotiate(header_str(
-            headers,
+            x.headers,
             header::ACCEPT,
         ))?)
     } else {
         None
     };
-    let query = query.as_ref().map_err(Clone::clone)?;
-    if route.takes_body(method) {
+    let query = x.query.as_ref().map_err(Clone::clone)?;
+    if row.body != BodyShape::None {
         version_negotiation::check_content_type(
-            header_str(headers, header::CONTENT_TYPE),
-            body.is_empty(),
-            flavour == Flavour::AtlasV2,
+            header_str(x.headers, header::CONTENT_TYPE),
+            x.body.is_empty(),
+            x.flavour == Flavour::AtlasV2,
         )?;
     }
+    let ids = PathIds::parse(&route.params)?;
     let ctx = Ctx {
-        app,
-        flavour,
-        prefix,
-        caller,
+        app: x.app,
+        flavour: x.flavour,
+        prefix: x.prefix,
+        caller: x.caller,
         query,
-        path,
-        body,
+        path: x.path,
+        body: x.body,
     };
-    let reply = routes::dispatch(&ctx, route, method).await?;
+    let reply = routes::dispatch(&ctx, row, ids).await?;
     let (status, bytes) = reply.render(query.envelope, query.pretty);
     let content_type = served.map_or_else(|| "application/json".to_owned(), |v| v.media_type());
     Ok(match bytes {

@@ -52,7 +52,7 @@ impl Hash {
                 }
                 d.update(p);
             }
-            crate::hex::encode(&d.finalize())
+            hex::encode(d.finalize())
         }
         match self {
             Hash::Md5 => run::<Md5>(parts),

@@ -11,12 +11,11 @@ pub(crate) mod roles;
 
 use std::net::IpAddr;
 
-use atlas_keys_model::ErrorCode;
+use atlas_keys_model::{ApiKeyId, ErrorCode, PublicKey};
 use http::StatusCode;
 
 use crate::app::App;
 use crate::errors::ApiError;
-use crate::net::Cidr;
 use crate::stats::Counter;
 use authorization_parser::{Credentials, parse_authorization};
 use digest::DigestFailure;
@@ -25,7 +24,7 @@ use digest::DigestFailure;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Principal {
     /// A programmatic API key, by id.
-    Key(String),
+    Key(ApiKeyId),
     /// A service account, by client id.
     ServiceAccount(String),
 }
@@ -71,14 +70,15 @@ pub(crate) fn authenticate(
             // Copy what we need and release the lock before hashing.
             let (key_id, password, allowed) = {
                 let st = app.store.read();
-                match st.key_by_public(username) {
+                // A username that is not a valid public key names no key.
+                match PublicKey::new(username)
+                    .ok()
+                    .and_then(|p| st.key_by_public(&p))
+                {
                     Some(k) => {
                         let allowed = k.access_list.is_empty()
-                            || k.access_list
-                                .iter()
-                                .filter_map(|e| Cidr::parse(&e.cidr))
-                                .any(|c| c.contains(ip));
-                        (Some(k.id.clone()), Some(k.private_key.clone()), allowed)
+                            || k.access_list.iter().any(|e| e.address.contains(ip));
+                        (Some(k.id), Some(k.private_key.clone()), allowed)
                     }
                     None => (None, None, false),
                 }

@@ -19,7 +19,7 @@ use crate::stats::Counter;
 
 /// The stored form of a token: its SHA-256 as lowercase hex (the state file's format).
 pub(crate) fn token_hash(token: &str) -> String {
-    crate::hex::encode(&Sha256::digest(token.as_bytes()))
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Resp {
