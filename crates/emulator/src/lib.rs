@@ -165,6 +165,7 @@ mod summary;
 mod tls;
 mod version_negotiation;
 
+pub use auth::digest::DigestAlgorithm;
 pub use builder::{Emulator, EmulatorBuilder, StartError};
 pub use faults::{Fault, FaultSpec, FaultSpecError};
 pub use handle::EmulatorHandle;

@@ -26,6 +26,23 @@ fn authorize(ctx: &Ctx<'_>, org: OrgId, key: ApiKeyId, need: Need) -> ApiResult<
     Ok(())
 }
 
+/// Reading a key's access list: an organization owner may read any key's, anyone else
+/// only its own (401 `API_KEY_ACCESS_LIST_ACCESS_DENIED`, NOTES (j)).
+fn authorize_read(ctx: &Ctx<'_>, org: OrgId, key: ApiKeyId) -> ApiResult<()> {
+    authorize(ctx, org, key, Need::OrgMember)?;
+    if ctx.caller.principal == Principal::Key(key) {
+        return Ok(());
+    }
+    let st = ctx.app.store.read();
+    check_org(&st, ctx.caller, org, Need::OrgOwner).map_err(|_| {
+        ApiError::unauthorized(
+            ErrorCode::ApiKeyAccessListAccessDenied,
+            format!("The current user cannot access the access list of API key {key}."),
+        )
+        .param(key.to_string())
+    })
+}
+
 fn entry(ctx: &Ctx<'_>, k: &KeyRecord, e: &AccessEntryRecord) -> AccessListEntry {
     let href = format!(
         "{}{}/orgs/{}/apiKeys/{}/accessList/{}",
@@ -61,7 +78,7 @@ fn page(ctx: &Ctx<'_>, k: &KeyRecord, self_url: &str) -> Page<AccessListEntry> {
 
 /// Operation 6: `GET …/apiKeys/{apiUserId}/accessList`.
 pub(crate) fn list(ctx: &Ctx<'_>, org: OrgId, key: ApiKeyId) -> ApiResult<Reply> {
-    authorize(ctx, org, key, Need::OrgMember)?;
+    authorize_read(ctx, org, key)?;
     let st = ctx.app.store.read();
     let k = key_in_org(&st, org, key)?;
     Ok(Reply::Entries(page(ctx, k, &ctx.self_url())))
@@ -119,7 +136,7 @@ pub(crate) async fn create(ctx: &Ctx<'_>, org: OrgId, key: ApiKeyId) -> ApiResul
                 if k.access_list.iter().any(|e| e.address == *addr) {
                     return Err(ApiError::new(
                         StatusCode::CONFLICT,
-                        ErrorCode::AddressAlreadyInWhitelist,
+                        ErrorCode::AddressAlreadyInAccessList,
                         format!("Address {addr} is already on the access list of API key {key}."),
                     )
                     .param(addr.to_string())
@@ -149,7 +166,7 @@ pub(crate) fn get(
     key: ApiKeyId,
     addr: AccessListAddress,
 ) -> ApiResult<Reply> {
-    authorize(ctx, org, key, Need::OrgMember)?;
+    authorize_read(ctx, org, key)?;
     let st = ctx.app.store.read();
     let k = key_in_org(&st, org, key)?;
     let e = k
@@ -162,8 +179,8 @@ pub(crate) fn get(
 
 fn not_on_list(addr: &AccessListAddress, key: ApiKeyId) -> ApiError {
     ApiError::not_found(
-        ErrorCode::ApiKeyWhitelistNotFound,
-        format!("IP address {addr} not on whitelist for API key {key}."),
+        ErrorCode::ApiKeyAccessListEntryNotFound,
+        format!("IP address {addr} not on access list for API key {key}."),
     )
     .param(addr.to_string())
     .param(key.to_string())
@@ -191,7 +208,7 @@ pub(crate) async fn delete(
             let covers_caller = addr.contains(ctx.caller.ip);
             if caller_is_key && covers_caller {
                 return Err(ApiError::bad_request(
-                    ErrorCode::CannotRemoveCallerFromWhitelist,
+                    ErrorCode::CannotRemoveCallerFromAccessList,
                     format!(
                         "Cannot remove the caller's address {} from its own access list.",
                         ctx.caller.ip

@@ -12,9 +12,10 @@
 pub(crate) mod access_list;
 pub(crate) mod body;
 pub(crate) mod org_keys;
+pub(crate) mod org_settings;
 pub(crate) mod project_keys;
 
-use atlas_keys_model::operations::{HttpMethod, OPERATIONS, Operation, OperationSpec};
+use atlas_keys_model::operations::{BodyShape, HttpMethod, OPERATIONS, Operation, OperationSpec};
 use atlas_keys_model::{
     AccessListAddress, ApiKey, ApiKeyId, ErrorCode, Flavour, Link, OrgId, Page, PrivateKey,
     ProjectId, RoleAssignment,
@@ -71,8 +72,59 @@ fn method_of(m: HttpMethod) -> Method {
     }
 }
 
-/// A path that names a resource of the table: its template, the flavour it was matched
-/// for and the captured parameters. Which row serves it depends on the method.
+/// Operations served beside the model's table, until the table has rows for them: the
+/// organization settings (NOTES (j)). They are routed exactly like table rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Extra {
+    /// `GET /orgs/{orgId}/settings`.
+    GetOrgSettings,
+    /// `PATCH /orgs/{orgId}/settings`.
+    UpdateOrgSettings,
+}
+
+/// What a row runs: an operation of the model's table, or an extra one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RowKind {
+    Table(&'static OperationSpec),
+    Extra(Extra),
+}
+
+/// One routable row: a table row, or an extra row in the same shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Row {
+    pub(crate) method: HttpMethod,
+    pub(crate) path: &'static str,
+    pub(crate) body: BodyShape,
+    flavours: &'static [Flavour],
+    pub(crate) kind: RowKind,
+}
+
+const ATLAS: &[Flavour] = &[Flavour::AtlasV2, Flavour::AtlasV1];
+
+/// The org settings path (its own rate-limit scope).
+const SETTINGS_PATH: &str = "/orgs/{orgId}/settings";
+
+/// The extra rows (Atlas v2 and v1.0 only, as the service has them).
+const EXTRA: &[Row] = &[
+    Row {
+        method: HttpMethod::Get,
+        path: SETTINGS_PATH,
+        body: BodyShape::None,
+        flavours: ATLAS,
+        kind: RowKind::Extra(Extra::GetOrgSettings),
+    },
+    Row {
+        method: HttpMethod::Patch,
+        path: SETTINGS_PATH,
+        body: BodyShape::Object,
+        flavours: ATLAS,
+        kind: RowKind::Extra(Extra::UpdateOrgSettings),
+    },
+];
+
+/// A path that names a resource of the table (or an extra row): its template, the
+/// flavour it was matched for and the captured parameters. Which row serves it depends
+/// on the method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Route<'a> {
     template: &'static str,
@@ -81,10 +133,18 @@ pub(crate) struct Route<'a> {
 }
 
 impl<'a> Route<'a> {
-    /// The rows of this flavour, in table order.
-    fn flavour_rows(flavour: Flavour) -> impl Iterator<Item = &'static OperationSpec> {
+    /// The rows of this flavour: the table's in table order, then the extra ones.
+    fn flavour_rows(flavour: Flavour) -> impl Iterator<Item = Row> {
         OPERATIONS
             .iter()
+            .map(|spec| Row {
+                method: spec.method,
+                path: spec.path,
+                body: spec.body,
+                flavours: spec.flavours,
+                kind: RowKind::Table(spec),
+            })
+            .chain(EXTRA.iter().copied())
             .filter(move |row| row.flavours.contains(&flavour))
     }
 
@@ -101,14 +161,14 @@ impl<'a> Route<'a> {
     }
 
     /// The rows on this path, in table order.
-    fn rows(&self) -> impl Iterator<Item = &'static OperationSpec> + use<'a> {
+    fn rows(&self) -> impl Iterator<Item = Row> + use<'a> {
         let template = self.template;
         Self::flavour_rows(self.flavour).filter(move |row| row.path == template)
     }
 
     /// The row serving `method` here; the first in table order when two rows share a
     /// method (Cloud/Ops Manager's assign and update are both `PATCH`, and one handler).
-    pub(crate) fn operation(&self, method: &Method) -> Option<&'static OperationSpec> {
+    pub(crate) fn operation(&self, method: &Method) -> Option<Row> {
         self.rows().find(|row| method_of(row.method) == method)
     }
 
@@ -128,6 +188,9 @@ impl<'a> Route<'a> {
     pub(crate) fn scope(&self) -> (Scope, &'a str) {
         match (self.params.group, self.params.org) {
             (Some(group), _) => (Scope::Group, group),
+            (None, org) if self.template == SETTINGS_PATH => {
+                (Scope::OrgSettings, org.unwrap_or_default())
+            }
             (None, org) => (Scope::Org, org.unwrap_or_default()),
         }
     }
@@ -189,19 +252,21 @@ pub(crate) struct PathIds {
 }
 
 impl PathIds {
-    /// Parses every captured parameter, or names the first malformed one.
-    pub(crate) fn parse(raw: &RawParams<'_>) -> ApiResult<PathIds> {
+    /// Parses every captured parameter. A malformed id is the service's 400
+    /// `PATH_PARAM_PARSE_ERROR` naming the request path `uri`; a malformed address is
+    /// `INVALID_IP_ADDRESS_OR_CIDR_NOTATION`.
+    pub(crate) fn parse(raw: &RawParams<'_>, uri: &str) -> ApiResult<PathIds> {
         let org = raw
             .org
-            .map(|s| OrgId::new(s).map_err(|_| invalid_id(s, PathId::Org)))
+            .map(|s| OrgId::new(s).map_err(|_| malformed_path(uri)))
             .transpose()?;
         let group = raw
             .group
-            .map(|s| ProjectId::new(s).map_err(|_| invalid_id(s, PathId::Group)))
+            .map(|s| ProjectId::new(s).map_err(|_| malformed_path(uri)))
             .transpose()?;
         let key = raw
             .key
-            .map(|s| ApiKeyId::new(s).map_err(|_| invalid_id(s, PathId::Key)))
+            .map(|s| ApiKeyId::new(s).map_err(|_| malformed_path(uri)))
             .transpose()?;
         let address = raw.address.map(path_address).transpose()?;
         Ok(PathIds {
@@ -324,34 +389,33 @@ impl Ctx<'_> {
     }
 }
 
-/// The error for a malformed path id, naming the parameter.
-fn invalid_id(raw: &str, which: PathId) -> ApiError {
-    let (code, what) = match which {
-        PathId::Org => (ErrorCode::InvalidOrgId, "organization ID"),
-        PathId::Group => (ErrorCode::InvalidGroupId, "project ID"),
-        PathId::Key => (ErrorCode::InvalidKeyId, "API key ID"),
-    };
-    let shown: String = raw.chars().take(64).collect();
-    ApiError::not_found(code, format!("An invalid {what} {shown} was specified.")).param(shown)
-}
-
-/// Which path id is being checked.
-#[derive(Debug, Clone, Copy)]
-enum PathId {
-    Org,
-    Group,
-    Key,
+/// The service's answer to a malformed path id (a public key where the 24-hex id
+/// belongs, a short or upper-case id), NOTES (j).
+fn malformed_path(uri: &str) -> ApiError {
+    let shown: String = uri.chars().take(200).collect();
+    ApiError::bad_request(
+        ErrorCode::PathParamParseError,
+        format!("One or more path parameter in the request URI {shown} is malformed."),
+    )
+    .param(shown)
 }
 
 /// Runs the handler of `row` with the path's typed ids.
-pub(crate) async fn dispatch(ctx: &Ctx<'_>, row: &OperationSpec, ids: PathIds) -> ApiResult<Reply> {
+pub(crate) async fn dispatch(ctx: &Ctx<'_>, row: Row, ids: PathIds) -> ApiResult<Reply> {
+    let org = || need(ids.org);
+    let row = match row.kind {
+        RowKind::Table(spec) => spec,
+        RowKind::Extra(Extra::GetOrgSettings) => return org_settings::get(ctx, org()?),
+        RowKind::Extra(Extra::UpdateOrgSettings) => {
+            return org_settings::update(ctx, org()?).await;
+        }
+    };
     let Some(handler) = Handler::of(row) else {
         return Err(ApiError::not_found(
             ErrorCode::ResourceNotFound,
             format!("Operation {} is not emulated.", row.operation),
         ));
     };
-    let org = || need(ids.org);
     let key = || need(ids.key);
     let group = || need(ids.group);
     let address = || need(ids.address);
@@ -425,6 +489,9 @@ mod tests {
                 let served = route
                     .operation(&method_of(row.method))
                     .unwrap_or_else(|| panic!("{} {path} in {flavour}", row.method.as_str()));
+                let RowKind::Table(served) = served.kind else {
+                    panic!("{path} reached an extra row");
+                };
                 assert_eq!(
                     Handler::of(served),
                     Some(expected(row.operation, row.method)),
@@ -523,5 +590,28 @@ mod tests {
         assert_eq!(r.scope(), (Scope::Group, "g"));
         let r = Route::parse("/orgs/a/apiKeys/k/accessList/x", Flavour::AtlasV2).unwrap();
         assert_eq!(r.scope(), (Scope::Org, "a"));
+    }
+
+    /// The org settings rows, served beside the table: Atlas only, GET and PATCH, with
+    /// their own rate-limit scope.
+    #[test]
+    fn org_settings_are_routed_beside_the_table() {
+        for flavour in [Flavour::AtlasV2, Flavour::AtlasV1] {
+            let r = Route::parse("/orgs/a/settings", flavour).unwrap();
+            assert_eq!(r.scope(), (Scope::OrgSettings, "a"));
+            assert_eq!(r.allow_header(), "GET, PATCH");
+            assert_eq!(
+                r.operation(&Method::GET).map(|row| row.kind),
+                Some(RowKind::Extra(Extra::GetOrgSettings))
+            );
+            assert_eq!(
+                r.operation(&Method::PATCH).map(|row| row.body),
+                Some(BodyShape::Object)
+            );
+            assert!(r.operation(&Method::DELETE).is_none());
+        }
+        for flavour in [Flavour::CloudManager, Flavour::OpsManager] {
+            assert_eq!(Route::parse("/orgs/a/settings", flavour), None);
+        }
     }
 }

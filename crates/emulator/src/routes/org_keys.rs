@@ -13,25 +13,24 @@ use super::body::{self, RoleScope};
 use crate::auth::roles::{Need, check_org};
 use crate::envelope::Reply;
 use crate::errors::{ApiError, ApiResult};
-use crate::state::{KeyRecord, Op, State};
+use crate::state::{KeyRecord, Op, OrgRecord, State};
 
-/// 404 for an unknown organization.
-pub(crate) fn org_exists(st: &State, org: OrgId) -> ApiResult<()> {
-    if st.org(&org).is_some() {
-        Ok(())
-    } else {
-        Err(ApiError::not_found(
+/// The organization, or 404 for an unknown one.
+pub(crate) fn org_exists(st: &State, org: OrgId) -> ApiResult<&OrgRecord> {
+    st.org(&org).ok_or_else(|| {
+        ApiError::not_found(
             ErrorCode::OrgNotFound,
             format!("No organization with ID {org} exists."),
         )
-        .param(org.to_string()))
-    }
+        .param(org.to_string())
+    })
 }
 
-/// The key `key` of organization `org`, or 404.
+/// The key `key` of organization `org`, or 400 `API_KEY_NOT_FOUND`: the service answers
+/// an unknown key id with 400, not 404 (NOTES (j)).
 pub(crate) fn key_in_org(st: &State, org: OrgId, key: ApiKeyId) -> ApiResult<&KeyRecord> {
     st.key(&key).filter(|k| k.org_id == org).ok_or_else(|| {
-        ApiError::not_found(
+        ApiError::bad_request(
             ErrorCode::ApiKeyNotFound,
             format!("No API key with ID {key} exists."),
         )

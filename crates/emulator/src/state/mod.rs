@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 use atlas_keys_model::{
-    AccessListAddress, ApiKeyId, OrgId, OrgRole, ProjectId, ProjectRole, PublicKey,
+    AccessListAddress, ApiKeyId, OrgId, OrgRole, OrgSettings, ProjectId, ProjectRole, PublicKey,
 };
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +25,25 @@ use order::OrderIndex;
 pub(crate) struct OrgRecord {
     pub(crate) id: OrgId,
     pub(crate) name: String,
+    /// Absent in older state files: nothing set, so no access list is required.
+    #[serde(default)]
+    pub(crate) settings: OrgSettings,
+}
+
+impl OrgRecord {
+    /// An organization with default settings.
+    pub(crate) fn new(id: OrgId, name: String) -> OrgRecord {
+        OrgRecord {
+            id,
+            name,
+            settings: OrgSettings::default(),
+        }
+    }
+
+    /// Whether its keys need a non-empty access list.
+    pub(crate) fn requires_access_list(&self) -> bool {
+        self.settings.api_access_list_required() == Some(true)
+    }
 }
 
 /// A project (group) inside an organization.
@@ -145,17 +164,30 @@ pub(crate) enum Op {
     PutOrg(OrgRecord),
     PutProject(ProjectRecord),
     PutKey(KeyRecord),
-    DeleteKey { id: ApiKeyId },
+    DeleteKey {
+        id: ApiKeyId,
+    },
     PutServiceAccount(ServiceAccountRecord),
     PutToken(TokenRecord),
-    DeleteToken { hash: String },
+    DeleteToken {
+        hash: String,
+    },
+    /// A request was admitted by this access-list entry: count it and note when and from
+    /// where. Small on purpose, since it is logged once per admitted request.
+    UseAccessEntry {
+        id: ApiKeyId,
+        address: AccessListAddress,
+        when: String,
+        from: String,
+    },
 }
 
-/// Where a key sits in its org's and projects' lists.
-pub(crate) type ListKey = u64;
+/// Where a key sits in its org's and projects' lists: lists are sorted by public key,
+/// ascending, as the service sorts them (NOTES (j)). Public keys are unique.
+pub(crate) type ListKey = PublicKey;
 
 fn list_key(k: &KeyRecord) -> ListKey {
-    k.seq
+    k.public_key.clone()
 }
 
 /// In-memory state with its indexes.
@@ -245,12 +277,15 @@ impl State {
                 self.next_seq = self.next_seq.max(k.seq + 1);
                 self.by_public_key.insert(k.public_key.clone(), k.id);
                 let at = list_key(&k);
-                self.org_keys.entry(k.org_id).or_default().insert(at, k.id);
+                self.org_keys
+                    .entry(k.org_id)
+                    .or_default()
+                    .insert(at.clone(), k.id);
                 for pr in &k.project_roles {
                     self.project_keys
                         .entry(pr.project_id)
                         .or_default()
-                        .insert(at, k.id);
+                        .insert(at.clone(), k.id);
                 }
                 self.keys.insert(k.id, k);
             }
@@ -269,6 +304,23 @@ impl State {
             }
             Op::DeleteToken { hash } => {
                 self.tokens.remove(&hash);
+            }
+            Op::UseAccessEntry {
+                id,
+                address,
+                when,
+                from,
+            } => {
+                // Neither the key nor the list order changes, so no index is touched.
+                if let Some(e) = self
+                    .keys
+                    .get_mut(&id)
+                    .and_then(|k| k.access_list.iter_mut().find(|e| e.address == address))
+                {
+                    e.count += 1;
+                    e.last_used = Some(when);
+                    e.last_used_address = Some(from);
+                }
             }
         }
     }

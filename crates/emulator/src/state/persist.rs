@@ -152,10 +152,10 @@ mod tests {
         let path = dir.path().join("state.json");
         assert!(load(&path).unwrap().is_none());
         let mut log = create(&path, &State::default()).unwrap();
-        log.append(&[Op::PutOrg(OrgRecord {
-            id: atlas_keys_model::OrgId::new("a".repeat(24)).unwrap(),
-            name: "A".into(),
-        })])
+        log.append(&[Op::PutOrg(OrgRecord::new(
+            atlas_keys_model::OrgId::new("a".repeat(24)).unwrap(),
+            "A".into(),
+        ))])
         .await
         .unwrap();
         drop(log);
