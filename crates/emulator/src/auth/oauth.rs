@@ -186,19 +186,6 @@ pub(crate) async fn handle(
         return token_rate_limited(path, retry);
     }
     let now = crate::clock::now_secs();
-    let live = {
-        let st = app.store.read();
-        st.tokens()
-            .filter(|t| t.client_id == id && t.expires_at > now)
-            .count()
-    };
-    if live >= app.max_live_tokens {
-        return oauth_error(
-            StatusCode::FORBIDDEN,
-            "access_denied",
-            "Access Token limit reached",
-        );
-    }
     let token = crate::ids::token();
     let ttl: Duration = app.token_ttl;
     let record = TokenRecord {
@@ -206,9 +193,19 @@ pub(crate) async fn handle(
         client_id: id.clone(),
         expires_at: now + ttl.as_secs(),
     };
+    let max_live = app.max_live_tokens;
     let written = app
         .store
         .write(|tx| {
+            // Counted under the write lock, so concurrent requests cannot overshoot.
+            let live = tx
+                .state()
+                .tokens()
+                .filter(|t| t.client_id == id && t.expires_at > now)
+                .count();
+            if live >= max_live {
+                return false;
+            }
             let expired: Vec<String> = tx
                 .state()
                 .tokens()
@@ -220,14 +217,25 @@ pub(crate) async fn handle(
                 tx.apply(Op::DeleteToken { hash });
             }
             tx.apply(Op::PutToken(record));
+            true
         })
         .await;
-    if written.is_err() {
-        return oauth_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "Could not persist.",
-        );
+    match written {
+        Ok(true) => {}
+        Ok(false) => {
+            return oauth_error(
+                StatusCode::FORBIDDEN,
+                "access_denied",
+                "Access Token limit reached",
+            );
+        }
+        Err(_) => {
+            return oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "Could not persist.",
+            );
+        }
     }
     app.stats.bump(Counter::TokensIssued);
     tracing::debug!(client_id = %id, "issued an access token");
