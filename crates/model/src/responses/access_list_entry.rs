@@ -38,9 +38,7 @@ impl AccessListEntry {
     pub fn new(address: &AccessListAddress) -> Self {
         AccessListEntry {
             cidr_block: Some(address.to_cidr_string()),
-            ip_address: address
-                .is_single_address()
-                .then(|| address.addr().to_string()),
+            ip_address: address.is_single_address().then(|| address.addr().to_string()),
             ..AccessListEntry::default()
         }
     }
