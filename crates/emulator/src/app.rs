@@ -33,4 +33,8 @@ pub(crate) struct App {
     pub(crate) body_limit: usize,
     /// How long the body may take to arrive; see `EmulatorBuilder::body_read_timeout`.
     pub(crate) body_read_timeout: std::time::Duration,
+    /// Whether responses carry `RateLimit-Limit` / `RateLimit-Remaining`.
+    pub(crate) rate_limit_headers: bool,
+    /// Live (unexpired) tokens a service account may hold; more is 403 `access_denied`.
+    pub(crate) max_live_tokens: usize,
 }

@@ -13,7 +13,7 @@ use atlas_keys_model::Flavour;
 use tokio::sync::watch;
 
 use crate::app::App;
-use crate::auth::digest::DigestVerifier;
+use crate::auth::digest::{DigestAlgorithm, DigestConfig, DigestVerifier};
 use crate::faults::FaultSpec;
 use crate::handle::EmulatorHandle;
 use crate::ids::FastRng;
@@ -46,10 +46,12 @@ pub struct EmulatorBuilder {
     token_ttl: Duration,
     rate_limit: RateLimitConfig,
     bulk_project_keys: Option<u64>,
-    nonce_lifetime: Duration,
+    digest: DigestConfig,
     public_flavour: Flavour,
     max_body_bytes: usize,
     body_read_timeout: Duration,
+    rate_limit_headers: bool,
+    max_live_tokens: usize,
 }
 
 impl Default for EmulatorBuilder {
@@ -64,11 +66,13 @@ impl Default for EmulatorBuilder {
             token_ttl: Duration::from_secs(3600),
             rate_limit: RateLimitConfig::default(),
             bulk_project_keys: None,
-            nonce_lifetime: Duration::from_secs(300),
+            digest: DigestConfig::default(),
             public_flavour: Flavour::CloudManager,
             max_body_bytes: 64 * 1024,
             // The same bound hyper puts on reading the request head.
             body_read_timeout: Duration::from_secs(30),
+            rate_limit_headers: true,
+            max_live_tokens: 100,
         }
     }
 }
@@ -157,9 +161,48 @@ impl EmulatorBuilder {
         self
     }
 
-    /// How long a digest nonce stays fresh (default 300 s); older nonces get `stale=true`.
-    pub fn nonce_lifetime(mut self, lifetime: Duration) -> Self {
-        self.nonce_lifetime = lifetime;
+    /// How long a digest nonce stays fresh (default 300 s; Ops Manager uses 60 s); a
+    /// request on an older nonce gets a 401 with `stale=true`.
+    pub fn nonce_ttl(mut self, ttl: Duration) -> Self {
+        self.digest.nonce_ttl = ttl;
+        self
+    }
+
+    /// The same as [`Self::nonce_ttl`] (the older name).
+    pub fn nonce_lifetime(self, lifetime: Duration) -> Self {
+        self.nonce_ttl(lifetime)
+    }
+
+    /// The digest algorithms challenges offer, in order (default: MD5 only, as the
+    /// service). An empty list means the default. Only offered algorithms are accepted.
+    pub fn digest_algorithms(mut self, algorithms: &[DigestAlgorithm]) -> Self {
+        self.digest.algorithms = if algorithms.is_empty() {
+            vec![DigestAlgorithm::Md5]
+        } else {
+            algorithms.to_vec()
+        };
+        self
+    }
+
+    /// Strict nonce counting, like Apache's `AuthDigestNcCheck On` (default off): each
+    /// request on a nonce must carry exactly the previous `nc` plus one, else it gets a
+    /// new challenge.
+    pub fn strict_nonce_count(mut self, on: bool) -> Self {
+        self.digest.strict_nonce_count = on;
+        self
+    }
+
+    /// Whether responses carry `RateLimit-Limit` and `RateLimit-Remaining` (default on).
+    /// The service may leave them out; turning them off tests a client that copes.
+    pub fn rate_limit_headers(mut self, on: bool) -> Self {
+        self.rate_limit_headers = on;
+        self
+    }
+
+    /// How many live access tokens one service account may hold (default 100, as the
+    /// service); the next token request gets 403 `access_denied`.
+    pub fn max_live_tokens(mut self, n: usize) -> Self {
+        self.max_live_tokens = n;
         self
     }
 
@@ -234,7 +277,7 @@ impl EmulatorBuilder {
         };
         let app = Arc::new(App {
             store,
-            digest: DigestVerifier::new(self.nonce_lifetime),
+            digest: DigestVerifier::new(self.digest),
             limiter: RateLimiter::new(self.rate_limit),
             stats: Counters::default(),
             faults: self.faults,
@@ -245,6 +288,8 @@ impl EmulatorBuilder {
             public_flavour: self.public_flavour,
             body_limit: self.max_body_bytes,
             body_read_timeout: self.body_read_timeout,
+            rate_limit_headers: self.rate_limit_headers,
+            max_live_tokens: self.max_live_tokens,
         });
         let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(crate::server::serve(listener, app.clone(), tls, rx));

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use atlas_keys_model::Flavour;
 
+use crate::auth::digest::DigestAlgorithm;
 use crate::builder::{Emulator, StartError};
 use crate::faults::FaultSpec;
 use crate::rate_limit::RateLimitConfig;
@@ -56,9 +57,32 @@ pub struct EmulatorArgs {
     /// Create N extra keys in the default project at start (fresh state only).
     #[arg(long, value_name = "N")]
     pub bulk_project_keys: Option<u64>,
-    /// Digest nonce lifetime, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 300)]
-    pub nonce_lifetime: u64,
+    /// Digest nonce lifetime, in seconds; older nonces get a 401 with `stale=true`
+    /// (Ops Manager uses 60).
+    #[arg(
+        long,
+        alias = "nonce-lifetime",
+        value_name = "SECS",
+        default_value_t = 300
+    )]
+    pub nonce_ttl: u64,
+    /// Digest algorithms the challenges offer, e.g. `md5,sha-256` (the service: md5).
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "md5",
+        value_delimiter = ','
+    )]
+    pub digest_algorithms: Vec<DigestAlgorithm>,
+    /// Strict nonce counting, like Apache's `AuthDigestNcCheck On`.
+    #[arg(long)]
+    pub strict_nonce_count: bool,
+    /// Leave `RateLimit-Limit` / `RateLimit-Remaining` out of responses.
+    #[arg(long)]
+    pub no_rate_limit_headers: bool,
+    /// Live access tokens per service account (the service: 100).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_live_tokens: usize,
     /// What `/api/public/v1.0` emulates: `cloud-manager` or `ops-manager`.
     #[arg(long, value_name = "FLAVOUR", default_value = "cloud-manager", value_parser = parse_public_flavour)]
     pub public_flavour: Flavour,
@@ -102,7 +126,11 @@ pub async fn run(args: EmulatorArgs) -> Result<(), RunError> {
         .tls(args.tls)
         .token_ttl(Duration::from_secs(args.token_ttl))
         .rate_limit(args.rate_limit)
-        .nonce_lifetime(Duration::from_secs(args.nonce_lifetime))
+        .nonce_ttl(Duration::from_secs(args.nonce_ttl))
+        .digest_algorithms(&args.digest_algorithms)
+        .strict_nonce_count(args.strict_nonce_count)
+        .rate_limit_headers(!args.no_rate_limit_headers)
+        .max_live_tokens(args.max_live_tokens)
         .public_flavour(args.public_flavour);
     if let Some(path) = &args.seed {
         let text = std::fs::read_to_string(path).map_err(|source| RunError::ReadSeed {
@@ -125,13 +153,22 @@ pub async fn run(args: EmulatorArgs) -> Result<(), RunError> {
     if let Some(pem) = handle.ca_pem() {
         // The CA goes to the file named by --tls-ca-out, or to a temp file; either way
         // the startup line names it as `caFile`.
-        let path = args.tls_ca_out.clone().unwrap_or_else(|| {
-            std::env::temp_dir().join(format!(
-                "atlas-keys-emulator-ca-{}.pem",
-                handle.local_addr().port()
-            ))
-        });
-        std::fs::write(&path, pem)?;
+        let path = match args.tls_ca_out.clone() {
+            Some(path) => {
+                std::fs::write(&path, pem)?;
+                path
+            }
+            None => {
+                // A fresh, uniquely named file (created exclusively by `tempfile`) that
+                // outlives this process: clients read it after the startup line.
+                let mut file = tempfile::Builder::new()
+                    .prefix("atlas-keys-emulator-ca-")
+                    .suffix(".pem")
+                    .tempfile()?;
+                file.write_all(pem.as_bytes())?;
+                file.keep().map_err(|e| e.error)?.1
+            }
+        };
         if let Ok(serde_json::Value::Object(mut obj)) =
             serde_json::from_str::<serde_json::Value>(&line)
         {

@@ -1,8 +1,12 @@
-//! Wall-clock helpers: Unix seconds and RFC 3339 timestamps without a date crate.
+//! Wall-clock helpers: Unix seconds and RFC 3339 timestamps (formatted by the `time`
+//! crate, which replaced a hand-written civil-from-days formatter).
 //!
 //! This module must NOT sleep or schedule anything.
 
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// Seconds since the Unix epoch.
 pub(crate) fn now_secs() -> u64 {
@@ -12,25 +16,20 @@ pub(crate) fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` for a Unix time (civil-from-days, H. Hinnant's algorithm).
+/// `YYYY-MM-DDTHH:MM:SSZ` for a Unix time (whole seconds, UTC).
 pub(crate) fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    i64::try_from(secs)
+        .ok()
+        .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|t| t.format(&Rfc3339).ok())
+        // Past year 9999 (or an unformattable instant) the epoch is as good as any answer:
+        // the emulator only ever formats "now".
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned())
+}
+
+/// The current time as RFC 3339.
+pub(crate) fn now_rfc3339() -> String {
+    rfc3339(now_secs())
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! `results`; with an envelope the HTTP status is 200. This module must NOT decide what
 //! a reply contains.
 
-use atlas_keys_model::{AccessListEntry, ApiKey, Envelope, EnvelopedPage, Page};
+use atlas_keys_model::{AccessListEntry, ApiKey, Envelope, EnvelopedPage, OrgSettings, Page};
 use http::StatusCode;
 use serde::Serialize;
 
@@ -20,6 +20,8 @@ pub(crate) enum Reply {
     Entry(AccessListEntry),
     /// A page of access-list entries.
     Entries(Page<AccessListEntry>),
+    /// An organization's settings.
+    Settings(OrgSettings),
     /// No body (204, or 200 for Cloud Manager's unassign).
     Empty(StatusCode),
 }
@@ -73,6 +75,7 @@ impl Reply {
             Reply::Keys(p) => page(p, envelope, pretty),
             Reply::Entry(e) => single(StatusCode::OK, e, envelope, pretty),
             Reply::Entries(p) => page(p, envelope, pretty),
+            Reply::Settings(s) => single(StatusCode::OK, s, envelope, pretty),
             Reply::Empty(status) => {
                 if envelope {
                     let e = Envelope {

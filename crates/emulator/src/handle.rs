@@ -38,17 +38,17 @@ impl EmulatorHandle {
 
     /// The default organization's id.
     pub fn org_id(&self) -> &str {
-        &self.defaults.org_id
+        self.defaults.org_id.as_str()
     }
 
     /// The default project's id.
     pub fn project_id(&self) -> &str {
-        &self.defaults.project_id
+        self.defaults.project_id.as_str()
     }
 
     /// The public key (digest username) of the default organization-owner key.
     pub fn public_key(&self) -> &str {
-        &self.defaults.public_key
+        self.defaults.public_key.as_str()
     }
 
     /// The private key (digest password) of the default organization-owner key.

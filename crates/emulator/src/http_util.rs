@@ -26,7 +26,7 @@ pub(crate) fn empty(status: StatusCode) -> Resp {
     r
 }
 
-/// A JSON response.
+/// A JSON response (`application/json;charset=utf-8`, as the service labels it).
 pub(crate) fn json(status: StatusCode, body: Vec<u8>) -> Resp {
-    with_body(status, "application/json", body)
+    with_body(status, "application/json;charset=utf-8", body)
 }

@@ -26,13 +26,44 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 
 /// A 24-character lowercase hex id (like a MongoDB ObjectId).
 pub(crate) fn object_id() -> String {
-    crate::hex::encode(&random_bytes::<12>())
+    hex::encode(random_bytes::<12>())
+}
+
+/// A fresh API key id.
+pub(crate) fn key_id() -> atlas_keys_model::ApiKeyId {
+    hex_id(atlas_keys_model::ApiKeyId::new)
+}
+
+/// A fresh organization id.
+pub(crate) fn org_id() -> atlas_keys_model::OrgId {
+    hex_id(atlas_keys_model::OrgId::new)
+}
+
+/// A fresh project id.
+pub(crate) fn project_id() -> atlas_keys_model::ProjectId {
+    hex_id(atlas_keys_model::ProjectId::new)
+}
+
+/// A random 24-hex id of one of the model's id types. `object_id` always has that form,
+/// so the loop never runs twice; it exists because the crate neither panics nor unwraps.
+fn hex_id<T, E>(new: impl Fn(String) -> Result<T, E>) -> T {
+    loop {
+        if let Ok(id) = new(object_id()) {
+            return id;
+        }
+    }
 }
 
 /// An 8-letter lowercase public key.
-pub(crate) fn public_key() -> String {
-    let b: [u8; 8] = random_bytes();
-    b.iter().map(|x| char::from(b'a' + x % 26)).collect()
+pub(crate) fn public_key() -> atlas_keys_model::PublicKey {
+    loop {
+        let b: [u8; 8] = random_bytes();
+        let text: String = b.iter().map(|x| char::from(b'a' + x % 26)).collect();
+        // Eight letters are always a valid public key; see `hex_id` for the loop.
+        if let Ok(k) = atlas_keys_model::PublicKey::new(text) {
+            return k;
+        }
+    }
 }
 
 /// A UUID v4 private key.
@@ -49,7 +80,7 @@ pub(crate) fn client_id() -> String {
 
 /// A service-account client secret in Atlas's `mdb_sa_sk_` form.
 pub(crate) fn client_secret() -> String {
-    format!("mdb_sa_sk_{}", crate::hex::encode(&random_bytes::<24>()))
+    format!("mdb_sa_sk_{}", hex::encode(random_bytes::<24>()))
 }
 
 /// An opaque bearer token.
@@ -107,7 +138,13 @@ mod tests {
     #[test]
     fn formats() {
         assert_eq!(object_id().len(), 24);
-        assert!(public_key().chars().all(|c| c.is_ascii_lowercase()));
+        assert!(
+            public_key()
+                .as_str()
+                .chars()
+                .all(|c| c.is_ascii_lowercase())
+        );
+        assert_eq!(key_id().as_str().len(), 24);
         assert_eq!(private_key().len(), 36);
         assert_eq!(private_key().as_bytes()[14], b'4');
         let r = FastRng::new(1);

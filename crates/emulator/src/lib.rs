@@ -84,7 +84,21 @@
 //! # Rate limits (`--rate-limit`)
 //!
 //! `off`, or `ORG_CAP/ORG_REFILL_PER_MIN,GROUP_CAP/GROUP_REFILL_PER_MIN` (default
-//! `500/250,1200/500`), one bucket per org id / project id in the path.
+//! `500/250,1200/500`), one bucket per org id / project id in the path. While limiting is
+//! on, the org settings endpoints have their own bucket per org (10, refill 5 per minute)
+//! and the token endpoint allows 10 requests per minute per client id and address (429
+//! `{"error":"rate_limited",…,"errorCode":"RATE_LIMITED","parameters":["/api/oauth/token",10,1]}`),
+//! as NOTES (j) documents. `--no-rate-limit-headers` leaves `RateLimit-Limit` /
+//! `RateLimit-Remaining` out, as the service may. A service account holds at most
+//! `--max-live-tokens` (100) live tokens; the next gets 403 `access_denied`.
+//!
+//! # Digest (`--digest-algorithms`, `--nonce-ttl`, `--strict-nonce-count`)
+//!
+//! Challenges offer MD5 only, as the service does; `--digest-algorithms md5,sha-256`
+//! offers (and accepts) SHA-256 too. Nonces expire after `--nonce-ttl` seconds (300; Ops
+//! Manager uses 60): a right answer on an older nonce gets 401 with `stale=true`.
+//! `--strict-nonce-count` behaves like Apache's `AuthDigestNcCheck On`: each request on a
+//! nonce must carry exactly the previous `nc` plus one, else it gets a new challenge.
 //!
 //! # Test endpoints (no auth, no faults, no latency)
 //!
@@ -97,6 +111,18 @@
 //!
 //! - Keys, projects and roles are shared by all three prefixes; links point at the
 //!   prefix that was called.
+//! - Key lists are sorted by `publicKey`, ascending, as the service sorts them. Paging is
+//!   by offset over the list as it is at each request: a key added before a client's
+//!   position repeats the previous page's last key, a key removed before it skips one.
+//! - Access lists are enforced after authentication. A request admitted by an entry
+//!   counts on the narrowest entry containing the caller (`count`, `lastUsed`,
+//!   `lastUsedAddress`, durable with `--state`). With the org setting
+//!   `apiAccessListRequired` on (`PATCH /orgs/{orgId}/settings`, Atlas prefixes only), a
+//!   key with an empty list is refused. Only an organization owner or the key itself may
+//!   read a key's access list.
+//! - `GET /api/private/ipinfo` (authenticated) answers `{"currentIpv4Address": peer}`.
+//! - JSON answers carry `Content-Type: <media type>;charset=utf-8`, a body-less answer
+//!   the bare media type, and every error `X-Error-Code: <errorCode>`.
 //! - `PATCH /groups/{groupId}/apiKeys/{apiUserId}` assigns the key when it was not yet in
 //!   the project (the Cloud/Ops Manager assign; Atlas treats it the same way here).
 //! - Repeated roles in one body collapse into one. Repeated addresses in one access-list
@@ -108,7 +134,8 @@
 //!   `includeCount` are refused (the spec allows no others).
 //! - Any organization role makes a member; `ORG_READ_ONLY` may also list every project's
 //!   keys; on Cloud/Ops Manager `GROUP_USER_ADMIN` counts as project owner.
-//! - Access lists apply to API keys; service-account access lists are not emulated.
+//! - Access lists apply to API keys; service-account access lists (and so key-bound
+//!   tokens' usage counts) are not emulated.
 //! - Digest needs `qop=auth` (RFC 2069 answers without `nc` could be replayed).
 //!
 //! # Error codes
@@ -126,16 +153,19 @@
 //! | bad or undeclared query parameter | 400 | `INVALID_QUERY_PARAMETER` |
 //! | bad IP / CIDR, or a CIDR with host bits set | 400 | `INVALID_IP_ADDRESS_OR_CIDR_NOTATION` |
 //! | same address twice in one request | 400 | `DUPLICATE_ADDRESSES_IN_INPUT` |
-//! | removing the caller's own address | 400 | `CANNOT_REMOVE_CALLER_FROM_WHITELIST` |
+//! | removing an entry that admits the caller | 400 | `CANNOT_REMOVE_CALLER_FROM_ACCESS_LIST` |
+//! | unknown key id | 400 | `API_KEY_NOT_FOUND` ("No API key with ID … exists.") |
+//! | malformed path id | 400 | `PATH_PARAM_PARSE_ERROR` (detail and parameters name the path) |
 //! | no / bad credentials, replayed nc, wrong uri, forged nonce | 401 | `USER_UNAUTHORIZED` (+ challenge) |
 //! | other org / not owner / not in project | 401 | `USER_CANNOT_ACCESS_ORG`, `NOT_ORG_OWNER`, `USER_CANNOT_ACCESS_GROUP`, `NOT_IN_GROUP`, `USER_UNAUTHORIZED` |
-//! | caller address not on its access list | 403 | `IP_ADDRESS_NOT_ON_WHITELIST` |
-//! | malformed path id | 404 | `INVALID_ORG_ID` / `INVALID_GROUP_ID` / `INVALID_KEY_ID` |
-//! | unknown org / project / key / path | 404 | `ORG_NOT_FOUND` / `GROUP_NOT_FOUND` / `API_KEY_NOT_FOUND` / `RESOURCE_NOT_FOUND` |
-//! | access-list entry not found | 404 | `API_KEY_WHITELIST_NOT_FOUND` |
+//! | reading another key's access list, not an org owner | 401 | `API_KEY_ACCESS_LIST_ACCESS_DENIED` |
+//! | caller address not on its access list | 403 | `IP_ADDRESS_NOT_ON_ACCESS_LIST` |
+//! | empty access list, org requires one | 403 | `ORG_REQUIRES_ACCESS_LIST` |
+//! | unknown org / project / path; key not in the project | 404 | `ORG_NOT_FOUND` / `GROUP_NOT_FOUND` / `RESOURCE_NOT_FOUND` / `API_KEY_NOT_FOUND` |
+//! | access-list entry not found | 404 | `API_KEY_ACCESS_LIST_ENTRY_NOT_FOUND` |
 //! | method not served | 405 | `METHOD_NOT_ALLOWED` |
 //! | missing / malformed / too early Accept version (v2) | 406 | `INVALID_VERSION_DATE` |
-//! | address already listed | 409 | `ADDRESS_ALREADY_IN_WHITELIST` |
+//! | address already listed | 409 | `ADDRESS_ALREADY_IN_ACCESS_LIST` |
 //! | body over the cap (64 KiB) | 413 | `REQUEST_TOO_LARGE` |
 //! | body announced but not sent within 30 s (`body_read_timeout`) | 408 | `REQUEST_TIMEOUT` |
 //! | unsupported Content-Type | 415 | `UNSUPPORTED_MEDIA_TYPE` |
@@ -152,10 +182,8 @@ mod errors;
 mod faults;
 pub mod flavour_prefix;
 mod handle;
-mod hex;
 mod http_util;
 mod ids;
-mod net;
 mod query;
 mod rate_limit;
 mod routes;
@@ -167,6 +195,7 @@ mod summary;
 mod tls;
 mod version_negotiation;
 
+pub use auth::digest::DigestAlgorithm;
 pub use builder::{Emulator, EmulatorBuilder, StartError};
 pub use faults::{Fault, FaultSpec, FaultSpecError};
 pub use handle::EmulatorHandle;

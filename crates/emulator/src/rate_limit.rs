@@ -103,7 +103,23 @@ impl fmt::Display for RateLimitConfig {
 pub(crate) enum Scope {
     Org,
     Group,
+    /// `/orgs/{orgId}/settings`, per org.
+    OrgSettings,
+    /// The OAuth token endpoint, per client id and address.
+    Token,
 }
+
+/// The org settings endpoints' documented limit: 10, refill 5 per 60 s (NOTES (j)).
+const ORG_SETTINGS: BucketConfig = BucketConfig {
+    capacity: 10,
+    refill_per_minute: 5,
+};
+
+/// The token endpoint's documented limit: 10 requests per minute per client and address.
+pub(crate) const TOKEN_ENDPOINT: BucketConfig = BucketConfig {
+    capacity: 10,
+    refill_per_minute: 10,
+};
 
 /// The outcome of taking (or peeking at) a bucket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,12 +156,16 @@ impl RateLimiter {
         }
     }
 
+    /// The bucket of `scope`; the settings and token limits are the documented ones and
+    /// apply whenever limiting is on.
     fn bucket_config(&self, scope: Scope) -> Option<BucketConfig> {
         match self.config {
             RateLimitConfig::Off => None,
             RateLimitConfig::On { org, group } => Some(match scope {
                 Scope::Org => org,
                 Scope::Group => group,
+                Scope::OrgSettings => ORG_SETTINGS,
+                Scope::Token => TOKEN_ENDPOINT,
             }),
         }
     }
@@ -155,6 +175,8 @@ impl RateLimiter {
         let Some(cfg) = self.bucket_config(scope) else {
             let d = RateLimitConfig::default();
             let nominal = match (d, scope) {
+                (_, Scope::OrgSettings) => ORG_SETTINGS,
+                (_, Scope::Token) => TOKEN_ENDPOINT,
                 (RateLimitConfig::On { org, .. }, Scope::Org) => org,
                 (RateLimitConfig::On { group, .. }, _) => group,
                 (RateLimitConfig::Off, _) => BucketConfig {

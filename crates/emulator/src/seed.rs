@@ -6,9 +6,11 @@
 
 use std::collections::HashSet;
 
+use atlas_keys_model::{
+    AccessListAddress, ApiKeyId, OrgId, OrgRole, ProjectId, ProjectRole, PublicKey,
+};
 use serde::{Deserialize, Serialize};
 
-use crate::net::Cidr;
 use crate::state::{
     AccessEntryRecord, KeyRecord, Op, OrgRecord, ProjectRecord, ProjectRoles, ServiceAccountRecord,
     State,
@@ -150,9 +152,9 @@ impl std::fmt::Debug for SeedServiceAccount {
 /// The credentials the startup line reports. `Debug` leaves the secrets out.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct Defaults {
-    pub(crate) org_id: String,
-    pub(crate) project_id: String,
-    pub(crate) public_key: String,
+    pub(crate) org_id: OrgId,
+    pub(crate) project_id: ProjectId,
+    pub(crate) public_key: PublicKey,
     pub(crate) private_key: String,
     pub(crate) client_id: String,
     pub(crate) client_secret: String,
@@ -169,47 +171,45 @@ impl std::fmt::Debug for Defaults {
     }
 }
 
-fn is_id(s: &str) -> bool {
-    s.len() == 24
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+/// Parses a seed id into one of the model's id types (the model owns the hex-24 rule).
+fn parse_id<T>(
+    s: &str,
+    what: &str,
+    new: impl Fn(&str) -> Result<T, atlas_keys_model::ValidationError>,
+) -> Result<T, SeedError> {
+    new(s).map_err(|_| SeedError(format!("{what} `{s}` is not 24 lowercase hex characters")))
 }
 
-fn check_id(s: &str, what: &str) -> Result<(), SeedError> {
-    if is_id(s) {
-        Ok(())
-    } else {
-        Err(SeedError(format!(
-            "{what} `{s}` is not 24 lowercase hex characters"
-        )))
-    }
-}
+type Grants = (Vec<OrgRole>, Vec<ProjectRoles>);
 
-type Grants = (Vec<String>, Vec<ProjectRoles>);
-
-fn split_roles(st: &State, org: &str, roles: &[SeedRole], who: &str) -> Result<Grants, SeedError> {
+/// Splits a seed's roles into org and project grants. Role names are taken as given
+/// (`from_wire`): a seed may hold a role this build does not know yet.
+fn split_roles(st: &State, org: OrgId, roles: &[SeedRole], who: &str) -> Result<Grants, SeedError> {
     let mut org_roles = Vec::new();
     let mut project_roles: Vec<ProjectRoles> = Vec::new();
     for r in roles {
         match (&r.org_id, &r.group_id) {
-            (Some(o), None) if o == org => {
-                if !org_roles.contains(&r.role_name) {
-                    org_roles.push(r.role_name.clone());
+            (Some(o), None) if o == org.as_str() => {
+                let role = OrgRole::from_wire(&r.role_name);
+                if !org_roles.contains(&role) {
+                    org_roles.push(role);
                 }
             }
             (None, Some(g)) => {
+                let g = parse_id(g, "project id", |s| ProjectId::new(s))?;
                 let p = st
-                    .project(g)
+                    .project(&g)
                     .ok_or_else(|| SeedError(format!("{who}: unknown project {g}")))?;
                 if p.org_id != org {
                     return Err(SeedError(format!("{who}: project {g} is not in org {org}")));
                 }
-                match project_roles.iter_mut().find(|x| x.project_id == *g) {
-                    Some(x) if !x.roles.contains(&r.role_name) => x.roles.push(r.role_name.clone()),
+                let role = ProjectRole::from_wire(&r.role_name);
+                match project_roles.iter_mut().find(|x| x.project_id == g) {
+                    Some(x) if !x.roles.contains(&role) => x.roles.push(role),
                     Some(_) => {}
                     None => project_roles.push(ProjectRoles {
-                        project_id: g.clone(),
-                        roles: vec![r.role_name.clone()],
+                        project_id: g,
+                        roles: vec![role],
                     }),
                 }
             }
@@ -221,7 +221,7 @@ fn split_roles(st: &State, org: &str, roles: &[SeedRole], who: &str) -> Result<G
         }
     }
     if org_roles.is_empty() {
-        org_roles.push("ORG_MEMBER".to_owned());
+        org_roles.push(OrgRole::Member);
     }
     Ok((org_roles, project_roles))
 }
@@ -242,44 +242,39 @@ impl Seed {
     pub(crate) fn build(&self, bulk_override: Option<u64>) -> Result<State, SeedError> {
         let mut st = State::default();
         for o in &self.orgs {
-            check_id(&o.id, "org id")?;
-            if st.org(&o.id).is_some() {
+            let id = parse_id(&o.id, "org id", |s| OrgId::new(s))?;
+            if st.org(&id).is_some() {
                 return Err(SeedError(format!("org {} is listed twice", o.id)));
             }
-            st.apply(Op::PutOrg(OrgRecord {
-                id: o.id.clone(),
-                name: o
-                    .name
-                    .clone()
-                    .unwrap_or_else(|| format!("org-{}", &o.id[..6])),
-            }));
+            let name = o
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("org-{}", &o.id[..6]));
+            st.apply(Op::PutOrg(OrgRecord::new(id, name)));
         }
-        let first = st.orgs().next().map(|o| o.id.clone());
+        let first = st.orgs().next().map(|o| o.id);
         let default_org = match first {
             Some(o) => o,
             None => {
-                let id = crate::ids::object_id();
-                st.apply(Op::PutOrg(OrgRecord {
-                    id: id.clone(),
-                    name: "Emulated Org".to_owned(),
-                }));
+                let id = crate::ids::org_id();
+                st.apply(Op::PutOrg(OrgRecord::new(id, "Emulated Org".to_owned())));
                 id
             }
         };
         for p in &self.projects {
-            check_id(&p.id, "project id")?;
-            if st.org(&p.org_id).is_none() {
-                return Err(SeedError(format!(
-                    "project {} names unknown org {}",
-                    p.id, p.org_id
-                )));
-            }
-            if st.project(&p.id).is_some() {
+            let id = parse_id(&p.id, "project id", |s| ProjectId::new(s))?;
+            let org_id = OrgId::new(&p.org_id)
+                .ok()
+                .filter(|o| st.org(o).is_some())
+                .ok_or_else(|| {
+                    SeedError(format!("project {} names unknown org {}", p.id, p.org_id))
+                })?;
+            if st.project(&id).is_some() {
                 return Err(SeedError(format!("project {} is listed twice", p.id)));
             }
             st.apply(Op::PutProject(ProjectRecord {
-                id: p.id.clone(),
-                org_id: p.org_id.clone(),
+                id,
+                org_id,
                 name: p
                     .name
                     .clone()
@@ -289,34 +284,41 @@ impl Seed {
         let mut seen_public = HashSet::new();
         for (i, k) in self.api_keys.iter().enumerate() {
             let who = format!("apiKeys[{i}]");
-            let org = k.org_id.clone().unwrap_or_else(|| default_org.clone());
-            if st.org(&org).is_none() {
-                return Err(SeedError(format!("{who}: unknown org {org}")));
-            }
-            let id = k.id.clone().unwrap_or_else(crate::ids::object_id);
-            check_id(&id, "api key id")?;
+            let org = self.org_of(&st, k.org_id.as_deref(), default_org, &who)?;
+            let id = match &k.id {
+                Some(id) => parse_id(id, "api key id", |s| ApiKeyId::new(s))?,
+                None => crate::ids::key_id(),
+            };
             if st.key(&id).is_some() {
                 return Err(SeedError(format!("{who}: id {id} is listed twice")));
             }
-            let public_key = k.public_key.clone().unwrap_or_else(crate::ids::public_key);
-            if public_key.len() != 8 || !public_key.bytes().all(|b| b.is_ascii_lowercase()) {
-                return Err(SeedError(format!(
-                    "{who}: publicKey must be 8 lowercase letters"
-                )));
-            }
+            let public_key = match &k.public_key {
+                Some(p) if p.len() == 8 && p.bytes().all(|b| b.is_ascii_lowercase()) => {
+                    PublicKey::new(p.as_str()).map_err(|e| SeedError(format!("{who}: {e}")))?
+                }
+                Some(_) => {
+                    return Err(SeedError(format!(
+                        "{who}: publicKey must be 8 lowercase letters"
+                    )));
+                }
+                None => crate::ids::public_key(),
+            };
             if !seen_public.insert(public_key.clone()) {
                 return Err(SeedError(format!(
                     "{who}: publicKey {public_key} is listed twice"
                 )));
             }
-            let (org_roles, project_roles) = split_roles(&st, &org, &k.roles, &who)?;
+            let (org_roles, project_roles) = split_roles(&st, org, &k.roles, &who)?;
             let mut access_list = Vec::new();
             for a in &k.access_list {
-                let c = Cidr::parse(a)
-                    .ok_or_else(|| SeedError(format!("{who}: bad access-list entry {a}")))?;
+                let address = AccessListAddress::parse(a)
+                    .map_err(|_| SeedError(format!("{who}: bad access-list entry {a}")))?;
                 access_list.push(AccessEntryRecord {
-                    cidr: c.to_string(),
-                    created: crate::clock::rfc3339(crate::clock::now_secs()),
+                    address,
+                    created: crate::clock::now_rfc3339(),
+                    count: 0,
+                    last_used: None,
+                    last_used_address: None,
                 });
             }
             st.apply(Op::PutKey(KeyRecord {
@@ -336,17 +338,14 @@ impl Seed {
         }
         for (i, a) in self.service_accounts.iter().enumerate() {
             let who = format!("serviceAccounts[{i}]");
-            let org = a.org_id.clone().unwrap_or_else(|| default_org.clone());
-            if st.org(&org).is_none() {
-                return Err(SeedError(format!("{who}: unknown org {org}")));
-            }
+            let org = self.org_of(&st, a.org_id.as_deref(), default_org, &who)?;
             let client_id = a.client_id.clone().unwrap_or_else(crate::ids::client_id);
             if st.service_account(&client_id).is_some() {
                 return Err(SeedError(format!(
                     "{who}: clientId {client_id} is listed twice"
                 )));
             }
-            let (org_roles, project_roles) = split_roles(&st, &org, &a.roles, &who)?;
+            let (org_roles, project_roles) = split_roles(&st, org, &a.roles, &who)?;
             st.apply(Op::PutServiceAccount(ServiceAccountRecord {
                 client_id,
                 client_secret: a
@@ -367,41 +366,55 @@ impl Seed {
         add_bulk_keys(&mut st, bulk);
         Ok(st)
     }
+
+    /// The organization a seed entry names (or the default one), which must exist.
+    fn org_of(
+        &self,
+        st: &State,
+        given: Option<&str>,
+        default_org: OrgId,
+        who: &str,
+    ) -> Result<OrgId, SeedError> {
+        match given {
+            None => Ok(default_org),
+            Some(o) => OrgId::new(o)
+                .ok()
+                .filter(|id| st.org(id).is_some())
+                .ok_or_else(|| SeedError(format!("{who}: unknown org {o}"))),
+        }
+    }
 }
 
 /// Adds whatever default (org, project, owner key, owner service account) is missing.
 pub(crate) fn ensure_defaults(st: &mut State) {
-    let first = st.orgs().next().map(|o| o.id.clone());
+    let first = st.orgs().next().map(|o| o.id);
     let org = match first {
         Some(o) => o,
         None => {
-            let id = crate::ids::object_id();
-            st.apply(Op::PutOrg(OrgRecord {
-                id: id.clone(),
-                name: "Emulated Org".to_owned(),
-            }));
+            let id = crate::ids::org_id();
+            st.apply(Op::PutOrg(OrgRecord::new(id, "Emulated Org".to_owned())));
             id
         }
     };
     if !st.projects().any(|p| p.org_id == org) {
         st.apply(Op::PutProject(ProjectRecord {
-            id: crate::ids::object_id(),
-            org_id: org.clone(),
+            id: crate::ids::project_id(),
+            org_id: org,
             name: "Emulated Project".to_owned(),
         }));
     }
     if !st
         .org_keys(&org)
-        .any(|k| k.org_roles.iter().any(|r| r == "ORG_OWNER"))
+        .any(|k| k.org_roles.contains(&OrgRole::Owner))
     {
         let mut key = KeyRecord {
             seq: st.next_seq(),
-            id: crate::ids::object_id(),
-            org_id: org.clone(),
+            id: crate::ids::key_id(),
+            org_id: org,
             desc: "Emulator organization owner".to_owned(),
             public_key: crate::ids::public_key(),
             private_key: crate::ids::private_key(),
-            org_roles: vec!["ORG_OWNER".to_owned()],
+            org_roles: vec![OrgRole::Owner],
             project_roles: Vec::new(),
             access_list: Vec::new(),
         };
@@ -412,14 +425,14 @@ pub(crate) fn ensure_defaults(st: &mut State) {
     }
     if !st
         .service_accounts()
-        .any(|a| a.org_id == org && a.org_roles.iter().any(|r| r == "ORG_OWNER"))
+        .any(|a| a.org_id == org && a.org_roles.contains(&OrgRole::Owner))
     {
         st.apply(Op::PutServiceAccount(ServiceAccountRecord {
             client_id: crate::ids::client_id(),
             client_secret: crate::ids::client_secret(),
             org_id: org,
             name: "Emulator organization owner".to_owned(),
-            org_roles: vec!["ORG_OWNER".to_owned()],
+            org_roles: vec![OrgRole::Owner],
             project_roles: Vec::new(),
         }));
     }
@@ -428,27 +441,34 @@ pub(crate) fn ensure_defaults(st: &mut State) {
 /// Creates `n` keys (`ORG_MEMBER`, `GROUP_READ_ONLY`) in the default project.
 pub(crate) fn add_bulk_keys(st: &mut State, n: u64) {
     let Some(d) = defaults(st) else { return };
-    let mut publics: HashSet<String> = HashSet::new();
-    for i in 0..n {
-        let mut public_key = crate::ids::public_key();
-        while st.key_by_public(&public_key).is_some() || !publics.insert(public_key.clone()) {
-            public_key = crate::ids::public_key();
+    let mut publics: HashSet<PublicKey> = HashSet::new();
+    while (publics.len() as u64) < n {
+        let public_key = crate::ids::public_key();
+        if st.key_by_public(&public_key).is_none() {
+            publics.insert(public_key);
         }
-        let mut id = crate::ids::object_id();
+    }
+    // Lists are sorted by public key; handing the keys out in that order makes
+    // "bulk key i" the i-th of the project's list, which is what benchmarks and tests
+    // page through.
+    let mut publics: Vec<PublicKey> = publics.into_iter().collect();
+    publics.sort();
+    for (i, public_key) in publics.into_iter().enumerate() {
+        let mut id = crate::ids::key_id();
         while st.key(&id).is_some() {
-            id = crate::ids::object_id();
+            id = crate::ids::key_id();
         }
         st.apply(Op::PutKey(KeyRecord {
             seq: st.next_seq(),
             id,
-            org_id: d.org_id.clone(),
+            org_id: d.org_id,
             desc: format!("bulk key {i}"),
             public_key,
             private_key: crate::ids::private_key(),
-            org_roles: vec!["ORG_MEMBER".to_owned()],
+            org_roles: vec![OrgRole::Member],
             project_roles: vec![ProjectRoles {
-                project_id: d.project_id.clone(),
-                roles: vec!["GROUP_READ_ONLY".to_owned()],
+                project_id: d.project_id,
+                roles: vec![ProjectRole::ReadOnly],
             }],
             access_list: Vec::new(),
         }));
@@ -462,13 +482,13 @@ pub(crate) fn defaults(st: &State) -> Option<Defaults> {
     let project = st.projects().find(|p| p.org_id == org.id)?;
     let key = st
         .org_keys(&org.id)
-        .find(|k| k.org_roles.iter().any(|r| r == "ORG_OWNER"))?;
+        .find(|k| k.org_roles.contains(&OrgRole::Owner))?;
     let sa = st
         .service_accounts()
-        .find(|a| a.org_id == org.id && a.org_roles.iter().any(|r| r == "ORG_OWNER"))?;
+        .find(|a| a.org_id == org.id && a.org_roles.contains(&OrgRole::Owner))?;
     Some(Defaults {
-        org_id: org.id.clone(),
-        project_id: project.id.clone(),
+        org_id: org.id,
+        project_id: project.id,
         public_key: key.public_key.clone(),
         private_key: key.private_key.clone(),
         client_id: sa.client_id.clone(),

@@ -12,6 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use atlas_keys_model::operations::BodyShape;
 use atlas_keys_model::{ErrorCode, Flavour};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
@@ -31,7 +32,8 @@ use crate::flavour_prefix;
 use crate::http_util::{Resp, json};
 use crate::query::QueryOpts;
 use crate::rate_limit::{Decision, Scope};
-use crate::routes::{self, Ctx, Route};
+use crate::routes::{self, Ctx, PathIds, Route};
+use crate::state::Op;
 use crate::stats::Counter;
 use crate::version_negotiation;
 
@@ -150,7 +152,11 @@ async fn handle(app: &App, req: Request<Incoming>, peer: SocketAddr) -> Result<R
         Some(Fault::ResetAfter) | None => process(app, req, peer.ip()).await?,
     };
     if !resp.headers().contains_key("ratelimit-limit") {
-        rate_headers(resp.headers_mut(), app.limiter.check(Scope::Org, "", false));
+        rate_headers(
+            app,
+            resp.headers_mut(),
+            app.limiter.check(Scope::Org, "", false),
+        );
     }
     if !app.latency.is_zero() {
         tokio::time::sleep(app.latency).await;
@@ -163,13 +169,19 @@ async fn handle(app: &App, req: Request<Incoming>, peer: SocketAddr) -> Result<R
     Ok(resp)
 }
 
-fn rate_headers(h: &mut HeaderMap, d: Decision) {
+/// Adds `RateLimit-Limit` / `RateLimit-Remaining`, unless they are switched off (the
+/// service may leave them out, NOTES (j)).
+fn rate_headers(app: &App, h: &mut HeaderMap, d: Decision) {
+    if !app.rate_limit_headers {
+        return;
+    }
     h.insert("ratelimit-limit", HeaderValue::from(d.limit));
     h.insert("ratelimit-remaining", HeaderValue::from(d.remaining));
 }
 
 impl ApiError {
-    /// The error as a response; enveloped (HTTP 200) and/or pretty when asked.
+    /// The error as a response; enveloped (HTTP 200) and/or pretty when asked. Every
+    /// error carries `X-Error-Code: <errorCode>`, as the service's do (NOTES (j)).
     pub(crate) fn into_response(self, query: Option<&QueryOpts>) -> Resp {
         let body = self.body_value();
         let pretty = query.is_some_and(|q| q.pretty);
@@ -180,6 +192,9 @@ impl ApiError {
         } else {
             json(self.status, to_json(&body, pretty))
         };
+        if let Ok(v) = HeaderValue::from_str(self.code.as_str()) {
+            r.headers_mut().insert("x-error-code", v);
+        }
         for (k, v) in self.headers {
             r.headers_mut().append(k, v);
         }
@@ -227,12 +242,14 @@ async fn process(app: &App, req: Request<Incoming>, ip: IpAddr) -> Result<Resp, 
     };
     let path = parts.uri.path();
     if path == "/api/oauth/token" || path == "/api/oauth/revoke" {
-        return Ok(auth::oauth::handle(app, &parts.method, path, &parts.headers, &body).await);
+        return Ok(auth::oauth::handle(app, &parts.method, path, &parts.headers, &body, ip).await);
     }
-    let Some((flavour, prefix, rest)) = flavour_prefix::split(path, app.public_flavour) else {
+    let split = flavour_prefix::split(path, app.public_flavour);
+    let ipinfo = path == IPINFO;
+    if split.is_none() && !ipinfo {
         return Ok(not_found(path).into_response(None));
-    };
-    let route = Route::parse(rest);
+    }
+    let route = split.and_then(|(flavour, _, rest)| Route::parse(rest, flavour));
     let scope = route.map(|r| r.scope()).unwrap_or((Scope::Org, ""));
     let query = QueryOpts::parse(parts.uri.query());
     let target = parts.uri.path_and_query().map_or(path, |pq| pq.as_str());
@@ -253,37 +270,94 @@ async fn process(app: &App, req: Request<Incoming>, ip: IpAddr) -> Result<Resp, 
                     r.headers_mut().append(header::WWW_AUTHENTICATE, v);
                 }
             }
-            rate_headers(r.headers_mut(), app.limiter.check(scope.0, scope.1, false));
+            rate_headers(
+                app,
+                r.headers_mut(),
+                app.limiter.check(scope.0, scope.1, false),
+            );
             return Ok(r);
         }
         Err(AuthError::Other(e)) => {
             let mut r = e.into_response(query.as_ref().ok());
-            rate_headers(r.headers_mut(), app.limiter.check(scope.0, scope.1, false));
+            rate_headers(
+                app,
+                r.headers_mut(),
+                app.limiter.check(scope.0, scope.1, false),
+            );
             return Ok(r);
         }
     };
+    record_access_list_use(app, &caller).await;
+    let Some((flavour, prefix, _)) = split else {
+        return Ok(ip_info(&parts.method, ip));
+    };
 
     let decision = app.limiter.check(scope.0, scope.1, route.is_some());
-    let result = api(
+    let exchange = Exchange {
         app,
-        &parts.method,
-        &parts.headers,
+        method: &parts.method,
+        headers: &parts.headers,
         path,
         flavour,
         prefix,
         route,
-        &caller,
-        &query,
-        &body,
+        caller: &caller,
+        query: &query,
+        body: &body,
         decision,
-    )
-    .await;
-    let mut r = match result {
+    };
+    let mut r = match api(&exchange).await {
         Ok(r) => r,
         Err(e) => e.into_response(query.as_ref().ok()),
     };
-    rate_headers(r.headers_mut(), decision);
+    rate_headers(app, r.headers_mut(), decision);
     Ok(r)
+}
+
+/// The Atlas CLI's "what is my public address" endpoint (NOTES (j)).
+const IPINFO: &str = "/api/private/ipinfo";
+
+/// `GET /api/private/ipinfo`: the address the request came from (an IPv4-mapped IPv6
+/// peer is shown as IPv4).
+fn ip_info(method: &Method, ip: IpAddr) -> Resp {
+    if method != Method::GET {
+        return ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::from("METHOD_NOT_ALLOWED"),
+            format!("Method {method} is not allowed on {IPINFO}."),
+        )
+        .header(header::ALLOW, HeaderValue::from_static("GET"))
+        .into_response(None);
+    }
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    };
+    json(
+        StatusCode::OK,
+        to_json(
+            &serde_json::json!({ "currentIpv4Address": ip.to_string() }),
+            false,
+        ),
+    )
+}
+
+/// Counts an authenticated request against the access-list entry that admitted it
+/// (`count`, `lastUsed`, `lastUsedAddress`), durably with `--state`. A failed write is
+/// logged and the request still served: usage data is not worth refusing a call.
+async fn record_access_list_use(app: &App, caller: &auth::Caller) {
+    let (auth::Principal::Key(id), Some(address)) = (&caller.principal, caller.admitted_by) else {
+        return;
+    };
+    let op = Op::UseAccessEntry {
+        id: *id,
+        address,
+        when: crate::clock::now_rfc3339(),
+        from: caller.ip.to_string(),
+    };
+    if let Err(e) = app.store.write(|tx| tx.apply(op)).await {
+        tracing::warn!(error = %e, "could not record an access-list use");
+    }
 }
 
 fn not_found(path: &str) -> ApiError {
@@ -295,86 +369,93 @@ fn not_found(path: &str) -> ApiError {
     .param(shown)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn api(
-    app: &App,
-    method: &Method,
-    headers: &HeaderMap,
-    path: &str,
+/// One authenticated API request, as the pipeline after authentication sees it.
+#[derive(Debug)]
+struct Exchange<'a> {
+    app: &'a App,
+    method: &'a Method,
+    headers: &'a HeaderMap,
+    /// The request path (no query).
+    path: &'a str,
     flavour: Flavour,
     prefix: &'static str,
-    route: Option<Route<'_>>,
-    caller: &auth::Caller,
-    query: &Result<QueryOpts, ApiError>,
-    body: &[u8],
+    /// The matched table path, if any.
+    route: Option<Route<'a>>,
+    caller: &'a auth::Caller,
+    /// The query options, or why they are invalid (reported after routing).
+    query: &'a Result<QueryOpts, ApiError>,
+    body: &'a [u8],
+    /// The rate limiter's answer for this request.
     decision: Decision,
-) -> Result<Resp, ApiError> {
-    let route = route.ok_or_else(|| not_found(path))?;
-    if let Some(retry) = decision.retry_after {
-        app.stats.bump(Counter::RateLimited);
-        let (scope, _) = route.scope();
-        let family = match scope {
-            Scope::Org => "orgs",
-            Scope::Group => "groups",
-        };
-        let resource = format!("{}/{family}", prefix.trim_start_matches('/'));
+}
+
+/// Rate limit, route, negotiate and dispatch one authenticated request.
+async fn api(x: &Exchange<'_>) -> Result<Resp, ApiError> {
+    let route = x.route.ok_or_else(|| not_found(x.path))?;
+    if let Some(retry) = x.decision.retry_after {
+        x.app.stats.bump(Counter::RateLimited);
+        // The service names the full request path and points at the docs (NOTES (j)).
+        let resource: String = x.path.chars().take(200).collect();
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::RateLimitedTokenBucket,
             format!(
-                "Rate limit exceeded for {resource}. Please retry after {retry} seconds. Request capacity: {}. Refill rate: {} per 60 seconds.",
-                decision.limit, decision.refill_per_minute
+                "Rate limit exceeded for {resource}. Please retry after {retry} seconds. Request capacity: {}. Refill rate: {} per 60 seconds. For more information, see: http://dochub.mongodb.org/core/atlas-api-rate-limit.",
+                x.decision.limit, x.decision.refill_per_minute
             ),
         )
         .param(resource)
         .int_param(retry as i64)
-        .int_param(i64::from(decision.limit))
-        .int_param(i64::from(decision.refill_per_minute))
+        .int_param(i64::from(x.decision.limit))
+        .int_param(i64::from(x.decision.refill_per_minute))
         .int_param(60)
         .header(header::RETRY_AFTER, HeaderValue::from(retry)));
     }
-    if !route.allows(method, flavour) {
+    let Some(row) = route.operation(x.method) else {
+        let allow = route.allow_header();
         return Err(ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::from("METHOD_NOT_ALLOWED"),
-            format!("Method {method} is not allowed on {path}."),
+            format!("Method {} is not allowed on {}.", x.method, x.path),
         )
         .header(
             header::ALLOW,
-            HeaderValue::from_static(route.allow_header(flavour)),
+            HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static("GET")),
         ));
-    }
-    let served = if flavour == Flavour::AtlasV2 {
+    };
+    let served = if x.flavour == Flavour::AtlasV2 {
         Some(version_negotiation::negotiate(header_str(
-            headers,
+            x.headers,
             header::ACCEPT,
         ))?)
     } else {
         None
     };
-    let query = query.as_ref().map_err(Clone::clone)?;
-    if route.takes_body(method) {
+    let query = x.query.as_ref().map_err(Clone::clone)?;
+    if row.body != BodyShape::None {
         version_negotiation::check_content_type(
-            header_str(headers, header::CONTENT_TYPE),
-            body.is_empty(),
-            flavour == Flavour::AtlasV2,
+            header_str(x.headers, header::CONTENT_TYPE),
+            x.body.is_empty(),
+            x.flavour == Flavour::AtlasV2,
         )?;
     }
+    let ids = PathIds::parse(&route.params, x.path)?;
     let ctx = Ctx {
-        app,
-        flavour,
-        prefix,
-        caller,
+        app: x.app,
+        flavour: x.flavour,
+        prefix: x.prefix,
+        caller: x.caller,
         query,
-        path,
-        body,
+        path: x.path,
+        body: x.body,
     };
-    let reply = routes::dispatch(&ctx, route, method).await?;
+    let reply = routes::dispatch(&ctx, row, ids).await?;
     let (status, bytes) = reply.render(query.envelope, query.pretty);
-    let content_type = served.map_or_else(|| "application/json".to_owned(), |v| v.media_type());
+    let media_type = served.map_or_else(|| "application/json".to_owned(), |v| v.media_type());
+    // JSON names its charset; a body-less answer still names the media type (NOTES (j)).
     Ok(match bytes {
-        Some(b) => crate::http_util::with_body(status, &content_type, b),
-        None => crate::http_util::empty(status),
+        Some(b) => crate::http_util::with_body(status, &format!("{media_type};charset=utf-8"), b),
+        None => crate::http_util::with_body(status, &media_type, Vec::new()),
     })
 }
 

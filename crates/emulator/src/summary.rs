@@ -45,11 +45,11 @@ pub(crate) fn summarize(st: &State) -> Summary {
         access_list_entries: access,
         org_api_keys: st
             .orgs()
-            .map(|o| (o.id.clone(), st.org_key_count(&o.id)))
+            .map(|o| (o.id.to_string(), st.org_key_count(&o.id)))
             .collect(),
         project_api_keys: st
             .projects()
-            .map(|p| (p.id.clone(), st.project_key_count(&p.id)))
+            .map(|p| (p.id.to_string(), st.project_key_count(&p.id)))
             .collect(),
         distinct_descriptions: descs.len(),
     }

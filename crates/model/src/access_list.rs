@@ -96,6 +96,41 @@ impl AccessListAddress {
     pub fn to_cidr_string(&self) -> String {
         format!("{}/{}", self.addr, self.prefix)
     }
+
+    /// True when `ip` lies inside this block (or is this address).
+    ///
+    /// An IPv4-mapped IPv6 address (`::ffff:192.0.2.7`, what a dual-stack socket reports
+    /// for an IPv4 peer) counts as its IPv4 address; otherwise IPv4 and IPv6 never match.
+    ///
+    /// ```
+    /// use atlas_keys_model::AccessListAddress;
+    ///
+    /// let block: AccessListAddress = "192.0.2.0/24".parse()?;
+    /// assert!(block.contains("192.0.2.9".parse().unwrap()));
+    /// assert!(block.contains("::ffff:192.0.2.9".parse().unwrap()));
+    /// assert!(!block.contains("192.0.3.9".parse().unwrap()));
+    /// # Ok::<(), atlas_keys_model::ValidationError>(())
+    /// ```
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        let host_bits = u32::from(max_prefix(self.addr) - self.prefix);
+        // The network address has no host bits (parse refuses them), so masking the
+        // caller's host bits off and comparing is the whole test.
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(host_bits).unwrap_or(0);
+                u32::from(ip) & mask == u32::from(net)
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX.checked_shl(host_bits).unwrap_or(0);
+                u128::from(ip) & mask == u128::from(net)
+            }
+            _ => false,
+        }
+    }
 }
 
 fn max_prefix(addr: IpAddr) -> u8 {
@@ -266,6 +301,27 @@ mod tests {
         assert!(!has_host_bits(v4("::"), 0));
         assert!(has_host_bits(v4("::1"), 127));
         assert!(!has_host_bits(v4("::1"), 128));
+    }
+
+    #[test]
+    fn containment_at_the_prefix_edges_and_across_families() {
+        let a = |s: &str| s.parse::<AccessListAddress>().unwrap();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(a("192.0.2.0%2F24").contains(ip("192.0.2.9")));
+        assert!(a("192.0.2.0/24").contains(ip("192.0.2.255")));
+        assert!(!a("192.0.2.0/24").contains(ip("192.0.3.0")));
+        assert!(a("192.0.2.128/25").contains(ip("192.0.2.200")));
+        assert!(!a("192.0.2.128/25").contains(ip("192.0.2.127")));
+        assert!(a("0.0.0.0/0").contains(ip("8.8.8.8")));
+        assert!(!a("0.0.0.0/0").contains(ip("::1")));
+        assert!(a("1.2.3.4").contains(ip("1.2.3.4")));
+        assert!(!a("1.2.3.4/32").contains(ip("1.2.3.5")));
+        assert!(a("127.0.0.1").contains(ip("::ffff:127.0.0.1")));
+        assert!(a("::1/128").contains(ip("::1")));
+        assert!(a("::/0").contains(ip("2001:db8::1")));
+        assert!(a("2001:db8::/32").contains(ip("2001:db8:ffff::1")));
+        assert!(!a("2001:db8::/32").contains(ip("2001:db9::1")));
+        assert!(!a("::1").contains(ip("127.0.0.1")));
     }
 
     #[test]

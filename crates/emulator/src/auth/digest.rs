@@ -1,5 +1,11 @@
 //! The server side of HTTP Digest authentication (RFC 7616, qop=auth, MD5 / SHA-256, -sess).
 //!
+//! Challenges offer MD5 only by default, as the service does (NOTES (j)); SHA-256 is
+//! offered (and accepted) only when configured. Nonces expire (`stale=true` after their
+//! TTL), and an opt-in strict nonce-count mode behaves like Apache's
+//! `AuthDigestNcCheck On`: each request on a nonce must carry exactly the previous `nc`
+//! plus one, else it is answered with a new challenge.
+//!
 //! Hand-written because the `digest_auth` crate only implements the client side: it can
 //! answer a challenge but cannot mint nonces, detect replays or verify a response. Nonces
 //! are stateless (HMAC-SHA-256 over a timestamp and random bytes with a per-process
@@ -27,11 +33,102 @@ pub(crate) const REALM: &str = "MMS Public API";
 const NONCE_RAW_LEN: usize = 8 + 8 + 16;
 const SHARDS: usize = 16;
 
+/// A digest algorithm the emulator can offer in its challenges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DigestAlgorithm {
+    /// `MD5` (and `MD5-sess`), the one the service offers.
+    Md5,
+    /// `SHA-256` (and `SHA-256-sess`).
+    Sha256,
+}
+
+impl DigestAlgorithm {
+    /// The name in a challenge.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DigestAlgorithm::Md5 => "MD5",
+            DigestAlgorithm::Sha256 => "SHA-256",
+        }
+    }
+
+    /// Parses a comma-separated list such as `md5,sha-256` (case-insensitive, no repeats
+    /// needed, at least one).
+    pub fn parse_list(s: &str) -> Result<Vec<DigestAlgorithm>, String> {
+        let mut out = Vec::new();
+        for part in s.split(',').map(str::trim) {
+            let alg = match part.to_ascii_lowercase().as_str() {
+                "md5" => DigestAlgorithm::Md5,
+                "sha-256" | "sha256" => DigestAlgorithm::Sha256,
+                _ => {
+                    return Err(format!(
+                        "unknown digest algorithm `{part}` (use md5, sha-256)"
+                    ));
+                }
+            };
+            if !out.contains(&alg) {
+                out.push(alg);
+            }
+        }
+        if out.is_empty() {
+            return Err("name at least one digest algorithm".to_owned());
+        }
+        Ok(out)
+    }
+}
+
+impl std::str::FromStr for DigestAlgorithm {
+    type Err = String;
+
+    /// `md5` or `sha-256` (case-insensitive).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match DigestAlgorithm::parse_list(s)?.as_slice() {
+            [one] => Ok(*one),
+            _ => Err(format!("expected one digest algorithm, got `{s}`")),
+        }
+    }
+}
+
+impl std::fmt::Display for DigestAlgorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How the verifier treats nonces.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DigestConfig {
+    /// Offered (and accepted) algorithms, in challenge order; never empty.
+    pub(crate) algorithms: Vec<DigestAlgorithm>,
+    /// After this, a nonce is stale.
+    pub(crate) nonce_ttl: Duration,
+    /// Apache's `AuthDigestNcCheck On`: `nc` must be exactly the previous one plus one.
+    pub(crate) strict_nonce_count: bool,
+}
+
+impl Default for DigestConfig {
+    fn default() -> Self {
+        DigestConfig {
+            algorithms: vec![DigestAlgorithm::Md5],
+            nonce_ttl: Duration::from_secs(300),
+            strict_nonce_count: false,
+        }
+    }
+}
+
 /// The hash functions we accept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Hash {
     Md5,
     Sha256,
+}
+
+impl Hash {
+    fn algorithm(self) -> DigestAlgorithm {
+        match self {
+            Hash::Md5 => DigestAlgorithm::Md5,
+            Hash::Sha256 => DigestAlgorithm::Sha256,
+        }
+    }
 }
 
 impl Hash {
@@ -52,7 +149,7 @@ impl Hash {
                 }
                 d.update(p);
             }
-            crate::hex::encode(&d.finalize())
+            hex::encode(d.finalize())
         }
         match self {
             Hash::Md5 => run::<Md5>(parts),
@@ -74,6 +171,8 @@ pub(crate) enum DigestFailure {
     Replay,
     /// The response was right but the nonce is too old: challenge again with stale=true.
     Stale,
+    /// Strict nonce counting: `nc` was not the previous one plus one.
+    NonceCount,
 }
 
 /// Mints and checks nonces, and remembers `(cnonce, nc)` pairs to refuse replays.
@@ -81,17 +180,27 @@ pub(crate) enum DigestFailure {
 pub(crate) struct DigestVerifier {
     secret: [u8; 32],
     lifetime: Duration,
+    algorithms: Vec<DigestAlgorithm>,
+    strict_nonce_count: bool,
     hasher: RandomState,
     seen: Vec<Mutex<Shard>>,
 }
 
-/// When a nonce was issued, and the `(hash of cnonce, nc)` pairs used with it.
-type NonceUses = (u64, HashSet<(u64, u32)>);
+/// What is remembered of one nonce: when it was issued, the `(hash of cnonce, nc)` pairs
+/// used with it, and the last `nc` (for strict counting).
+#[derive(Debug)]
+struct NonceUses {
+    issued: u64,
+    pairs: HashSet<(u64, u32)>,
+    last_nc: u32,
+}
 
 impl std::fmt::Debug for DigestVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DigestVerifier")
             .field("lifetime", &self.lifetime)
+            .field("algorithms", &self.algorithms)
+            .field("strict_nonce_count", &self.strict_nonce_count)
             .finish_non_exhaustive()
     }
 }
@@ -111,12 +220,19 @@ fn now_secs() -> u64 {
 
 impl DigestVerifier {
     /// A verifier with a fresh random secret.
-    pub(crate) fn new(lifetime: Duration) -> Self {
+    pub(crate) fn new(config: DigestConfig) -> Self {
         let mut secret = [0u8; 32];
         crate::ids::fill_random(&mut secret);
+        let algorithms = if config.algorithms.is_empty() {
+            vec![DigestAlgorithm::Md5]
+        } else {
+            config.algorithms
+        };
         DigestVerifier {
             secret,
-            lifetime,
+            lifetime: config.nonce_ttl,
+            algorithms,
+            strict_nonce_count: config.strict_nonce_count,
             hasher: RandomState::new(),
             seen: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
         }
@@ -143,15 +259,18 @@ impl DigestVerifier {
         URL_SAFE_NO_PAD.encode(raw)
     }
 
-    /// The two `WWW-Authenticate` values for a 401: MD5 first, then SHA-256.
-    pub(crate) fn challenges(&self, stale: bool) -> [String; 2] {
+    /// The `WWW-Authenticate` values for a 401, one per offered algorithm (MD5 only by
+    /// default, as the service).
+    pub(crate) fn challenges(&self, stale: bool) -> Vec<String> {
         let nonce = self.mint_nonce();
-        let one = |alg: &str| {
-            format!(
-                "Digest realm=\"{REALM}\", domain=\"\", nonce=\"{nonce}\", algorithm={alg}, qop=\"auth\", stale={stale}"
-            )
-        };
-        [one("MD5"), one("SHA-256")]
+        self.algorithms
+            .iter()
+            .map(|alg| {
+                format!(
+                    "Digest realm=\"{REALM}\", domain=\"\", nonce=\"{nonce}\", algorithm={alg}, qop=\"auth\", stale={stale}"
+                )
+            })
+            .collect()
     }
 
     /// Checks the nonce's MAC; returns its timestamp and id (the MAC) when genuine.
@@ -228,6 +347,13 @@ impl DigestVerifier {
         } else {
             return Err(DigestFailure::BadCredentials);
         };
+        // Only what the challenges offered: the service offers MD5 alone, and a client
+        // that answers with SHA-256 anyway would fail there.
+        if !self.algorithms.contains(&declared.algorithm())
+            || !self.algorithms.contains(&hash.algorithm())
+        {
+            return Err(BadRequest("algorithm was not offered"));
+        }
         let (issued, nonce_id) = self.open_nonce(nonce).ok_or(DigestFailure::UnknownNonce)?;
         let password = password.ok_or(DigestFailure::BadCredentials)?;
 
@@ -252,17 +378,22 @@ impl DigestVerifier {
         if now.saturating_sub(issued) > self.lifetime.as_secs() || issued > now + 60 {
             return Err(DigestFailure::Stale);
         }
-        if !self.remember(nonce_id, issued, self.hasher.hash_one(cnonce), nc, now) {
-            return Err(DigestFailure::Replay);
-        }
-        Ok(())
+        self.remember(nonce_id, issued, self.hasher.hash_one(cnonce), nc, now)
     }
 
-    /// Records a use of `(cnonce, nc)`; false when it was seen before (a replay).
-    fn remember(&self, id: [u8; 16], issued: u64, cnonce: u64, nc: u32, now: u64) -> bool {
+    /// Records a use of `(cnonce, nc)`: a replay when seen before, and in strict mode a
+    /// count error unless `nc` is the previous one plus one (the first being 1).
+    fn remember(
+        &self,
+        id: [u8; 16],
+        issued: u64,
+        cnonce: u64,
+        nc: u32,
+        now: u64,
+    ) -> Result<(), DigestFailure> {
         let shard_ix = usize::from(id[0]) % SHARDS;
         let Some(shard) = self.seen.get(shard_ix) else {
-            return false;
+            return Err(DigestFailure::Replay);
         };
         let mut shard = shard
             .lock()
@@ -271,15 +402,22 @@ impl DigestVerifier {
         if now.saturating_sub(shard.last_prune) > lifetime.max(1) {
             shard
                 .nonces
-                .retain(|_, (ts, _)| now.saturating_sub(*ts) <= lifetime);
+                .retain(|_, uses| now.saturating_sub(uses.issued) <= lifetime);
             shard.last_prune = now;
         }
-        shard
-            .nonces
-            .entry(id)
-            .or_insert_with(|| (issued, HashSet::new()))
-            .1
-            .insert((cnonce, nc))
+        let uses = shard.nonces.entry(id).or_insert_with(|| NonceUses {
+            issued,
+            pairs: HashSet::new(),
+            last_nc: 0,
+        });
+        if self.strict_nonce_count && Some(nc) != uses.last_nc.checked_add(1) {
+            return Err(DigestFailure::NonceCount);
+        }
+        if !uses.pairs.insert((cnonce, nc)) {
+            return Err(DigestFailure::Replay);
+        }
+        uses.last_nc = uses.last_nc.max(nc);
+        Ok(())
     }
 }
 
@@ -316,9 +454,21 @@ mod tests {
         ])
     }
 
+    fn verifier(algorithms: Vec<DigestAlgorithm>, ttl: u64, strict: bool) -> DigestVerifier {
+        DigestVerifier::new(DigestConfig {
+            algorithms,
+            nonce_ttl: Duration::from_secs(ttl),
+            strict_nonce_count: strict,
+        })
+    }
+
     #[test]
     fn accepts_then_refuses_replay() {
-        let v = DigestVerifier::new(Duration::from_secs(300));
+        let v = verifier(
+            vec![DigestAlgorithm::Md5, DigestAlgorithm::Sha256],
+            300,
+            false,
+        );
         let n = v.mint_nonce();
         let p = params(&n, "00000003", answer(Hash::Md5, &n, "00000003"), "MD5");
         assert_eq!(v.verify(&p, "GET", "/x?y=1", Some("pw")), Ok(()));
@@ -353,8 +503,8 @@ mod tests {
 
     #[test]
     fn refuses_forged_nonce() {
-        let v = DigestVerifier::new(Duration::from_secs(300));
-        let other = DigestVerifier::new(Duration::from_secs(300)).mint_nonce();
+        let v = verifier(vec![DigestAlgorithm::Md5], 300, false);
+        let other = verifier(vec![DigestAlgorithm::Md5], 300, false).mint_nonce();
         let p = params(
             &other,
             "00000001",
@@ -369,7 +519,7 @@ mod tests {
 
     #[test]
     fn expired_nonce_is_stale() {
-        let v = DigestVerifier::new(Duration::from_secs(0));
+        let v = verifier(vec![DigestAlgorithm::Md5], 0, false);
         let mut raw = [0u8; NONCE_RAW_LEN];
         raw[..8].copy_from_slice(&(now_secs() - 10).to_be_bytes());
         let mac = v.mac(&raw[..16]);
@@ -380,5 +530,54 @@ mod tests {
             v.verify(&p, "GET", "/x?y=1", Some("pw")),
             Err(DigestFailure::Stale)
         );
+    }
+
+    #[test]
+    fn md5_only_by_default_and_sha256_only_when_offered() {
+        let v = DigestVerifier::new(DigestConfig::default());
+        let c = v.challenges(false);
+        assert_eq!(c.len(), 1);
+        assert!(c[0].contains("algorithm=MD5"), "{}", c[0]);
+        let n = v.mint_nonce();
+        let p = params(
+            &n,
+            "00000001",
+            answer(Hash::Sha256, &n, "00000001"),
+            "SHA-256",
+        );
+        assert_eq!(
+            v.verify(&p, "GET", "/x?y=1", Some("pw")),
+            Err(DigestFailure::BadRequest("algorithm was not offered"))
+        );
+        let both = verifier(
+            DigestAlgorithm::parse_list("md5, SHA-256").unwrap(),
+            300,
+            false,
+        );
+        let c = both.challenges(true);
+        assert!(c[0].contains("algorithm=MD5") && c[1].contains("algorithm=SHA-256"));
+        assert!(c.iter().all(|c| c.contains("stale=true")));
+        assert!(DigestAlgorithm::parse_list("sha-512").is_err());
+    }
+
+    #[test]
+    fn strict_nonce_count_wants_exactly_the_next_nc() {
+        let v = verifier(vec![DigestAlgorithm::Md5], 300, true);
+        let n = v.mint_nonce();
+        let try_nc = |nc: &str| {
+            let p = params(&n, nc, answer(Hash::Md5, &n, nc), "MD5");
+            v.verify(&p, "GET", "/x?y=1", Some("pw"))
+        };
+        // The first request on a nonce must carry 1; a skip or a step back is refused.
+        assert_eq!(try_nc("00000002"), Err(DigestFailure::NonceCount));
+        assert_eq!(try_nc("00000001"), Ok(()));
+        assert_eq!(try_nc("00000003"), Err(DigestFailure::NonceCount));
+        assert_eq!(try_nc("00000002"), Ok(()));
+        assert_eq!(try_nc("00000002"), Err(DigestFailure::NonceCount));
+        // Without strict counting, any unused nc is fine (RFC 7616 only forbids reuse).
+        let lax = verifier(vec![DigestAlgorithm::Md5], 300, false);
+        let n = lax.mint_nonce();
+        let p = params(&n, "00000009", answer(Hash::Md5, &n, "00000009"), "MD5");
+        assert_eq!(lax.verify(&p, "GET", "/x?y=1", Some("pw")), Ok(()));
     }
 }

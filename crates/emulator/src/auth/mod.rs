@@ -11,12 +11,11 @@ pub(crate) mod roles;
 
 use std::net::IpAddr;
 
-use atlas_keys_model::ErrorCode;
+use atlas_keys_model::{AccessListAddress, ApiKeyId, ErrorCode, PublicKey};
 use http::StatusCode;
 
 use crate::app::App;
 use crate::errors::ApiError;
-use crate::net::Cidr;
 use crate::stats::Counter;
 use authorization_parser::{Credentials, parse_authorization};
 use digest::DigestFailure;
@@ -25,7 +24,7 @@ use digest::DigestFailure;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Principal {
     /// A programmatic API key, by id.
-    Key(String),
+    Key(ApiKeyId),
     /// A service account, by client id.
     ServiceAccount(String),
 }
@@ -35,6 +34,17 @@ pub(crate) enum Principal {
 pub(crate) struct Caller {
     pub(crate) principal: Principal,
     pub(crate) ip: IpAddr,
+    /// The access-list entry that admitted a key (the narrowest one containing `ip`);
+    /// `None` when the key's list is empty or the caller is a service account.
+    pub(crate) admitted_by: Option<AccessListAddress>,
+}
+
+/// Why a key may not be used from an address, decided after authentication.
+enum Fence {
+    /// The list has entries and none contains the address.
+    NotListed,
+    /// The list is empty and the organization requires one.
+    OrgRequiresList,
 }
 
 /// A failed authentication.
@@ -69,18 +79,33 @@ pub(crate) fn authenticate(
         Ok(Credentials::Digest(p)) => {
             let username = p.username.as_deref().unwrap_or_default();
             // Copy what we need and release the lock before hashing.
-            let (key_id, password, allowed) = {
+            let (key_id, password, fence) = {
                 let st = app.store.read();
-                match st.key_by_public(username) {
+                // A username that is not a valid public key names no key.
+                match PublicKey::new(username)
+                    .ok()
+                    .and_then(|p| st.key_by_public(&p))
+                {
                     Some(k) => {
-                        let allowed = k.access_list.is_empty()
-                            || k.access_list
+                        let fence = if k.access_list.is_empty() {
+                            let required =
+                                st.org(&k.org_id).is_some_and(|o| o.requires_access_list());
+                            if required {
+                                Err(Fence::OrgRequiresList)
+                            } else {
+                                Ok(None)
+                            }
+                        } else {
+                            k.access_list
                                 .iter()
-                                .filter_map(|e| Cidr::parse(&e.cidr))
-                                .any(|c| c.contains(ip));
-                        (Some(k.id.clone()), Some(k.private_key.clone()), allowed)
+                                .filter(|e| e.address.contains(ip))
+                                .max_by_key(|e| e.address.prefix_len())
+                                .map(|e| Some(e.address))
+                                .ok_or(Fence::NotListed)
+                        };
+                        (Some(k.id), Some(k.private_key.clone()), fence)
                     }
-                    None => (None, None, false),
+                    None => (None, None, Err(Fence::NotListed)),
                 }
             };
             match app.digest.verify(&p, method, target, password.as_deref()) {
@@ -107,19 +132,35 @@ pub(crate) fn authenticate(
                 return Err(unauthorized("You are not authorized for this resource."));
             };
             app.stats.bump(Counter::Authorized);
-            if !allowed {
-                return Err(AuthError::Other(
-                    ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        ErrorCode::IpAddressNotOnWhitelist,
-                        format!("IP address {ip} is not allowed to access this resource."),
-                    )
-                    .param(ip.to_string()),
-                ));
-            }
+            // Access lists are enforced only now, after the credentials proved right: a
+            // wrong password is a 401 from any address (NOTES (j)).
+            let admitted_by = match fence {
+                Ok(entry) => entry,
+                Err(Fence::NotListed) => {
+                    return Err(AuthError::Other(
+                        ApiError::new(
+                            StatusCode::FORBIDDEN,
+                            ErrorCode::IpAddressNotOnAccessList,
+                            format!("IP address {ip} is not allowed to access this resource."),
+                        )
+                        .param(ip.to_string()),
+                    ));
+                }
+                Err(Fence::OrgRequiresList) => {
+                    return Err(AuthError::Other(
+                        ApiError::new(
+                            StatusCode::FORBIDDEN,
+                            ErrorCode::OrgRequiresAccessList,
+                            "This organization requires access through an access list of ip ranges.",
+                        )
+                        .param(ip.to_string()),
+                    ));
+                }
+            };
             Ok(Caller {
                 principal: Principal::Key(key_id),
                 ip,
+                admitted_by,
             })
         }
         Ok(Credentials::Bearer(token)) => {
@@ -138,6 +179,7 @@ pub(crate) fn authenticate(
                     Ok(Caller {
                         principal: Principal::ServiceAccount(client_id),
                         ip,
+                        admitted_by: None,
                     })
                 }
                 None => Err(unauthorized(

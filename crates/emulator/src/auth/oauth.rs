@@ -1,9 +1,13 @@
 //! The service-account OAuth 2.0 endpoints: `POST /api/oauth/token` (client credentials,
 //! Basic auth) and `POST /api/oauth/revoke`, with OAuth-style error bodies.
 //!
-//! Tokens are random; only their SHA-256 is stored (and persisted). This module must NOT
-//! log tokens or client secrets, and must NOT serve the Admin API.
+//! Tokens are random; only their SHA-256 is stored (and persisted). As on the service
+//! (NOTES (j)), the token endpoint allows 10 requests per minute per client and address
+//! (when rate limiting is on) and a service account holds at most `max_live_tokens` (100)
+//! live tokens. This module must NOT log tokens or client secrets, and must NOT serve the
+//! Admin API.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -14,12 +18,13 @@ use subtle::ConstantTimeEq;
 
 use crate::app::App;
 use crate::http_util::{Resp, json};
+use crate::rate_limit::{Scope, TOKEN_ENDPOINT};
 use crate::state::{Op, TokenRecord};
 use crate::stats::Counter;
 
 /// The stored form of a token: its SHA-256 as lowercase hex (the state file's format).
 pub(crate) fn token_hash(token: &str) -> String {
-    crate::hex::encode(&Sha256::digest(token.as_bytes()))
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Resp {
@@ -75,6 +80,25 @@ fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, String)>,
     Ok(url::form_urlencoded::parse(body).into_owned().collect())
 }
 
+/// The token endpoint's 429, in the service's form: OAuth-style `error` fields beside
+/// the `errorCode` and `parameters` the service also sends.
+fn token_rate_limited(path: &str, retry_after: u64) -> Resp {
+    let per = TOKEN_ENDPOINT.capacity;
+    let body = serde_json::json!({
+        "error": "rate_limited",
+        "error_description": format!("Resource {path} is limited to {per} requests every 1 minutes."),
+        "errorCode": "RATE_LIMITED",
+        "parameters": [path, per, 1],
+    });
+    let mut r = json(
+        StatusCode::TOO_MANY_REQUESTS,
+        serde_json::to_vec(&body).unwrap_or_default(),
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, http::HeaderValue::from(retry_after));
+    r
+}
+
 /// Serves `/api/oauth/token` and `/api/oauth/revoke`.
 pub(crate) async fn handle(
     app: &App,
@@ -82,6 +106,7 @@ pub(crate) async fn handle(
     path: &str,
     headers: &HeaderMap,
     body: &[u8],
+    ip: IpAddr,
 ) -> Resp {
     if method != Method::POST {
         return oauth_error(
@@ -154,17 +179,33 @@ pub(crate) async fn handle(
             );
         }
     }
+    // Counted only once the client proved its secret, so nobody else can drain its bucket.
+    let decision = app.limiter.check(Scope::Token, &format!("{id}|{ip}"), true);
+    if let Some(retry) = decision.retry_after {
+        app.stats.bump(Counter::RateLimited);
+        return token_rate_limited(path, retry);
+    }
+    let now = crate::clock::now_secs();
     let token = crate::ids::token();
     let ttl: Duration = app.token_ttl;
-    let now = crate::clock::now_secs();
     let record = TokenRecord {
         hash: token_hash(&token),
         client_id: id.clone(),
         expires_at: now + ttl.as_secs(),
     };
+    let max_live = app.max_live_tokens;
     let written = app
         .store
         .write(|tx| {
+            // Counted under the write lock, so concurrent requests cannot overshoot.
+            let live = tx
+                .state()
+                .tokens()
+                .filter(|t| t.client_id == id && t.expires_at > now)
+                .count();
+            if live >= max_live {
+                return false;
+            }
             let expired: Vec<String> = tx
                 .state()
                 .tokens()
@@ -176,14 +217,25 @@ pub(crate) async fn handle(
                 tx.apply(Op::DeleteToken { hash });
             }
             tx.apply(Op::PutToken(record));
+            true
         })
         .await;
-    if written.is_err() {
-        return oauth_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "Could not persist.",
-        );
+    match written {
+        Ok(true) => {}
+        Ok(false) => {
+            return oauth_error(
+                StatusCode::FORBIDDEN,
+                "access_denied",
+                "Access Token limit reached",
+            );
+        }
+        Err(_) => {
+            return oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "Could not persist.",
+            );
+        }
     }
     app.stats.bump(Counter::TokensIssued);
     tracing::debug!(client_id = %id, "issued an access token");

@@ -6,7 +6,7 @@
 //! and unassign; an org owner acts as owner of every project of its org. This module
 //! must NOT authenticate or touch the request.
 
-use atlas_keys_model::{ErrorCode, Flavour};
+use atlas_keys_model::{ErrorCode, Flavour, OrgId, OrgRole, ProjectRole};
 
 use super::{Caller, Principal};
 use crate::errors::ApiError;
@@ -22,8 +22,8 @@ pub(crate) enum Need {
 }
 
 struct Held<'a> {
-    org_id: &'a str,
-    org_roles: &'a [String],
+    org_id: OrgId,
+    org_roles: &'a [OrgRole],
     project_roles: &'a [ProjectRoles],
 }
 
@@ -36,12 +36,12 @@ fn held<'a>(state: &'a State, caller: &Caller) -> Result<Held<'a>, ApiError> {
     };
     match &caller.principal {
         Principal::Key(id) => state.key(id).map(|k| Held {
-            org_id: &k.org_id,
+            org_id: k.org_id,
             org_roles: &k.org_roles,
             project_roles: &k.project_roles,
         }),
         Principal::ServiceAccount(id) => state.service_account(id).map(|a| Held {
-            org_id: &a.org_id,
+            org_id: a.org_id,
             org_roles: &a.org_roles,
             project_roles: &a.project_roles,
         }),
@@ -49,15 +49,15 @@ fn held<'a>(state: &'a State, caller: &Caller) -> Result<Held<'a>, ApiError> {
     .ok_or_else(gone)
 }
 
-fn has(roles: &[String], role: &str) -> bool {
-    roles.iter().any(|r| r == role)
+fn has<R: PartialEq>(roles: &[R], role: &R) -> bool {
+    roles.contains(role)
 }
 
 /// Checks an organization-scoped requirement.
 pub(crate) fn check_org(
     state: &State,
     caller: &Caller,
-    org_id: &str,
+    org_id: OrgId,
     need: Need,
 ) -> Result<(), ApiError> {
     let h = held(state, caller)?;
@@ -66,10 +66,10 @@ pub(crate) fn check_org(
             ErrorCode::UserCannotAccessOrg,
             format!("The current user cannot access organization {org_id}."),
         )
-        .param(org_id.to_owned()));
+        .param(org_id.to_string()));
     }
     let ok = match need {
-        Need::OrgOwner => has(h.org_roles, "ORG_OWNER"),
+        Need::OrgOwner => has(h.org_roles, &OrgRole::Owner),
         _ => !h.org_roles.is_empty(),
     };
     if ok {
@@ -79,13 +79,13 @@ pub(crate) fn check_org(
             ErrorCode::NotOrgOwner,
             format!("The current user is not an owner of organization {org_id}."),
         )
-        .param(org_id.to_owned()))
+        .param(org_id.to_string()))
     } else {
         Err(ApiError::unauthorized(
             ErrorCode::UserCannotAccessOrg,
             format!("The current user is not a member of organization {org_id}."),
         )
-        .param(org_id.to_owned()))
+        .param(org_id.to_string()))
     }
 }
 
@@ -98,18 +98,18 @@ pub(crate) fn check_project(
     flavour: Flavour,
 ) -> Result<(), ApiError> {
     let h = held(state, caller)?;
-    let pid = project.id.as_str();
+    let pid = project.id;
     if h.org_id != project.org_id {
         return Err(ApiError::unauthorized(
             ErrorCode::UserCannotAccessGroup,
             format!("The current user cannot access project {pid}."),
         )
-        .param(pid.to_owned()));
+        .param(pid.to_string()));
     }
-    if has(h.org_roles, "ORG_OWNER") {
+    if has(h.org_roles, &OrgRole::Owner) {
         return Ok(());
     }
-    let read_all = has(h.org_roles, "ORG_READ_ONLY");
+    let read_all = has(h.org_roles, &OrgRole::ReadOnly);
     let roles = h
         .project_roles
         .iter()
@@ -119,7 +119,7 @@ pub(crate) fn check_project(
         (Need::ProjectRead | Need::OrgMember, _) if read_all => true,
         (Need::ProjectRead | Need::OrgMember, Some(r)) => !r.is_empty(),
         (Need::ProjectOwner | Need::OrgOwner, Some(r)) => {
-            has(r, "GROUP_OWNER") || (!flavour.is_atlas() && has(r, "GROUP_USER_ADMIN"))
+            has(r, &ProjectRole::Owner) || (!flavour.is_atlas() && has(r, &ProjectRole::UserAdmin))
         }
         (_, None) => false,
     };
@@ -130,7 +130,7 @@ pub(crate) fn check_project(
             ErrorCode::NotInGroup,
             format!("The current user is not in project {pid}."),
         )
-        .param(pid.to_owned()))
+        .param(pid.to_string()))
     } else {
         Err(ApiError::unauthorized(
             ErrorCode::UserUnauthorized,
@@ -138,6 +138,6 @@ pub(crate) fn check_project(
                 "The current user lacks the project role this operation needs in project {pid}."
             ),
         )
-        .param(pid.to_owned()))
+        .param(pid.to_string()))
     }
 }

@@ -5,91 +5,88 @@
 //! on requests; `auth` does.
 
 use atlas_keys_model::{
-    AccessListAddress, AccessListEntry, AccessListEntryRequest, ErrorCode, Link, Page,
+    AccessListAddress, AccessListEntry, AccessListEntryRequest, ApiKeyId, ErrorCode, Link, OrgId,
+    Page,
 };
 use http::StatusCode;
 
 use super::org_keys::{key_in_org, org_exists};
-use super::{Ctx, PathId, body, path_id};
+use super::{Ctx, body, invalid_address};
 use crate::auth::Principal;
 use crate::auth::roles::{Need, check_org};
 use crate::envelope::Reply;
 use crate::errors::{ApiError, ApiResult};
 use crate::state::{AccessEntryRecord, KeyRecord, Op};
 
-fn authorize(ctx: &Ctx<'_>, org: &str, key: &str, need: Need) -> ApiResult<(String, String)> {
-    let org = path_id(org, PathId::Org)?;
-    let key = path_id(key, PathId::Key)?;
+fn authorize(ctx: &Ctx<'_>, org: OrgId, key: ApiKeyId, need: Need) -> ApiResult<()> {
     let st = ctx.app.store.read();
-    org_exists(&st, &org)?;
-    check_org(&st, ctx.caller, &org, need)?;
-    key_in_org(&st, &org, &key)?;
-    Ok((org, key))
+    org_exists(&st, org)?;
+    check_org(&st, ctx.caller, org, need)?;
+    key_in_org(&st, org, key)?;
+    Ok(())
 }
 
-fn invalid_address(shown: &str) -> ApiError {
-    let shown: String = shown.chars().take(64).collect();
-    ApiError::bad_request(
-        ErrorCode::InvalidIpAddressOrCidrNotation,
-        format!("IP address or CIDR notation {shown} is invalid."),
-    )
-    .param(shown)
-}
-
-/// Parses the `{ipAddress}` path segment (percent-encoded, `%2F` for `/`).
-fn path_address(raw: &str) -> ApiResult<AccessListAddress> {
-    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
-    AccessListAddress::parse(&decoded).map_err(|_| invalid_address(&decoded))
+/// Reading a key's access list: an organization owner may read any key's, anyone else
+/// only its own (401 `API_KEY_ACCESS_LIST_ACCESS_DENIED`, NOTES (j)).
+fn authorize_read(ctx: &Ctx<'_>, org: OrgId, key: ApiKeyId) -> ApiResult<()> {
+    authorize(ctx, org, key, Need::OrgMember)?;
+    if ctx.caller.principal == Principal::Key(key) {
+        return Ok(());
+    }
+    let st = ctx.app.store.read();
+    check_org(&st, ctx.caller, org, Need::OrgOwner).map_err(|_| {
+        ApiError::unauthorized(
+            ErrorCode::ApiKeyAccessListAccessDenied,
+            format!("The current user cannot access the access list of API key {key}."),
+        )
+        .param(key.to_string())
+    })
 }
 
 fn entry(ctx: &Ctx<'_>, k: &KeyRecord, e: &AccessEntryRecord) -> AccessListEntry {
-    let addr = AccessListAddress::parse(&e.cidr).ok();
-    let segment = addr
-        .map(|a| a.to_path_segment())
-        .unwrap_or_else(|| e.cidr.clone());
-    AccessListEntry {
-        cidr_block: Some(e.cidr.clone()),
-        ip_address: addr
-            .filter(AccessListAddress::is_single_address)
-            .map(|a| a.addr().to_string()),
-        count: None,
-        created: Some(e.created.clone()),
-        last_used: None,
-        last_used_address: None,
-        links: vec![Link::new(
-            format!(
-                "{}{}/orgs/{}/apiKeys/{}/accessList/{segment}",
-                ctx.app.base_url, ctx.prefix, k.org_id, k.id
-            ),
-            "self",
-        )],
+    let href = format!(
+        "{}{}/orgs/{}/apiKeys/{}/accessList/{}",
+        ctx.app.base_url,
+        ctx.prefix,
+        k.org_id,
+        k.id,
+        e.address.to_path_segment()
+    );
+    // The service writes `count` on every entry, 0 for a new one (NOTES (j)).
+    let mut out = AccessListEntry::new(&e.address)
+        .with_count(e.count)
+        .with_created(e.created.clone())
+        .with_links(vec![Link::new(href, "self")]);
+    if let (Some(when), Some(from)) = (&e.last_used, &e.last_used_address) {
+        out = out.with_last_used(when.clone(), from.clone());
     }
+    out
 }
 
 fn page(ctx: &Ctx<'_>, k: &KeyRecord, self_url: &str) -> Page<AccessListEntry> {
     let total = k.access_list.len();
     let (start, end) = ctx.query.window(total);
-    Page {
-        results: k.access_list[start..end]
+    Page::new(
+        k.access_list[start..end]
             .iter()
             .map(|e| entry(ctx, k, e))
             .collect(),
-        total_count: ctx.query.page.include_count().then_some(total as u64),
-        links: ctx.query.page_links(self_url, total),
-    }
+        ctx.query.page.include_count().then_some(total as u64),
+        ctx.query.page_links(self_url, total),
+    )
 }
 
 /// Operation 6: `GET …/apiKeys/{apiUserId}/accessList`.
-pub(crate) fn list(ctx: &Ctx<'_>, org: &str, key: &str) -> ApiResult<Reply> {
-    let (org, key) = authorize(ctx, org, key, Need::OrgMember)?;
+pub(crate) fn list(ctx: &Ctx<'_>, org: OrgId, key: ApiKeyId) -> ApiResult<Reply> {
+    authorize_read(ctx, org, key)?;
     let st = ctx.app.store.read();
-    let k = key_in_org(&st, &org, &key)?;
+    let k = key_in_org(&st, org, key)?;
     Ok(Reply::Entries(page(ctx, k, &ctx.self_url())))
 }
 
 /// Operation 7: `POST …/apiKeys/{apiUserId}/accessList` (adds; answers the list).
-pub(crate) async fn create(ctx: &Ctx<'_>, org: &str, key: &str) -> ApiResult<Reply> {
-    let (org, key) = authorize(ctx, org, key, Need::OrgOwner)?;
+pub(crate) async fn create(ctx: &Ctx<'_>, org: OrgId, key: ApiKeyId) -> ApiResult<Reply> {
+    authorize(ctx, org, key, Need::OrgOwner)?;
     let v = body::json(ctx.body)?;
     let items = body::array(&v)?;
     if items.is_empty() {
@@ -128,29 +125,31 @@ pub(crate) async fn create(ctx: &Ctx<'_>, org: &str, key: &str) -> ApiResult<Rep
         }
         wanted.push(addr);
     }
-    let now = crate::clock::rfc3339(crate::clock::now_secs());
+    let now = crate::clock::now_rfc3339();
     let self_url = ctx.self_url();
     let written = ctx
         .app
         .store
         .write(|tx| {
-            let mut k = key_in_org(tx.state(), &org, &key)?.clone();
+            let mut k = key_in_org(tx.state(), org, key)?.clone();
             for addr in &wanted {
-                let cidr = addr.to_cidr_string();
-                if k.access_list.iter().any(|e| e.cidr == cidr) {
+                if k.access_list.iter().any(|e| e.address == *addr) {
                     return Err(ApiError::new(
                         StatusCode::CONFLICT,
-                        ErrorCode::AddressAlreadyInWhitelist,
+                        ErrorCode::AddressAlreadyInAccessList,
                         format!("Address {addr} is already on the access list of API key {key}."),
                     )
                     .param(addr.to_string())
-                    .param(key.clone()));
+                    .param(key.to_string()));
                 }
             }
             k.access_list
                 .extend(wanted.iter().map(|a| AccessEntryRecord {
-                    cidr: a.to_cidr_string(),
+                    address: *a,
                     created: now.clone(),
+                    count: 0,
+                    last_used: None,
+                    last_used_address: None,
                 }));
             let reply = page(ctx, &k, &self_url);
             tx.apply(Op::PutKey(k));
@@ -161,50 +160,55 @@ pub(crate) async fn create(ctx: &Ctx<'_>, org: &str, key: &str) -> ApiResult<Rep
 }
 
 /// Operation 8: `GET …/accessList/{ipAddress}`.
-pub(crate) fn get(ctx: &Ctx<'_>, org: &str, key: &str, address: &str) -> ApiResult<Reply> {
-    let (org, key) = authorize(ctx, org, key, Need::OrgMember)?;
-    let addr = path_address(address)?;
+pub(crate) fn get(
+    ctx: &Ctx<'_>,
+    org: OrgId,
+    key: ApiKeyId,
+    addr: AccessListAddress,
+) -> ApiResult<Reply> {
+    authorize_read(ctx, org, key)?;
     let st = ctx.app.store.read();
-    let k = key_in_org(&st, &org, &key)?;
-    let cidr = addr.to_cidr_string();
+    let k = key_in_org(&st, org, key)?;
     let e = k
         .access_list
         .iter()
-        .find(|e| e.cidr == cidr)
-        .ok_or_else(|| not_on_list(&addr, &key))?;
+        .find(|e| e.address == addr)
+        .ok_or_else(|| not_on_list(&addr, key))?;
     Ok(Reply::Entry(entry(ctx, k, e)))
 }
 
-fn not_on_list(addr: &AccessListAddress, key: &str) -> ApiError {
+fn not_on_list(addr: &AccessListAddress, key: ApiKeyId) -> ApiError {
     ApiError::not_found(
-        ErrorCode::ApiKeyWhitelistNotFound,
-        format!("IP address {addr} not on whitelist for API key {key}."),
+        ErrorCode::ApiKeyAccessListEntryNotFound,
+        format!("IP address {addr} not on access list for API key {key}."),
     )
     .param(addr.to_string())
-    .param(key.to_owned())
+    .param(key.to_string())
 }
 
 /// Operation 9: `DELETE …/accessList/{ipAddress}`.
-pub(crate) async fn delete(ctx: &Ctx<'_>, org: &str, key: &str, address: &str) -> ApiResult<Reply> {
-    let (org, key) = authorize(ctx, org, key, Need::OrgOwner)?;
-    let addr = path_address(address)?;
-    let cidr = addr.to_cidr_string();
-    let caller_is_key = ctx.caller.principal == Principal::Key(key.clone());
+pub(crate) async fn delete(
+    ctx: &Ctx<'_>,
+    org: OrgId,
+    key: ApiKeyId,
+    addr: AccessListAddress,
+) -> ApiResult<Reply> {
+    authorize(ctx, org, key, Need::OrgOwner)?;
+    let caller_is_key = ctx.caller.principal == Principal::Key(key);
     let written = ctx
         .app
         .store
         .write(|tx| {
-            let mut k = key_in_org(tx.state(), &org, &key)?.clone();
+            let mut k = key_in_org(tx.state(), org, key)?.clone();
             let pos = k
                 .access_list
                 .iter()
-                .position(|e| e.cidr == cidr)
-                .ok_or_else(|| not_on_list(&addr, &key))?;
-            let covers_caller =
-                crate::net::Cidr::parse(&cidr).is_some_and(|c| c.contains(ctx.caller.ip));
+                .position(|e| e.address == addr)
+                .ok_or_else(|| not_on_list(&addr, key))?;
+            let covers_caller = addr.contains(ctx.caller.ip);
             if caller_is_key && covers_caller {
                 return Err(ApiError::bad_request(
-                    ErrorCode::CannotRemoveCallerFromWhitelist,
+                    ErrorCode::CannotRemoveCallerFromAccessList,
                     format!(
                         "Cannot remove the caller's address {} from its own access list.",
                         ctx.caller.ip

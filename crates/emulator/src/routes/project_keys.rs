@@ -6,63 +6,62 @@
 //! to unassign. This module must NOT serve org-level key operations.
 
 use atlas_keys_model::{
-    CreateProjectApiKey, ErrorCode, UpdateProjectApiKeyRoles, UserAccessRoleAssignment,
+    ApiKeyId, CreateProjectApiKey, ErrorCode, OrgRole, ProjectId, ProjectRole,
+    UpdateProjectApiKeyRoles, UserAccessRoleAssignment,
 };
 use http::StatusCode;
 use serde_json::Value;
 
+use super::Ctx;
 use super::body::{self, RoleScope};
 use super::org_keys::new_key;
-use super::{Ctx, PathId, path_id};
 use crate::auth::roles::{Need, check_project};
 use crate::envelope::Reply;
 use crate::errors::{ApiError, ApiResult};
 use crate::state::{KeyRecord, Op, ProjectRecord, ProjectRoles, State};
 
-fn project<'s>(st: &'s State, group: &str) -> ApiResult<&'s ProjectRecord> {
-    st.project(group).ok_or_else(|| {
+fn project(st: &State, group: ProjectId) -> ApiResult<&ProjectRecord> {
+    st.project(&group).ok_or_else(|| {
         ApiError::not_found(
             ErrorCode::GroupNotFound,
             format!("No group with ID {group} exists."),
         )
-        .param(group.to_owned())
+        .param(group.to_string())
     })
 }
 
-fn authorize(ctx: &Ctx<'_>, group: &str, need: Need) -> ApiResult<String> {
-    let group = path_id(group, PathId::Group)?;
+fn authorize(ctx: &Ctx<'_>, group: ProjectId, need: Need) -> ApiResult<()> {
     let st = ctx.app.store.read();
-    let p = project(&st, &group)?;
-    check_project(&st, ctx.caller, p, need, ctx.flavour)?;
-    Ok(group)
+    let p = project(&st, group)?;
+    check_project(&st, ctx.caller, p, need, ctx.flavour)
 }
 
 /// The key `key` of the project's organization, or 404.
-fn key_in_project_org<'s>(st: &'s State, group: &str, key: &str) -> ApiResult<&'s KeyRecord> {
-    let org = project(st, group)?.org_id.clone();
-    super::org_keys::key_in_org(st, &org, key)
+fn key_in_project_org(st: &State, group: ProjectId, key: ApiKeyId) -> ApiResult<&KeyRecord> {
+    let org = project(st, group)?.org_id;
+    super::org_keys::key_in_org(st, org, key)
 }
 
-fn set_project_roles(k: &mut KeyRecord, group: &str, roles: Vec<String>) {
+fn set_project_roles(k: &mut KeyRecord, group: ProjectId, roles: Vec<ProjectRole>) {
     match k.project_roles.iter_mut().find(|p| p.project_id == group) {
         Some(p) => p.roles = roles,
         None => k.project_roles.push(ProjectRoles {
-            project_id: group.to_owned(),
+            project_id: group,
             roles,
         }),
     }
 }
 
 /// Operation 10: `GET /groups/{groupId}/apiKeys`.
-pub(crate) fn list(ctx: &Ctx<'_>, group: &str) -> ApiResult<Reply> {
-    let group = authorize(ctx, group, Need::ProjectRead)?;
+pub(crate) fn list(ctx: &Ctx<'_>, group: ProjectId) -> ApiResult<Reply> {
+    authorize(ctx, group, Need::ProjectRead)?;
     let st = ctx.app.store.read();
-    ctx.key_page(st.project_key_list(&group))
+    Ok(ctx.key_page(st.project_key_list(&group)))
 }
 
 /// Operation 11: `POST /groups/{groupId}/apiKeys` (create an org key in the project).
-pub(crate) async fn create(ctx: &Ctx<'_>, group: &str) -> ApiResult<Reply> {
-    let group = authorize(ctx, group, Need::ProjectOwner)?;
+pub(crate) async fn create(ctx: &Ctx<'_>, group: ProjectId) -> ApiResult<Reply> {
+    authorize(ctx, group, Need::ProjectOwner)?;
     let v = body::json(ctx.body)?;
     let obj = body::object(&v, &["desc", "roles"])?;
     let both = ctx.flavour.is_atlas();
@@ -88,12 +87,11 @@ pub(crate) async fn create(ctx: &Ctx<'_>, group: &str) -> ApiResult<Reply> {
         .app
         .store
         .write(|tx| {
-            let org = project(tx.state(), &group)?.org_id.clone();
+            let org = project(tx.state(), group)?.org_id;
             let desc = req.desc().map(|d| d.as_str().to_owned()).unwrap_or_default();
-            let mut key = new_key(tx.state(), &org, desc, vec!["ORG_MEMBER".to_owned()]);
-            let roles = req.roles().iter().map(|r| r.as_str().to_owned()).collect();
-            set_project_roles(&mut key, &group, roles);
-            let reply = ctx.api_key(&key, true)?;
+            let mut key = new_key(tx.state(), org, desc, vec![OrgRole::Member]);
+            set_project_roles(&mut key, group, req.roles().to_vec());
+            let reply = ctx.api_key(&key, true);
             tracing::info!(key_id = %key.id, public_key = %key.public_key, project_id = %group, "created project API key");
             tx.apply(Op::PutKey(key));
             Ok(reply)
@@ -104,10 +102,9 @@ pub(crate) async fn create(ctx: &Ctx<'_>, group: &str) -> ApiResult<Reply> {
 
 /// Operation 12 (Atlas only): `POST /groups/{groupId}/apiKeys/{apiUserId}` with
 /// `[{"roles": [...]}]`; answers 204.
-pub(crate) async fn assign(ctx: &Ctx<'_>, group: &str, key: &str) -> ApiResult<Reply> {
-    let group = authorize(ctx, group, Need::ProjectOwner)?;
-    let key = path_id(key, PathId::Key)?;
-    key_in_project_org(&ctx.app.store.read(), &group, &key)?;
+pub(crate) async fn assign(ctx: &Ctx<'_>, group: ProjectId, key: ApiKeyId) -> ApiResult<Reply> {
+    authorize(ctx, group, Need::ProjectOwner)?;
+    key_in_project_org(&ctx.app.store.read(), group, key)?;
     let v = body::json(ctx.body)?;
     let items = body::array(&v)?;
     if items.is_empty() {
@@ -126,7 +123,7 @@ pub(crate) async fn assign(ctx: &Ctx<'_>, group: &str, key: &str) -> ApiResult<R
         }
         match obj.get("userId") {
             None | Some(Value::Null) => {}
-            Some(Value::String(u)) if *u == key => {}
+            Some(Value::String(u)) if *u == key.as_str() => {}
             Some(_) => {
                 return Err(ApiError::bad_request(
                     ErrorCode::InvalidAttribute,
@@ -137,18 +134,18 @@ pub(crate) async fn assign(ctx: &Ctx<'_>, group: &str, key: &str) -> ApiResult<R
         }
     }
     let req: Vec<UserAccessRoleAssignment> = body::decode(v)?;
-    let mut roles: Vec<String> = Vec::new();
+    let mut roles: Vec<ProjectRole> = Vec::new();
     for r in req.iter().flat_map(|a| a.roles()) {
-        if !roles.iter().any(|x| x == r.as_str()) {
-            roles.push(r.as_str().to_owned());
+        if !roles.contains(r) {
+            roles.push(r.clone());
         }
     }
     let written = ctx
         .app
         .store
         .write(|tx| {
-            let mut k = key_in_project_org(tx.state(), &group, &key)?.clone();
-            set_project_roles(&mut k, &group, roles);
+            let mut k = key_in_project_org(tx.state(), group, key)?.clone();
+            set_project_roles(&mut k, group, roles);
             tx.apply(Op::PutKey(k));
             Ok(())
         })
@@ -159,10 +156,13 @@ pub(crate) async fn assign(ctx: &Ctx<'_>, group: &str, key: &str) -> ApiResult<R
 /// Operation 13: `PATCH /groups/{groupId}/apiKeys/{apiUserId}` with `{"roles": [...]}`:
 /// replaces the key's roles in the project, assigning it when it was not (the Cloud/Ops
 /// Manager assign).
-pub(crate) async fn update_roles(ctx: &Ctx<'_>, group: &str, key: &str) -> ApiResult<Reply> {
-    let group = authorize(ctx, group, Need::ProjectOwner)?;
-    let key = path_id(key, PathId::Key)?;
-    key_in_project_org(&ctx.app.store.read(), &group, &key)?;
+pub(crate) async fn update_roles(
+    ctx: &Ctx<'_>,
+    group: ProjectId,
+    key: ApiKeyId,
+) -> ApiResult<Reply> {
+    authorize(ctx, group, Need::ProjectOwner)?;
+    key_in_project_org(&ctx.app.store.read(), group, key)?;
     let v = body::json(ctx.body)?;
     let obj = body::object(&v, &["desc", "roles"])?;
     body::check_desc(obj, false)?;
@@ -177,16 +177,12 @@ pub(crate) async fn update_roles(ctx: &Ctx<'_>, group: &str, key: &str) -> ApiRe
         .app
         .store
         .write(|tx| {
-            let mut k = key_in_project_org(tx.state(), &group, &key)?.clone();
+            let mut k = key_in_project_org(tx.state(), group, key)?.clone();
             if let Some(d) = req.desc() {
                 k.desc = d.as_str().to_owned();
             }
-            set_project_roles(
-                &mut k,
-                &group,
-                req.roles().iter().map(|r| r.as_str().to_owned()).collect(),
-            );
-            let reply = ctx.api_key(&k, false)?;
+            set_project_roles(&mut k, group, req.roles().to_vec());
+            let reply = ctx.api_key(&k, false);
             tx.apply(Op::PutKey(k));
             Ok(reply)
         })
@@ -195,14 +191,13 @@ pub(crate) async fn update_roles(ctx: &Ctx<'_>, group: &str, key: &str) -> ApiRe
 }
 
 /// Operation 14: `DELETE /groups/{groupId}/apiKeys/{apiUserId}`; the key stays in the org.
-pub(crate) async fn unassign(ctx: &Ctx<'_>, group: &str, key: &str) -> ApiResult<Reply> {
-    let group = authorize(ctx, group, Need::ProjectOwner)?;
-    let key = path_id(key, PathId::Key)?;
+pub(crate) async fn unassign(ctx: &Ctx<'_>, group: ProjectId, key: ApiKeyId) -> ApiResult<Reply> {
+    authorize(ctx, group, Need::ProjectOwner)?;
     let written = ctx
         .app
         .store
         .write(|tx| {
-            let mut k = key_in_project_org(tx.state(), &group, &key)?.clone();
+            let mut k = key_in_project_org(tx.state(), group, key)?.clone();
             let before = k.project_roles.len();
             k.project_roles.retain(|p| p.project_id != group);
             if k.project_roles.len() == before {
@@ -210,7 +205,7 @@ pub(crate) async fn unassign(ctx: &Ctx<'_>, group: &str, key: &str) -> ApiResult
                     ErrorCode::ApiKeyNotFound,
                     format!("API key {key} is not assigned to project {group}."),
                 )
-                .param(key.clone()));
+                .param(key.to_string()));
             }
             tx.apply(Op::PutKey(k));
             Ok(())

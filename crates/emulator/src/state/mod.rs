@@ -12,24 +12,46 @@ pub(crate) mod persist;
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
+use atlas_keys_model::{
+    AccessListAddress, ApiKeyId, OrgId, OrgRole, OrgSettings, ProjectId, ProjectRole, PublicKey,
+};
 use serde::{Deserialize, Serialize};
 
-use order::SeqIndex;
+use order::OrderIndex;
 
 /// An organization.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct OrgRecord {
-    pub(crate) id: String,
+    pub(crate) id: OrgId,
     pub(crate) name: String,
+    /// Absent in older state files: nothing set, so no access list is required.
+    #[serde(default)]
+    pub(crate) settings: OrgSettings,
+}
+
+impl OrgRecord {
+    /// An organization with default settings.
+    pub(crate) fn new(id: OrgId, name: String) -> OrgRecord {
+        OrgRecord {
+            id,
+            name,
+            settings: OrgSettings::default(),
+        }
+    }
+
+    /// Whether its keys need a non-empty access list.
+    pub(crate) fn requires_access_list(&self) -> bool {
+        self.settings.api_access_list_required() == Some(true)
+    }
 }
 
 /// A project (group) inside an organization.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ProjectRecord {
-    pub(crate) id: String,
-    pub(crate) org_id: String,
+    pub(crate) id: ProjectId,
+    pub(crate) org_id: OrgId,
     pub(crate) name: String,
 }
 
@@ -37,32 +59,46 @@ pub(crate) struct ProjectRecord {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ProjectRoles {
-    pub(crate) project_id: String,
-    pub(crate) roles: Vec<String>,
+    pub(crate) project_id: ProjectId,
+    pub(crate) roles: Vec<ProjectRole>,
 }
 
-/// One access-list entry of a key.
+/// One access-list entry of a key, with its usage.
+///
+/// On disk the address is still named `cidr`; it is written in the model's canonical
+/// form (a bare address for a /32 or /128), and the older `addr/32` form still loads.
+/// `count`, `lastUsed` and `lastUsedAddress` are absent from older state files and
+/// default to "never used".
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AccessEntryRecord {
-    /// Normalised `addr/prefix`.
-    pub(crate) cidr: String,
+    #[serde(rename = "cidr")]
+    pub(crate) address: AccessListAddress,
     /// RFC 3339 creation time.
     pub(crate) created: String,
+    /// Authenticated requests admitted by this entry.
+    #[serde(default)]
+    pub(crate) count: u64,
+    /// RFC 3339 time of the last admitted request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) last_used: Option<String>,
+    /// The address the last admitted request came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) last_used_address: Option<String>,
 }
 
 /// A programmatic API key. `Debug` leaves the private key out.
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct KeyRecord {
-    /// Creation order, for stable listing.
+    /// Creation order.
     pub(crate) seq: u64,
-    pub(crate) id: String,
-    pub(crate) org_id: String,
+    pub(crate) id: ApiKeyId,
+    pub(crate) org_id: OrgId,
     pub(crate) desc: String,
-    pub(crate) public_key: String,
+    pub(crate) public_key: PublicKey,
     pub(crate) private_key: String,
-    pub(crate) org_roles: Vec<String>,
+    pub(crate) org_roles: Vec<OrgRole>,
     pub(crate) project_roles: Vec<ProjectRoles>,
     pub(crate) access_list: Vec<AccessEntryRecord>,
 }
@@ -73,9 +109,9 @@ pub(crate) struct KeyRecord {
 pub(crate) struct ServiceAccountRecord {
     pub(crate) client_id: String,
     pub(crate) client_secret: String,
-    pub(crate) org_id: String,
+    pub(crate) org_id: OrgId,
     pub(crate) name: String,
-    pub(crate) org_roles: Vec<String>,
+    pub(crate) org_roles: Vec<OrgRole>,
     pub(crate) project_roles: Vec<ProjectRoles>,
 }
 
@@ -128,23 +164,43 @@ pub(crate) enum Op {
     PutOrg(OrgRecord),
     PutProject(ProjectRecord),
     PutKey(KeyRecord),
-    DeleteKey { id: String },
+    DeleteKey {
+        id: ApiKeyId,
+    },
     PutServiceAccount(ServiceAccountRecord),
     PutToken(TokenRecord),
-    DeleteToken { hash: String },
+    DeleteToken {
+        hash: String,
+    },
+    /// A request was admitted by this access-list entry: count it and note when and from
+    /// where. Small on purpose, since it is logged once per admitted request.
+    UseAccessEntry {
+        id: ApiKeyId,
+        address: AccessListAddress,
+        when: String,
+        from: String,
+    },
+}
+
+/// Where a key sits in its org's and projects' lists: lists are sorted by public key,
+/// ascending, as the service sorts them (NOTES (j)). Public keys are unique.
+pub(crate) type ListKey = PublicKey;
+
+fn list_key(k: &KeyRecord) -> ListKey {
+    k.public_key.clone()
 }
 
 /// In-memory state with its indexes.
 #[derive(Debug, Default)]
 pub(crate) struct State {
-    orgs: HashMap<String, OrgRecord>,
-    org_order: Vec<String>,
-    projects: HashMap<String, ProjectRecord>,
-    project_order: Vec<String>,
-    keys: HashMap<String, KeyRecord>,
-    by_public_key: HashMap<String, String>,
-    org_keys: HashMap<String, SeqIndex>,
-    project_keys: HashMap<String, SeqIndex>,
+    orgs: HashMap<OrgId, OrgRecord>,
+    org_order: Vec<OrgId>,
+    projects: HashMap<ProjectId, ProjectRecord>,
+    project_order: Vec<ProjectId>,
+    keys: HashMap<ApiKeyId, KeyRecord>,
+    by_public_key: HashMap<PublicKey, ApiKeyId>,
+    org_keys: HashMap<OrgId, OrderIndex<ListKey>>,
+    project_keys: HashMap<ProjectId, OrderIndex<ListKey>>,
     service_accounts: HashMap<String, ServiceAccountRecord>,
     sa_order: Vec<String>,
     tokens: HashMap<String, TokenRecord>,
@@ -206,32 +262,32 @@ impl State {
         match op {
             Op::PutOrg(o) => {
                 if !self.orgs.contains_key(&o.id) {
-                    self.org_order.push(o.id.clone());
+                    self.org_order.push(o.id);
                 }
-                self.orgs.insert(o.id.clone(), o);
+                self.orgs.insert(o.id, o);
             }
             Op::PutProject(p) => {
                 if !self.projects.contains_key(&p.id) {
-                    self.project_order.push(p.id.clone());
+                    self.project_order.push(p.id);
                 }
-                self.projects.insert(p.id.clone(), p);
+                self.projects.insert(p.id, p);
             }
             Op::PutKey(k) => {
                 self.unindex_key(&k.id);
                 self.next_seq = self.next_seq.max(k.seq + 1);
-                self.by_public_key
-                    .insert(k.public_key.clone(), k.id.clone());
+                self.by_public_key.insert(k.public_key.clone(), k.id);
+                let at = list_key(&k);
                 self.org_keys
-                    .entry(k.org_id.clone())
+                    .entry(k.org_id)
                     .or_default()
-                    .insert(k.seq, k.id.clone());
+                    .insert(at.clone(), k.id);
                 for pr in &k.project_roles {
                     self.project_keys
-                        .entry(pr.project_id.clone())
+                        .entry(pr.project_id)
                         .or_default()
-                        .insert(k.seq, k.id.clone());
+                        .insert(at.clone(), k.id);
                 }
-                self.keys.insert(k.id.clone(), k);
+                self.keys.insert(k.id, k);
             }
             Op::DeleteKey { id } => {
                 self.unindex_key(&id);
@@ -249,18 +305,36 @@ impl State {
             Op::DeleteToken { hash } => {
                 self.tokens.remove(&hash);
             }
+            Op::UseAccessEntry {
+                id,
+                address,
+                when,
+                from,
+            } => {
+                // Neither the key nor the list order changes, so no index is touched.
+                if let Some(e) = self
+                    .keys
+                    .get_mut(&id)
+                    .and_then(|k| k.access_list.iter_mut().find(|e| e.address == address))
+                {
+                    e.count += 1;
+                    e.last_used = Some(when);
+                    e.last_used_address = Some(from);
+                }
+            }
         }
     }
 
-    fn unindex_key(&mut self, id: &str) {
+    fn unindex_key(&mut self, id: &ApiKeyId) {
         let Some(old) = self.keys.get(id) else { return };
         self.by_public_key.remove(&old.public_key);
+        let at = list_key(old);
         if let Some(m) = self.org_keys.get_mut(&old.org_id) {
-            m.remove(old.seq);
+            m.remove(&at);
         }
         for pr in &old.project_roles {
             if let Some(m) = self.project_keys.get_mut(&pr.project_id) {
-                m.remove(old.seq);
+                m.remove(&at);
             }
         }
     }
@@ -270,7 +344,7 @@ impl State {
         self.next_seq
     }
 
-    pub(crate) fn org(&self, id: &str) -> Option<&OrgRecord> {
+    pub(crate) fn org(&self, id: &OrgId) -> Option<&OrgRecord> {
         self.orgs.get(id)
     }
 
@@ -278,7 +352,7 @@ impl State {
         self.org_order.iter().filter_map(|id| self.orgs.get(id))
     }
 
-    pub(crate) fn project(&self, id: &str) -> Option<&ProjectRecord> {
+    pub(crate) fn project(&self, id: &ProjectId) -> Option<&ProjectRecord> {
         self.projects.get(id)
     }
 
@@ -288,11 +362,11 @@ impl State {
             .filter_map(|id| self.projects.get(id))
     }
 
-    pub(crate) fn key(&self, id: &str) -> Option<&KeyRecord> {
+    pub(crate) fn key(&self, id: &ApiKeyId) -> Option<&KeyRecord> {
         self.keys.get(id)
     }
 
-    pub(crate) fn key_by_public(&self, public_key: &str) -> Option<&KeyRecord> {
+    pub(crate) fn key_by_public(&self, public_key: &PublicKey) -> Option<&KeyRecord> {
         self.by_public_key
             .get(public_key)
             .and_then(|id| self.keys.get(id))
@@ -302,32 +376,32 @@ impl State {
         self.keys.len()
     }
 
-    /// An org's keys in creation order.
-    pub(crate) fn org_keys(&self, org_id: &str) -> impl Iterator<Item = &KeyRecord> {
+    /// An org's keys in list order.
+    pub(crate) fn org_keys(&self, org_id: &OrgId) -> impl Iterator<Item = &KeyRecord> {
         self.org_key_list(org_id).iter()
     }
 
-    /// An org's keys in creation order, for paging.
-    pub(crate) fn org_key_list(&self, org_id: &str) -> KeyList<'_> {
+    /// An org's keys in list order, for paging.
+    pub(crate) fn org_key_list(&self, org_id: &OrgId) -> KeyList<'_> {
         KeyList {
             index: self.org_keys.get(org_id),
             keys: &self.keys,
         }
     }
 
-    pub(crate) fn org_key_count(&self, org_id: &str) -> usize {
+    pub(crate) fn org_key_count(&self, org_id: &OrgId) -> usize {
         self.org_key_list(org_id).len()
     }
 
-    /// A project's keys in creation order, for paging.
-    pub(crate) fn project_key_list(&self, project_id: &str) -> KeyList<'_> {
+    /// A project's keys in list order, for paging.
+    pub(crate) fn project_key_list(&self, project_id: &ProjectId) -> KeyList<'_> {
         KeyList {
             index: self.project_keys.get(project_id),
             keys: &self.keys,
         }
     }
 
-    pub(crate) fn project_key_count(&self, project_id: &str) -> usize {
+    pub(crate) fn project_key_count(&self, project_id: &ProjectId) -> usize {
         self.project_key_list(project_id).len()
     }
 
@@ -350,30 +424,30 @@ impl State {
     }
 }
 
-/// One org's or project's keys in creation order: the exact count, and any page of them
+/// One org's or project's keys in list order: the exact count, and any page of them
 /// without walking the keys before it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct KeyList<'s> {
-    index: Option<&'s SeqIndex>,
-    keys: &'s HashMap<String, KeyRecord>,
+    index: Option<&'s OrderIndex<ListKey>>,
+    keys: &'s HashMap<ApiKeyId, KeyRecord>,
 }
 
 impl<'s> KeyList<'s> {
     /// How many keys the list holds.
     pub(crate) fn len(&self) -> usize {
-        self.index.map_or(0, SeqIndex::len)
+        self.index.map_or(0, OrderIndex::len)
     }
 
-    /// Every key, in creation order.
+    /// Every key, in list order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &'s KeyRecord> + use<'s> {
         let keys = self.keys;
         self.index
             .into_iter()
-            .flat_map(SeqIndex::iter)
+            .flat_map(OrderIndex::iter)
             .filter_map(move |id| keys.get(id))
     }
 
-    /// The keys of ranks `start..end` (zero-based, clamped to the length), in creation
+    /// The keys of ranks `start..end` (zero-based, clamped to the length), in list
     /// order. Only these keys are looked up. `apply` indexes an id only while its key is
     /// stored, so the lookup never drops one and ranks match `iter().skip(start)`.
     pub(crate) fn window(
@@ -476,20 +550,32 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn key(seq: u64, projects: &[&str]) -> KeyRecord {
+    fn org() -> OrgId {
+        OrgId::new("0".repeat(24)).unwrap()
+    }
+
+    fn project(name: char) -> ProjectId {
+        ProjectId::new(name.to_string().repeat(24)).unwrap()
+    }
+
+    fn key_id(seq: u64) -> ApiKeyId {
+        ApiKeyId::new(format!("{seq:024}")).unwrap()
+    }
+
+    fn key(seq: u64, projects: &[ProjectId]) -> KeyRecord {
         KeyRecord {
             seq,
-            id: format!("{seq:024}"),
-            org_id: "o".into(),
+            id: key_id(seq),
+            org_id: org(),
             desc: String::new(),
-            public_key: format!("p{seq}"),
+            public_key: PublicKey::new(format!("p{seq:07}")).unwrap(),
             private_key: String::new(),
-            org_roles: vec!["ORG_MEMBER".into()],
+            org_roles: vec![OrgRole::Member],
             project_roles: projects
                 .iter()
                 .map(|p| ProjectRoles {
-                    project_id: (*p).into(),
-                    roles: vec!["GROUP_READ_ONLY".into()],
+                    project_id: *p,
+                    roles: vec![ProjectRole::ReadOnly],
                 })
                 .collect(),
             access_list: Vec::new(),
@@ -504,21 +590,23 @@ mod tests {
     /// snapshot (what `--state` does at start).
     #[test]
     fn windows_match_the_full_order_after_writes_and_reload() {
+        let (g, h) = (project('a'), project('b'));
         let mut st = State::default();
         for seq in 0..3000 {
-            st.apply(Op::PutKey(key(seq, &["g"])));
+            st.apply(Op::PutKey(key(seq, &[g])));
         }
-        st.apply(Op::DeleteKey {
-            id: format!("{:024}", 7),
-        });
+        st.apply(Op::DeleteKey { id: key_id(7) });
         st.apply(Op::PutKey(key(11, &[]))); // unassigned, still in the org
-        st.apply(Op::PutKey(key(2999, &["g", "h"]))); // a second project
+        st.apply(Op::PutKey(key(2999, &[g, h]))); // a second project
         let reloaded = State::from_snapshot(st.snapshot());
         for s in [&st, &reloaded] {
-            assert_eq!(s.project_key_count("g"), 2998);
-            assert_eq!(s.org_key_count("o"), 2999);
-            assert_eq!(ids(s.project_key_list("h").iter()), [2999]);
-            for (list, n) in [(s.project_key_list("g"), 2998), (s.org_key_list("o"), 2999)] {
+            assert_eq!(s.project_key_count(&g), 2998);
+            assert_eq!(s.org_key_count(&org()), 2999);
+            assert_eq!(ids(s.project_key_list(&h).iter()), [2999]);
+            for (list, n) in [
+                (s.project_key_list(&g), 2998),
+                (s.org_key_list(&org()), 2999),
+            ] {
                 let all = ids(list.iter());
                 assert_eq!(all.len(), n);
                 assert!(all.windows(2).all(|w| w[0] < w[1]));
@@ -529,7 +617,7 @@ mod tests {
             }
         }
         assert_eq!(
-            ids(st.project_key_list("nope").window(0, 10)),
+            ids(st.project_key_list(&project('c')).window(0, 10)),
             Vec::<u64>::new()
         );
     }

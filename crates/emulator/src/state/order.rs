@@ -1,6 +1,6 @@
-//! The creation-order index of one org's or one project's keys (sequence number → key
-//! id), able to jump to the n-th entry, so that serving one page costs O(log n + page)
-//! rather than O(offset).
+//! The list-order index of one org's or one project's keys (sort key → key id), able to
+//! jump to the n-th entry, so that serving one page costs O(log n + page) rather than
+//! O(offset).
 //!
 //! A `BTreeMap<u64, String>` kept the order but could only reach the n-th entry by walking
 //! the n before it, which made listing a large project page by page quadratic. Here the
@@ -8,24 +8,34 @@
 //! each block: finding a rank is a binary search over those counts, and a write moves at
 //! most one block plus the (short) list of counts. It behaves exactly like the map it
 //! replaces: insert replaces the id at an existing sequence number, remove by sequence
-//! number. This module must NOT look keys up or order by anything but the sequence number.
+//! number. This module must NOT look keys up or order by anything but its sort key.
 
 /// Target block size: a write moves at most `2 * BLOCK` entries, and a list of n entries
 /// has at most `2n / BLOCK + 1` blocks.
 const BLOCK: usize = 512;
 
-/// Key ids by creation sequence number, indexable by rank.
-#[derive(Debug, Default)]
-pub(crate) struct SeqIndex {
+/// Key ids by sort key, indexable by rank.
+#[derive(Debug)]
+pub(crate) struct OrderIndex<K, V = atlas_keys_model::ApiKeyId> {
     /// Sorted by sequence number within and across blocks; no block is empty, and two
     /// neighbouring blocks together hold more than `BLOCK` entries.
-    blocks: Vec<Vec<(u64, String)>>,
+    blocks: Vec<Vec<(K, V)>>,
     /// `starts[i]` is the number of entries in the blocks before block `i`.
     starts: Vec<usize>,
     len: usize,
 }
 
-impl SeqIndex {
+impl<K, V> Default for OrderIndex<K, V> {
+    fn default() -> Self {
+        OrderIndex {
+            blocks: Vec::new(),
+            starts: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<K: Ord, V> OrderIndex<K, V> {
     /// The number of entries.
     pub(crate) fn len(&self) -> usize {
         self.len
@@ -33,22 +43,22 @@ impl SeqIndex {
 
     /// The block that holds `seq` if it is present: the first block whose last entry is
     /// not below `seq` (or `blocks.len()` when every entry is below it).
-    fn block_of(&self, seq: u64) -> usize {
+    fn block_of(&self, seq: &K) -> usize {
         self.blocks
-            .partition_point(|b| b.last().is_some_and(|(s, _)| *s < seq))
+            .partition_point(|b| b.last().is_some_and(|(s, _)| s < seq))
     }
 
     /// Sets the id at `seq`, replacing the id already there (as `BTreeMap::insert` does).
-    pub(crate) fn insert(&mut self, seq: u64, id: String) {
+    pub(crate) fn insert(&mut self, seq: K, id: V) {
         // Past the last entry means appending to the last block: the common case, since
         // new keys take the next sequence number.
-        let b = self.block_of(seq).min(self.blocks.len().saturating_sub(1));
+        let b = self.block_of(&seq).min(self.blocks.len().saturating_sub(1));
         let Some(block) = self.blocks.get_mut(b) else {
             self.blocks.push(vec![(seq, id)]);
             self.recount();
             return;
         };
-        match block.binary_search_by_key(&seq, |(s, _)| *s) {
+        match block.binary_search_by(|(s, _)| s.cmp(&seq)) {
             Ok(i) => {
                 if let Some(entry) = block.get_mut(i) {
                     entry.1 = id;
@@ -65,12 +75,12 @@ impl SeqIndex {
     }
 
     /// Removes the entry at `seq`, if any.
-    pub(crate) fn remove(&mut self, seq: u64) {
+    pub(crate) fn remove(&mut self, seq: &K) {
         let mut b = self.block_of(seq);
         let Some(block) = self.blocks.get_mut(b) else {
             return;
         };
-        let Ok(i) = block.binary_search_by_key(&seq, |(s, _)| *s) else {
+        let Ok(i) = block.binary_search_by(|(s, _)| s.cmp(seq)) else {
             return;
         };
         block.remove(i);
@@ -100,7 +110,7 @@ impl SeqIndex {
         }
     }
 
-    fn extend_block(&mut self, b: usize, more: Vec<(u64, String)>) {
+    fn extend_block(&mut self, b: usize, more: Vec<(K, V)>) {
         if let Some(block) = self.blocks.get_mut(b) {
             block.extend(more);
         }
@@ -116,14 +126,14 @@ impl SeqIndex {
         self.len = n;
     }
 
-    /// Every id, in sequence order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
-        self.blocks.iter().flatten().map(|(_, id)| id.as_str())
+    /// Every id, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &V> {
+        self.blocks.iter().flatten().map(|(_, id)| id)
     }
 
     /// The ids of ranks `start..end` (zero-based, clamped to the length), in sequence
     /// order.
-    pub(crate) fn window(&self, start: usize, end: usize) -> impl Iterator<Item = &str> {
+    pub(crate) fn window(&self, start: usize, end: usize) -> impl Iterator<Item = &V> {
         let end = end.min(self.len);
         let start = start.min(end);
         // The last block that starts at or before `start`.
@@ -142,7 +152,7 @@ impl SeqIndex {
             .iter()
             .chain(rest.iter().flatten())
             .take(end - start)
-            .map(|(_, id)| id.as_str())
+            .map(|(_, id)| id)
     }
 }
 
@@ -153,6 +163,12 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    type SeqIndex = OrderIndex<u64, String>;
+
+    fn strs<'a>(it: impl Iterator<Item = &'a String>) -> Vec<&'a str> {
+        it.map(String::as_str).collect()
+    }
 
     fn check_shape(ix: &SeqIndex) {
         assert!(
@@ -178,18 +194,18 @@ mod tests {
         }
         check_shape(&ix);
         assert_eq!(ix.len(), 100_000);
-        let last: Vec<&str> = ix.window(99_500, 100_000).collect();
+        let last: Vec<&str> = strs(ix.window(99_500, 100_000));
         assert_eq!(last.len(), 500);
         assert_eq!(last.first(), Some(&"k99500"));
         assert_eq!(last.last(), Some(&"k99999"));
         // A window that runs past the end is clamped; one wholly past it is empty.
-        assert_eq!(ix.window(99_999, 100_499).collect::<Vec<_>>(), ["k99999"]);
+        assert_eq!(strs(ix.window(99_999, 100_499)), ["k99999"]);
         assert_eq!(ix.window(100_000, 100_500).count(), 0);
         assert_eq!(ix.window(usize::MAX, usize::MAX).count(), 0);
         // Removing an early entry shifts every later rank by one.
-        ix.remove(0);
-        assert_eq!(ix.window(0, 2).collect::<Vec<_>>(), ["k1", "k2"]);
-        assert_eq!(ix.window(99_498, 99_499).collect::<Vec<_>>(), ["k99499"]);
+        ix.remove(&0);
+        assert_eq!(strs(ix.window(0, 2)), ["k1", "k2"]);
+        assert_eq!(strs(ix.window(99_498, 99_499)), ["k99499"]);
         check_shape(&ix);
     }
 
@@ -197,11 +213,11 @@ mod tests {
     fn empty() {
         let mut ix = SeqIndex::default();
         assert_eq!(ix.window(0, 10).count(), 0);
-        ix.remove(3);
+        ix.remove(&3);
         ix.insert(3, "a".to_owned());
         ix.insert(3, "b".to_owned());
-        assert_eq!(ix.iter().collect::<Vec<_>>(), ["b"]);
-        ix.remove(3);
+        assert_eq!(strs(ix.iter()), ["b"]);
+        ix.remove(&3);
         assert_eq!(ix.len(), 0);
         assert_eq!(ix.window(0, 10).count(), 0);
     }
@@ -223,7 +239,7 @@ mod tests {
         check_shape(&ix);
         for i in 0..12_000u64 {
             let seq = (i * 7) % 12_000;
-            ix.remove(seq);
+            ix.remove(&seq);
             model.remove(&seq);
             if i % 997 == 0 {
                 check_shape(&ix);
@@ -233,7 +249,7 @@ mod tests {
                     .take(300)
                     .map(String::as_str)
                     .collect();
-                assert_eq!(ix.window(1000, 1300).collect::<Vec<_>>(), want);
+                assert_eq!(strs(ix.window(1000, 1300)), want);
             }
         }
         assert_eq!(ix.len(), 0);
@@ -270,16 +286,16 @@ mod tests {
                         model.insert(seq, format!("{seq}:{v}"));
                     }
                     Step::Remove(seq) => {
-                        ix.remove(seq);
+                        ix.remove(&seq);
                         model.remove(&seq);
                     }
                 }
             }
             check_shape(&ix);
             prop_assert_eq!(ix.len(), model.len());
-            prop_assert!(ix.iter().eq(model.values().map(String::as_str)));
+            prop_assert!(ix.iter().eq(model.values()));
             let want: Vec<&str> = model.values().skip(start).take(len).map(String::as_str).collect();
-            let got: Vec<&str> = ix.window(start, start.saturating_add(len)).collect();
+            let got: Vec<&str> = strs(ix.window(start, start.saturating_add(len)));
             prop_assert_eq!(got, want);
         }
     }

@@ -1,8 +1,8 @@
 //! The durable state file: a snapshot line followed by one JSON line per acknowledged
 //! write, each appended and `fsync`ed before the response is sent.
 //!
-//! On start the file is replayed and compacted (temp file + fsync + rename + fsync of the
-//! directory), so a `kill -9` at any moment leaves a file that loads: an append that was
+//! On start the file is replayed and compacted (a `tempfile` in the same directory +
+//! fsync + atomic rename + fsync of the directory), so a `kill -9` at any moment leaves a file that loads: an append that was
 //! torn can only be the tail, was never acknowledged, and is dropped on load. This
 //! module must NOT decide what to write; it only stores `Op`s.
 
@@ -94,25 +94,25 @@ fn compact(path: &Path, state: &State) -> io::Result<u64> {
     };
     let mut data = serde_json::to_vec(&head).map_err(io::Error::other)?;
     data.push(b'\n');
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&data)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
+    // Same directory, so the rename is atomic; a crash before it leaves the old file whole
+    // and the temp file is removed on drop (or left as stray litter after a kill -9).
+    let mut tmp = tempfile::NamedTempFile::new_in(dir_of(path))?;
+    tmp.write_all(&data)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
     sync_dir(path)?;
     Ok(data.len() as u64)
 }
 
-fn sync_dir(path: &Path) -> io::Result<()> {
-    let dir = match path.parent() {
+fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
-    };
-    std::fs::File::open(dir)?.sync_all()
+    }
+}
+
+fn sync_dir(path: &Path) -> io::Result<()> {
+    std::fs::File::open(dir_of(path))?.sync_all()
 }
 
 impl Log {
@@ -152,10 +152,10 @@ mod tests {
         let path = dir.path().join("state.json");
         assert!(load(&path).unwrap().is_none());
         let mut log = create(&path, &State::default()).unwrap();
-        log.append(&[Op::PutOrg(OrgRecord {
-            id: "a".into(),
-            name: "A".into(),
-        })])
+        log.append(&[Op::PutOrg(OrgRecord::new(
+            atlas_keys_model::OrgId::new("a".repeat(24)).unwrap(),
+            "A".into(),
+        ))])
         .await
         .unwrap();
         drop(log);

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use crate::common::*;
-use atlas_keys_emulator::{Emulator, RateLimitConfig, Seed};
+use atlas_keys_emulator::{DigestAlgorithm, Emulator, RateLimitConfig, Seed};
 use digest_auth::{AlgorithmType, AuthContext, HttpMethod};
 use http::Method;
 use serde_json::json;
@@ -45,6 +45,18 @@ async fn seeded() -> Env {
     .await
 }
 
+/// Like `seeded`, with challenges that offer SHA-256 beside MD5 (an opt-in since the
+/// service offers MD5 only).
+async fn seeded_with_sha256() -> Env {
+    start_with(
+        Emulator::builder()
+            .seed(seed())
+            .rate_limit(RateLimitConfig::Off)
+            .digest_algorithms(&[DigestAlgorithm::Md5, DigestAlgorithm::Sha256]),
+    )
+    .await
+}
+
 fn org_keys(org: &str) -> String {
     format!("{V2}/orgs/{org}/apiKeys")
 }
@@ -69,7 +81,8 @@ async fn challenge_shape() {
         .iter()
         .map(|v| v.to_str().unwrap())
         .collect();
-    assert_eq!(challenges.len(), 2);
+    // MD5 only, as the service offers (NOTES (j)).
+    assert_eq!(challenges.len(), 1);
     assert!(
         challenges[0].starts_with("Digest realm=\"MMS Public API\", domain=\"\", nonce=\""),
         "{}",
@@ -80,9 +93,24 @@ async fn challenge_shape() {
         "{}",
         challenges[0]
     );
-    assert!(challenges[1].contains("algorithm=SHA-256"));
     assert!(r.header("ratelimit-limit").is_some() && r.header("ratelimit-remaining").is_some());
     assert_eq!(env.stats().await["challenges"], 1);
+
+    // SHA-256 is offered second when asked for.
+    let env = seeded_with_sha256().await;
+    let r = env
+        .send_raw(&Req::new(Method::GET, org_keys(A)), None)
+        .await
+        .unwrap();
+    let challenges: Vec<&str> = r
+        .headers
+        .get_all("www-authenticate")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(challenges.len(), 2);
+    assert!(challenges[0].contains("algorithm=MD5"));
+    assert!(challenges[1].contains("algorithm=SHA-256"));
 }
 
 async fn challenge(env: &Env, path: &str) -> digest_auth::WwwAuthenticateHeader {
@@ -106,7 +134,8 @@ fn ctx<'a>(user: &'a str, pass: &'a str, uri: &'a str) -> AuthContext<'a> {
 
 #[tokio::test]
 async fn digest_algorithms_and_nonce_reuse() {
-    let env = seeded().await;
+    // SHA-256 answers need the opt-in; by default they are refused (see below).
+    let env = seeded_with_sha256().await;
     let path = format!("{}?pageNum=1", org_keys(A));
     for (algo, sess) in [
         (AlgorithmType::MD5, false),
@@ -142,6 +171,21 @@ async fn digest_algorithms_and_nonce_reuse() {
         .await
         .unwrap()
         .expect(200);
+
+    // Without the opt-in, a SHA-256 answer (even to an MD5 challenge) is refused.
+    let env = seeded().await;
+    for sess in [false, true] {
+        let mut p = challenge(&env, &path).await;
+        p.algorithm = digest_auth::Algorithm::new(AlgorithmType::SHA2_256, sess);
+        let h = p
+            .respond(&ctx("owneraaa", "owner-secret", &path))
+            .unwrap()
+            .to_header_string();
+        env.send_raw(&Req::new(Method::GET, &path), Some(&h))
+            .await
+            .unwrap()
+            .expect_error(401, "USER_UNAUTHORIZED");
+    }
 }
 
 #[tokio::test]
@@ -581,7 +625,7 @@ async fn access_lists_are_enforced() {
         Req::new(Method::GET, org_keys(A)),
     )
     .await
-    .expect_error(403, "IP_ADDRESS_NOT_ON_WHITELIST");
+    .expect_error(403, "IP_ADDRESS_NOT_ON_ACCESS_LIST");
     as_key(
         &env,
         "locallyy",
@@ -598,7 +642,7 @@ async fn access_lists_are_enforced() {
         Req::new(Method::DELETE, format!("{al}/127.0.0.1")),
     )
     .await
-    .expect_error(400, "CANNOT_REMOVE_CALLER_FROM_WHITELIST");
+    .expect_error(400, "CANNOT_REMOVE_CALLER_FROM_ACCESS_LIST");
     // Another key may remove it; and the key may remove entries that do not cover it.
     as_key(
         &env,

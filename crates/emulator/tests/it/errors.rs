@@ -195,7 +195,7 @@ async fn content_type_and_version_errors() {
         ))
         .await;
     r.expect(200);
-    assert_eq!(r.header("content-type"), Some(ACCEPT_V2));
+    assert_eq!(r.header("content-type"), Some(JSON_V2));
     // v1.0 and public ignore Accept versions.
     env.owner(Req::new(Method::GET, format!("{V1}/orgs/{o}/apiKeys")).header("accept", "*/*"))
         .await
@@ -207,33 +207,45 @@ async fn path_and_query_errors() {
     let env = start().await;
     let o = env.emu.org_id().to_owned();
     let g = env.emu.project_id().to_owned();
-    env.get(&format!("{V2}/orgs/not-an-id/apiKeys"))
-        .await
-        .expect_error(404, "INVALID_ORG_ID");
-    env.get(&format!("{V2}/orgs/{}/apiKeys", o.to_uppercase()))
-        .await
-        .expect_error(404, "INVALID_ORG_ID");
-    env.get(&format!("{V2}/groups/xyz/apiKeys"))
-        .await
-        .expect_error(404, "INVALID_GROUP_ID");
-    env.get(&format!("{V2}/orgs/{o}/apiKeys/short"))
-        .await
-        .expect_error(404, "INVALID_KEY_ID");
+    // A malformed path id is the service's 400 PATH_PARAM_PARSE_ERROR naming the path
+    // (it was 404 INVALID_ORG_ID / INVALID_GROUP_ID / INVALID_KEY_ID before NOTES (j)).
+    for path in [
+        format!("{V2}/orgs/not-an-id/apiKeys"),
+        format!("{V2}/orgs/{}/apiKeys", o.to_uppercase()),
+        format!("{V2}/groups/xyz/apiKeys"),
+        format!("{V2}/orgs/{o}/apiKeys/short"),
+    ] {
+        let v = env
+            .get(&path)
+            .await
+            .expect_error(400, "PATH_PARAM_PARSE_ERROR");
+        assert_eq!(
+            v["detail"],
+            format!("One or more path parameter in the request URI {path} is malformed.")
+        );
+        assert_eq!(v["parameters"], json!([path]));
+    }
     env.get(&format!("{V2}/orgs/{}/apiKeys", "a".repeat(24)))
         .await
         .expect_error(404, "ORG_NOT_FOUND");
     env.get(&format!("{V2}/groups/{}/apiKeys", "b".repeat(24)))
         .await
         .expect_error(404, "GROUP_NOT_FOUND");
-    env.get(&format!("{V2}/orgs/{o}/apiKeys/{}", "c".repeat(24)))
+    // An unknown key id is a 400 on the service, not a 404 (NOTES (j)).
+    let v = env
+        .get(&format!("{V2}/orgs/{o}/apiKeys/{}", "c".repeat(24)))
         .await
-        .expect_error(404, "API_KEY_NOT_FOUND");
+        .expect_error(400, "API_KEY_NOT_FOUND");
+    assert_eq!(
+        v["detail"],
+        format!("No API key with ID {} exists.", "c".repeat(24))
+    );
     env.patch(
         &format!("{V2}/groups/{g}/apiKeys/{}", "c".repeat(24)),
         json!({"roles": ["GROUP_OWNER"]}),
     )
     .await
-    .expect_error(404, "API_KEY_NOT_FOUND");
+    .expect_error(400, "API_KEY_NOT_FOUND");
     env.get(&format!("{V2}/orgs/{o}/nothing"))
         .await
         .expect_error(404, "RESOURCE_NOT_FOUND");
@@ -324,19 +336,19 @@ async fn access_list_errors() {
         .expect(200);
     env.post(&al, json!([{"cidrBlock": "1.2.3.4/32"}]))
         .await
-        .expect_error(409, "ADDRESS_ALREADY_IN_WHITELIST");
+        .expect_error(409, "ADDRESS_ALREADY_IN_ACCESS_LIST");
     env.post(&al, json!([{"ipAddress": "2001:db8::1"}]))
         .await
         .expect(200);
     env.get(&format!("{al}/1.2.3.5"))
         .await
-        .expect_error(404, "API_KEY_WHITELIST_NOT_FOUND");
+        .expect_error(404, "API_KEY_ACCESS_LIST_ENTRY_NOT_FOUND");
     env.get(&format!("{al}/nonsense"))
         .await
         .expect_error(400, "INVALID_IP_ADDRESS_OR_CIDR_NOTATION");
     env.delete(&format!("{al}/9.9.9.9"))
         .await
-        .expect_error(404, "API_KEY_WHITELIST_NOT_FOUND");
+        .expect_error(404, "API_KEY_ACCESS_LIST_ENTRY_NOT_FOUND");
     env.get(&format!("{al}/2001:db8::1")).await.expect(200);
 }
 

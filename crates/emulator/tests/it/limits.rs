@@ -26,9 +26,13 @@ async fn token_buckets_per_org_and_project() {
     let v = r.expect_error(429, "RATE_LIMITED_TOKEN_BUCKET");
     let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
+    // The service names the full request path and points at the docs (NOTES (j)).
+    assert_eq!(v["parameters"], json!([keys, retry, 3, 1, 60]));
     assert_eq!(
-        v["parameters"],
-        json!(["api/atlas/v2/orgs", retry, 3, 1, 60])
+        v["detail"],
+        format!(
+            "Rate limit exceeded for {keys}. Please retry after {retry} seconds. Request capacity: 3. Refill rate: 1 per 60 seconds. For more information, see: http://dochub.mongodb.org/core/atlas-api-rate-limit."
+        )
     );
     assert_eq!(r.header("ratelimit-remaining"), Some("0"));
     // The challenge round trip does not consume tokens, and still reports the headers.

@@ -8,5 +8,6 @@ mod auth;
 mod durability;
 mod errors;
 mod limits;
+mod live;
 mod operations;
 mod paging;

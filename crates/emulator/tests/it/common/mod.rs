@@ -19,6 +19,10 @@ pub const V2: &str = "/api/atlas/v2";
 pub const V1: &str = "/api/atlas/v1.0";
 pub const PUBLIC: &str = "/api/public/v1.0";
 pub const ACCEPT_V2: &str = "application/vnd.atlas.2023-01-01+json";
+/// The `Content-Type` of a v2 JSON answer: the media type with its charset.
+pub const JSON_V2: &str = "application/vnd.atlas.2023-01-01+json;charset=utf-8";
+/// The `Content-Type` of a v1.0 / Cloud Manager JSON answer, and of every error.
+pub const JSON_V1: &str = "application/json;charset=utf-8";
 
 /// A response, fully read.
 #[derive(Debug)]
