@@ -350,6 +350,6 @@ mod tests {
             });
         let s = e.to_string();
         assert!(!s.contains(['\r', '\n']), "{s}");
-        assert!(s.contains("bad client  see the docs"), "{s}");
+        assert!(s.contains(r"bad client\u{d}\u{a}see the docs"), "{s}");
     }
 }

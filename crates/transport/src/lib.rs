@@ -68,7 +68,9 @@ pub use digest::DigestAuth;
 pub use digest::challenge::{Challenge, parse_challenges};
 pub use error::{BoxError, Error, ErrorKind, OAuthError, redact_uri};
 pub use retry::{Attempt, Attempts, Retry, RetryPolicy};
-pub use service_account::token_store::{CachedToken, MemoryTokenStore, TokenStore};
+pub use service_account::token_store::{
+    CachedToken, MemoryTokenStore, TokenStore, token_store_key,
+};
 pub use service_account::{ServiceAccountAuth, ServiceAccountAuthBuilder};
 pub use transport::{Transport, clone_request};
 

@@ -66,15 +66,16 @@ pub fn escape_untrusted_max(text: &str, max_chars: usize) -> Cow<'_, str> {
     let mut out = String::with_capacity(text.len().min(max_chars * 2));
     let mut kept = 0usize;
     for c in text.chars() {
-        let before = out.len();
         if is_unsafe_char(c) {
+            let before = out.len();
             // Writing to a String cannot fail.
             let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            // An escape counts as as many characters as it prints (all ASCII).
+            kept += out.len() - before;
         } else {
             out.push(c);
+            kept += 1;
         }
-        // An escape counts as as many characters as it prints (all ASCII).
-        kept += out.len() - before;
         if kept > max_chars {
             // Cut back to the bound on a character boundary, then mark the cut.
             let mut end = out.len();
