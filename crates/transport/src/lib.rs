@@ -56,10 +56,10 @@ mod transport;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 
-#[cfg(feature = "hyper")]
-pub use backend::hyper::{HyperTransport, HyperTransportBuilder};
 #[cfg(any(feature = "hyper", feature = "reqwest"))]
 pub use backend::DEFAULT_MAX_RESPONSE_BODY;
+#[cfg(feature = "hyper")]
+pub use backend::hyper::{HyperTransport, HyperTransportBuilder};
 #[cfg(feature = "reqwest")]
 pub use backend::reqwest::{ReqwestTransport, ReqwestTransportBuilder};
 pub use bearer::BearerAuth;

@@ -100,7 +100,12 @@ mod tests {
 
     #[test]
     fn printable_text_is_borrowed_and_unchanged() {
-        for text in ["", "rate_limited", "ünïcödé \"quoted\" back\\slash", "日本語"] {
+        for text in [
+            "",
+            "rate_limited",
+            "ünïcödé \"quoted\" back\\slash",
+            "日本語",
+        ] {
             assert!(matches!(escape_untrusted(text), Cow::Borrowed(t) if t == text));
         }
     }

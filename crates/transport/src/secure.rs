@@ -44,7 +44,11 @@ pub(crate) fn is_loopback_host(host: &str) -> bool {
 /// `Ok` unless `uri` is plain `http://` to a non-loopback host and `allowed` is false. `what`
 /// names the credential for the message ("bearer token", "client secret").
 pub(crate) fn check_secure(uri: &Uri, allowed: bool, what: &str) -> Result<(), Error> {
-    if allowed || !uri.scheme_str().is_some_and(|s| s.eq_ignore_ascii_case("http")) {
+    if allowed
+        || !uri
+            .scheme_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case("http"))
+    {
         return Ok(());
     }
     let host = uri.host().unwrap_or_default();
@@ -103,8 +107,15 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("cloud.example.com") && text.contains("allow_insecure_http"));
         assert!(check_secure(&remote, true, "bearer token").is_ok());
-        for ok in ["https://cloud.example.com/", "http://127.0.0.1:8080/", "http://[::1]/"] {
-            assert!(check_secure(&ok.parse().unwrap(), false, "x").is_ok(), "{ok}");
+        for ok in [
+            "https://cloud.example.com/",
+            "http://127.0.0.1:8080/",
+            "http://[::1]/",
+        ] {
+            assert!(
+                check_secure(&ok.parse().unwrap(), false, "x").is_ok(),
+                "{ok}"
+            );
         }
     }
 }

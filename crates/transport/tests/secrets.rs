@@ -97,7 +97,13 @@ async fn no_secret_reaches_logs_debug_or_errors() {
         .unwrap();
         let r = sa.send(get(&oauth.server.url("/r"))).await.unwrap();
         writeln!(seen, "{name} {r:?} {sa:?} {store:?}").unwrap();
-        let token: CachedToken = store.load(&token_store_key(CLIENT_ID, &SecretString::from(CLIENT_SECRET))).await.unwrap();
+        let token: CachedToken = store
+            .load(&token_store_key(
+                CLIENT_ID,
+                &SecretString::from(CLIENT_SECRET),
+            ))
+            .await
+            .unwrap();
         writeln!(seen, "{token:?} {:?}", sa.access_token().await.unwrap()).unwrap();
         oauth.stats.revoke_all();
         sa.send(get(&oauth.server.url("/r"))).await.unwrap();

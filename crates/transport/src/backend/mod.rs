@@ -230,7 +230,9 @@ where
 pub(crate) fn too_large(limit: usize, target: &str) -> Error {
     Error::new(
         crate::ErrorKind::BodyTooLarge,
-        format!("the response body from {target} exceeds the limit of {limit} bytes (max_response_body)"),
+        format!(
+            "the response body from {target} exceeds the limit of {limit} bytes (max_response_body)"
+        ),
         true,
     )
 }

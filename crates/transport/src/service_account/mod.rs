@@ -35,9 +35,9 @@ use serde::Deserialize;
 use self::token_store::{CachedToken, MemoryTokenStore, TokenStore, token_store_key};
 use crate::bearer::bearer_value;
 use crate::deadline::CallDeadline;
+use crate::error::redact_uri;
 use crate::sanitize::{escape_untrusted, escape_untrusted_max};
 use crate::secure::check_secure;
-use crate::error::redact_uri;
 use crate::{Error, ErrorKind, OAuthError, Transport, clone_request};
 
 /// The public Atlas base URL, used when none is configured.
@@ -248,7 +248,9 @@ fn lifetime_of(expires_in: Option<&serde_json::Number>) -> Result<Duration, &'st
     } else if secs < 1.0 {
         Err("expires_in is less than one second")
     } else {
-        Ok(Duration::from_secs_f64(secs.min(MAX_TOKEN_LIFETIME.as_secs_f64())))
+        Ok(Duration::from_secs_f64(
+            secs.min(MAX_TOKEN_LIFETIME.as_secs_f64()),
+        ))
     }
 }
 
@@ -286,7 +288,13 @@ impl<T: Transport> ServiceAccountAuth<T> {
 
     /// A currently valid access token, fetching one if needed.
     pub async fn access_token(&self) -> Result<SecretString, Error> {
-        Ok(self.state.token(None, None).await?.token.access_token.clone())
+        Ok(self
+            .state
+            .token(None, None)
+            .await?
+            .token
+            .access_token
+            .clone())
     }
 
     /// Revokes the current token (`POST {base}/api/oauth/revoke`) and forgets it, here and in
@@ -578,9 +586,21 @@ mod tests {
     fn expires_in_is_clamped_to_the_hour_and_nonsense_is_refused() {
         assert_eq!(lifetime_of(None), Ok(MAX_TOKEN_LIFETIME));
         assert_eq!(lifetime_of(Some(&number("1"))), Ok(Duration::from_secs(1)));
-        assert_eq!(lifetime_of(Some(&number("3599"))), Ok(Duration::from_secs(3599)));
-        for huge in ["3601", "18446744073709551615", "1e300", "99999999999999999999999"] {
-            assert_eq!(lifetime_of(Some(&number(huge))), Ok(MAX_TOKEN_LIFETIME), "{huge}");
+        assert_eq!(
+            lifetime_of(Some(&number("3599"))),
+            Ok(Duration::from_secs(3599))
+        );
+        for huge in [
+            "3601",
+            "18446744073709551615",
+            "1e300",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(
+                lifetime_of(Some(&number(huge))),
+                Ok(MAX_TOKEN_LIFETIME),
+                "{huge}"
+            );
         }
         for bad in ["0", "-1", "-9223372036854775808", "0.5", "-1e300"] {
             assert!(lifetime_of(Some(&number(bad))).is_err(), "{bad}");
@@ -591,7 +611,14 @@ mod tests {
     fn only_visible_ascii_tokens_of_sane_length_are_usable() {
         assert!(token_is_usable("eyJhbGciOi.JIUzI1NiJ9-_~+/="));
         assert!(token_is_usable(&"a".repeat(MAX_TOKEN_LEN)));
-        for bad in ["", "a b", "a\tb", "a\u{1b}]0;x\u{7}", "tök", "a\r\nX-Evil: 1"] {
+        for bad in [
+            "",
+            "a b",
+            "a\tb",
+            "a\u{1b}]0;x\u{7}",
+            "tök",
+            "a\r\nX-Evil: 1",
+        ] {
             assert!(!token_is_usable(bad), "{bad:?}");
         }
         assert!(!token_is_usable(&"a".repeat(MAX_TOKEN_LEN + 1)));

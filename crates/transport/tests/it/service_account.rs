@@ -227,11 +227,27 @@ async fn revoke_posts_the_token_and_forgets_it() {
         200
     );
     let token = srv.stats.issued.lock().unwrap()[0].clone();
-    assert!(store.load(&token_store_key(CLIENT_ID, &SecretString::from(CLIENT_SECRET))).await.is_some());
+    assert!(
+        store
+            .load(&token_store_key(
+                CLIENT_ID,
+                &SecretString::from(CLIENT_SECRET)
+            ))
+            .await
+            .is_some()
+    );
     sa.revoke().await.unwrap();
     assert_eq!(srv.stats.revoke_requests.load(Ordering::Relaxed), 1);
     assert!(srv.stats.revoked(&token));
-    assert!(store.load(&token_store_key(CLIENT_ID, &SecretString::from(CLIENT_SECRET))).await.is_none());
+    assert!(
+        store
+            .load(&token_store_key(
+                CLIENT_ID,
+                &SecretString::from(CLIENT_SECRET)
+            ))
+            .await
+            .is_none()
+    );
     assert_eq!(
         sa.send(get(&srv.server.url("/r"))).await.unwrap().status(),
         200
