@@ -36,7 +36,11 @@ fn peak_rss_kib() -> u64 {
 
 /// A server that answers every connection's first request with `head` and then `chunk`
 /// repeated every `interval` (or as fast as possible when zero), forever. Counts bytes written.
-async fn serve(head: &'static [u8], chunk: Vec<u8>, interval: Duration) -> (String, Arc<AtomicU64>) {
+async fn serve(
+    head: &'static [u8],
+    chunk: Vec<u8>,
+    interval: Duration,
+) -> (String, Arc<AtomicU64>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let written = Arc::new(AtomicU64::new(0));
@@ -81,7 +85,9 @@ fn backend(name: &str) -> Arc<dyn Transport> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let name = std::env::args().nth(1).unwrap_or_else(|| "hyper".to_owned());
+    let name = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "hyper".to_owned());
     let before = peak_rss_kib();
 
     let mut chunk = b"10000\r\n".to_vec();
@@ -94,8 +100,13 @@ async fn main() {
         Duration::from_secs(60),
     );
     let started = Instant::now();
-    let request = http::Request::get(&url).body(Bytes::new()).expect("request");
-    let err = stack.send(request).await.expect_err("an endless body fails");
+    let request = http::Request::get(&url)
+        .body(Bytes::new())
+        .expect("request");
+    let err = stack
+        .send(request)
+        .await
+        .expect_err("an endless body fails");
     println!(
         "{name}: endless chunked body (cap {DEFAULT_MAX_RESPONSE_BODY} B): {err} after {:?}; \
          server wrote {} MiB; VmHWM {} MiB (before: {} MiB)",
@@ -112,8 +123,13 @@ async fn main() {
         Duration::from_secs(5),
     );
     let started = Instant::now();
-    let request = http::Request::get(&url).body(Bytes::new()).expect("request");
-    let err = stack.send(request).await.expect_err("a drip ends at the deadline");
+    let request = http::Request::get(&url)
+        .body(Bytes::new())
+        .expect("request");
+    let err = stack
+        .send(request)
+        .await
+        .expect_err("a drip ends at the deadline");
     println!(
         "{name}: body dripping 1 byte/s, 5 s deadline: {err} after {:?}",
         started.elapsed()

@@ -155,10 +155,12 @@ async fn a_revoked_token_recovers_with_one_refresh() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_401_is_returned_not_retried_again() {
-    let srv = start_oauth(0, false).await;
+    let srv = start_oauth(3600, false).await;
     let (_, backend) = backends(None).remove(0);
     let sa = auth(&srv, backend);
-    // expires_in=0: the server refuses every token at once.
+    // The server refuses every token. (An `expires_in` of 0 is no longer a way to get this:
+    // such an answer is refused as unusable before any token is sent.)
+    srv.stats.refuse_all_tokens.store(true, Ordering::Relaxed);
     let r = sa.send(get(&srv.server.url("/r"))).await.unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(srv.stats.resource_unauthorized.load(Ordering::Relaxed), 2);
