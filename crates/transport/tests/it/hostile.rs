@@ -72,6 +72,35 @@ async fn an_endless_chunked_body_is_cut_at_the_cap_naming_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_header_block_fails_with_bounded_reading() {
+    for (name, backend) in capped_backends(CAP) {
+        let srv = start_hostile(Hostile::EndlessHeaders).await;
+        let err = backend.send(get(&srv.url("/h"))).await.unwrap_err();
+        // hyper's header buffer (64 KiB here, about 400 KiB inside reqwest) ends it.
+        assert!(err.request_may_have_reached_server(), "{name}: {err:?}");
+        drop(backend);
+        srv.wait_closed(1).await;
+        let written = srv.bytes_written();
+        assert!(written < 32 * 1024 * 1024, "{name}: {written}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_of_a_few_mib_pass_both_ways_under_the_default_cap() {
+    let handler: Handler =
+        Arc::new(|req: http::Request<Bytes>| http::Response::new(req.into_body()));
+    let srv = start(handler, false).await;
+    let body = Bytes::from(vec![b'k'; 3 * 1024 * 1024]);
+    for (name, backend) in capped_backends(atlas_keys_transport::DEFAULT_MAX_RESPONSE_BODY) {
+        let response = backend
+            .send(support::post(&srv.url("/echo"), body.clone()))
+            .await
+            .unwrap();
+        assert_eq!(response.body(), &body, "{name}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_huge_content_length_fails_before_reading_the_body() {
     for (name, backend) in capped_backends(CAP) {
         let srv = start_hostile(Hostile::HugeContentLength).await;

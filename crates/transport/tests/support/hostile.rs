@@ -19,6 +19,8 @@ use super::raw::read_request;
 pub enum Hostile {
     /// `200` with a chunked body of 64 KiB chunks that never ends.
     EndlessChunked,
+    /// A status line, then one header whose value never ends, as fast as the client reads.
+    EndlessHeaders,
     /// `200` announcing `Content-Length: 1 TiB`, then 1 KiB and silence.
     HugeContentLength,
     /// The status line, then one byte of a header every `interval`, forever.
@@ -128,6 +130,14 @@ async fn serve(mut tcp: TcpStream, how: Hostile, stats: &HostileStats) {
                 let mut chunk = b"10000\r\n".to_vec();
                 chunk.extend(std::iter::repeat_n(b'x', 0x10000));
                 chunk.extend_from_slice(b"\r\n");
+                while write(&mut tcp, stats, &chunk).await {}
+                return;
+            }
+            Hostile::EndlessHeaders => {
+                if !write(&mut tcp, stats, b"HTTP/1.1 200 OK\r\nX-Endless: ").await {
+                    return;
+                }
+                let chunk = [b'a'; 16 * 1024];
                 while write(&mut tcp, stats, &chunk).await {}
                 return;
             }
