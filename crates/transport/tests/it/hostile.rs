@@ -428,3 +428,40 @@ async fn a_token_cached_for_the_right_secret_is_not_used_with_a_wrong_one() {
     );
     assert_eq!(srv.stats.token_requests(), 2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn retry_does_not_back_off_past_the_call_deadline() {
+    // A 503 asking for 10 s under a 5 s deadline: the answer comes back at once, with one
+    // attempt, rather than a sleep that the deadline would cut into a timeout.
+    let inner = ScriptedTransport::new();
+    let mut busy = http::Response::new(Bytes::new());
+    *busy.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+    busy.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from_static("10"),
+    );
+    inner.push_response(busy);
+    let stack = Deadline::new(
+        Retry::new(
+            inner.clone(),
+            RetryPolicy::default().budget(Duration::from_secs(60)),
+        ),
+        Duration::from_secs(5),
+    );
+    let response = stack.send(get("https://h/x")).await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        response
+            .extensions()
+            .get::<atlas_keys_transport::Attempts>(),
+        Some(&atlas_keys_transport::Attempts(1))
+    );
+    assert_eq!(inner.requests().len(), 1);
+    // The request carried the deadline down the stack.
+    assert!(
+        inner.requests()[0]
+            .extensions()
+            .get::<CallDeadline>()
+            .is_some()
+    );
+}
