@@ -84,6 +84,7 @@ impl CallDeadline {
 
     /// The per-attempt timeout to use: the smaller of `own` and the time left, and whether the
     /// deadline is what bounds it (so a timeout can be reported as the deadline's).
+    #[cfg(any(feature = "hyper", feature = "reqwest"))]
     pub(crate) fn bound(deadline: Option<&CallDeadline>, own: Duration) -> (Duration, bool) {
         match deadline.map(CallDeadline::remaining) {
             Some(left) if left <= own => (left, true),
