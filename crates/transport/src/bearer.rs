@@ -1,7 +1,8 @@
 //! [`BearerAuth`]: adds a static `Authorization: Bearer <token>` to every request.
 //!
 //! What it is for: an access token obtained elsewhere. What it must NOT do: refresh the token
-//! (that is [`ServiceAccountAuth`](crate::ServiceAccountAuth)'s job) or show it in `Debug`.
+//! (that is [`ServiceAccountAuth`](crate::ServiceAccountAuth)'s job), show it in `Debug`, or send
+//! it over plain `http://` to a non-loopback host without [`BearerAuth::allow_insecure_http`].
 
 use std::fmt;
 
@@ -10,6 +11,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Request, Response, header};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::secure::check_secure;
 use crate::{Error, ErrorKind, Transport};
 
 /// A [`Transport`] that authorizes every request with a fixed bearer token.
@@ -27,6 +29,7 @@ pub struct BearerAuth<T> {
     /// fails each request with an Auth error rather than the constructor, whose signature
     /// predates this cache.
     authorization: Result<HeaderValue, InvalidToken>,
+    allow_insecure_http: bool,
 }
 
 /// The token cannot be a header value; the token itself is not kept here.
@@ -47,7 +50,17 @@ impl<T: Transport> BearerAuth<T> {
         BearerAuth {
             inner,
             authorization: bearer_value(&token).map_err(|_| InvalidToken),
+            allow_insecure_http: false,
         }
+    }
+
+    /// Whether the token may be sent over plain `http://` to a host that is not loopback
+    /// (default false: such a request fails with an
+    /// [`ErrorKind::InsecureHttp`](crate::ErrorKind::InsecureHttp) error before any I/O).
+    /// Loopback (`localhost`, 127.0.0.0/8, `::1`) is always allowed.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
     }
 }
 
@@ -76,6 +89,7 @@ impl<T: Transport> Transport for BearerAuth<T> {
                 false,
             ));
         };
+        check_secure(request.uri(), self.allow_insecure_http, "bearer token")?;
         request
             .headers_mut()
             .insert(header::AUTHORIZATION, authorization.clone());

@@ -36,8 +36,15 @@ pub enum ErrorKind {
     Request,
     /// A transport could not be built (bad root certificate, bad User-Agent, ...).
     Builder,
-    /// A response could not be understood (e.g. a token endpoint answer that is not JSON).
+    /// A response could not be understood (e.g. a token endpoint answer that is not JSON, or
+    /// a token that is not safe to use).
     Decode,
+    /// A response body (or its announced `Content-Length`) exceeded the backend's cap
+    /// (see `max_response_body` on the backend builders). The rest of it was not read.
+    BodyTooLarge,
+    /// A credential other than a digest answer (a bearer token, a client secret) would have been
+    /// sent over plain `http://` to a host that is not loopback, and no opt-in was given.
+    InsecureHttp,
 }
 
 impl fmt::Display for ErrorKind {
@@ -51,6 +58,8 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Request => "request error",
             ErrorKind::Builder => "builder error",
             ErrorKind::Decode => "decode error",
+            ErrorKind::BodyTooLarge => "response too large",
+            ErrorKind::InsecureHttp => "insecure transport refused",
         })
     }
 }
@@ -140,7 +149,19 @@ impl Error {
         self.inner.kind
     }
 
-    /// True for a timeout (connect or request).
+    /// True when a response body was larger than the backend's cap (its `Display` names the
+    /// cap). The request may have been acted on: the server answered.
+    pub fn is_body_too_large(&self) -> bool {
+        self.inner.kind == ErrorKind::BodyTooLarge
+    }
+
+    /// True when a bearer token or client secret was not sent because the URL is plain
+    /// `http://` to a non-loopback host (nothing was sent; see `allow_insecure_http`).
+    pub fn is_insecure_http(&self) -> bool {
+        self.inner.kind == ErrorKind::InsecureHttp
+    }
+
+    /// True for a timeout (connect, one attempt, or the whole call's [`Deadline`](crate::Deadline)).
     pub fn is_timeout(&self) -> bool {
         self.inner.kind == ErrorKind::Timeout
     }
@@ -215,10 +236,15 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.inner.kind, self.inner.message)?;
         if let Some(oauth) = &self.inner.oauth {
-            write!(f, " (OAuth error `{}`", oauth.error)?;
+            write!(
+                f,
+                " (OAuth error `{}`",
+                crate::sanitize::escape_untrusted(&oauth.error)
+            )?;
             if let Some(description) = &oauth.description {
-                // Server text: folded so that Display stays one line whatever it holds.
-                write!(f, ": {}", description.replace(['\r', '\n'], " "))?;
+                // Server text, already escaped when the error was made (`with_oauth`); escaped
+                // again here in case a caller built an `OAuthError` by hand.
+                write!(f, ": {}", crate::sanitize::escape_untrusted(description))?;
             }
             f.write_str(")")?;
         }
@@ -324,6 +350,6 @@ mod tests {
             });
         let s = e.to_string();
         assert!(!s.contains(['\r', '\n']), "{s}");
-        assert!(s.contains("bad client  see the docs"), "{s}");
+        assert!(s.contains(r"bad client\u{d}\u{a}see the docs"), "{s}");
     }
 }

@@ -13,6 +13,7 @@ use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
 use tokio::time::Instant;
 
+use crate::deadline::CallDeadline;
 use crate::{Error, ErrorKind, Transport, clone_request};
 
 /// Request extension set by [`Retry`] on each attempt after the first: the attempt number (2,
@@ -86,7 +87,8 @@ impl RetryPolicy {
     }
 
     /// The total time budget, from the first attempt: no retry starts (and no `Retry-After` is
-    /// waited out) past it.
+    /// waited out) past it. A [`Deadline`](crate::Deadline) around the [`Retry`] also stops
+    /// retries whose delay would end past the call's deadline.
     pub fn budget(mut self, budget: Duration) -> Self {
         self.budget = budget;
         self
@@ -141,8 +143,13 @@ impl RetryPolicy {
 
     fn error_is_retryable(&self, method: &Method, error: &Error) -> bool {
         match error.kind() {
-            // Nothing the network can fix.
-            ErrorKind::Auth | ErrorKind::Builder | ErrorKind::Decode => false,
+            // Nothing the network can fix: a refusal, our own configuration, an answer we cannot
+            // use (an oversized body will be oversized again), an insecure URL.
+            ErrorKind::Auth
+            | ErrorKind::Builder
+            | ErrorKind::Decode
+            | ErrorKind::BodyTooLarge
+            | ErrorKind::InsecureHttp => false,
             // Never sent: safe for every method.
             _ if !error.request_may_have_reached_server() => true,
             // May have been processed: only a request that can be repeated harmlessly.
@@ -207,6 +214,8 @@ impl<T: Transport> Retry<T> {
         // held across an await below is part of the future allocated for every request.
         let mut backoff: Option<Box<dyn Iterator<Item = Duration> + Send>> = None;
         let method = request.method().clone();
+        // A `Deadline` around us: no backoff that would end past it.
+        let deadline = request.extensions().get::<CallDeadline>().copied();
         let mut attempt: u32 = 1;
         loop {
             // The last permitted attempt takes the request itself: no later try needs a copy.
@@ -243,6 +252,7 @@ impl<T: Transport> Retry<T> {
                     .elapsed()
                     .checked_add(*d)
                     .is_some_and(|end| end <= self.policy.budget)
+                    && deadline.is_none_or(|deadline| deadline.allows(*d))
             });
             let Some(delay) = delay else {
                 return match result {

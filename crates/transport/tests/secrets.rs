@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use atlas_keys_transport::{
     BearerAuth, CachedToken, DigestAuth, MemoryTokenStore, Retry, RetryPolicy, SecretString,
-    ServiceAccountAuth, TokenStore, Transport,
+    ServiceAccountAuth, TokenStore, Transport, token_store_key,
 };
 use base64::Engine as _;
 use support::digest_server::{DigestConfig, start_digest};
@@ -97,7 +97,13 @@ async fn no_secret_reaches_logs_debug_or_errors() {
         .unwrap();
         let r = sa.send(get(&oauth.server.url("/r"))).await.unwrap();
         writeln!(seen, "{name} {r:?} {sa:?} {store:?}").unwrap();
-        let token: CachedToken = store.load(CLIENT_ID).await.unwrap();
+        let token: CachedToken = store
+            .load(&token_store_key(
+                CLIENT_ID,
+                &SecretString::from(CLIENT_SECRET),
+            ))
+            .await
+            .unwrap();
         writeln!(seen, "{token:?} {:?}", sa.access_token().await.unwrap()).unwrap();
         oauth.stats.revoke_all();
         sa.send(get(&oauth.server.url("/r"))).await.unwrap();

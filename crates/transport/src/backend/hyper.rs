@@ -10,14 +10,18 @@ use std::time::Instant;
 use async_trait::async_trait;
 use bytes::Bytes;
 use http::{Request, Response, header};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tracing::Instrument;
 
-use super::{BackendConfig, backend_builder_methods, chain_has_timeout, chain_has_tls_error};
+use super::{
+    BackendConfig, MAX_HEADER_BUFFER, MAX_HEADERS, ReadError, backend_builder_methods,
+    chain_has_timeout, chain_has_tls_error, read_capped, too_large,
+};
+use crate::deadline::CallDeadline;
 use crate::error::redact_uri;
 use crate::{Error, ErrorKind, Transport, trace};
 
@@ -86,6 +90,10 @@ impl HyperTransportBuilder {
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(self.config.pool_idle_timeout)
             .pool_max_idle_per_host(self.config.pool_max_idle_per_host)
+            // Bound what a server can make us buffer before the body: the status line and
+            // headers (an endless header block fails here instead of growing).
+            .http1_max_buf_size(MAX_HEADER_BUFFER)
+            .http1_max_headers(MAX_HEADERS)
             .build(connector);
         Ok(HyperTransport {
             client,
@@ -106,6 +114,7 @@ impl HyperTransport {
         // Only failures quote the target, so it is redacted (formatted) only then: a `Uri`
         // clone is a few reference counts, `redact_uri` several allocations on every request.
         let uri = request.uri().clone();
+        let deadline = request.extensions().get::<CallDeadline>().copied();
         let (mut parts, body) = request.into_parts();
         parts
             .headers
@@ -114,23 +123,29 @@ impl HyperTransport {
         let pending = self
             .client
             .request(Request::from_parts(parts, Full::new(body)));
-        let timeout = self.config.timeout;
+        let own_timeout = self.config.timeout;
+        let limit = self.config.max_response_body;
         async move {
+            // The call's deadline, if a `Deadline` set one, bounds this attempt too.
+            let (timeout, by_deadline) = CallDeadline::bound(deadline.as_ref(), own_timeout);
             let target = || redact_uri(&uri);
             let work = async {
                 let response = pending
                     .await
                     .map_err(|e| classify_send_error(e, &target()))?;
                 let (parts, body) = response.into_parts();
-                let body = body.collect().await.map_err(|e| {
-                    Error::new(
-                        ErrorKind::Body,
-                        format!("reading the response body from {}", target()),
-                        true,
-                    )
-                    .with_source(e)
-                })?;
-                Ok(Response::from_parts(parts, body.to_bytes()))
+                let body = read_capped(&parts.headers, body, limit)
+                    .await
+                    .map_err(|e| match e {
+                        ReadError::TooLarge => too_large(limit, &target()),
+                        ReadError::Body(e) => Error::new(
+                            ErrorKind::Body,
+                            format!("reading the response body from {}", target()),
+                            true,
+                        )
+                        .with_source(e),
+                    })?;
+                Ok(Response::from_parts(parts, body))
             };
             // `work` is boxed on its own: with it inline, this future outgrew the
             // allocator's small-size fast path (two small allocations are cheaper).
@@ -138,11 +153,14 @@ impl HyperTransport {
                 Ok(result) => result,
                 // The request may already be on the wire: an elapsed whole-exchange timeout
                 // cannot tell, so it says "may have reached".
-                Err(elapsed) => Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!("no complete response from {} within {timeout:?}", target()),
-                    true,
-                )
+                Err(elapsed) => Err(match deadline.filter(|_| by_deadline) {
+                    Some(deadline) => deadline.error(&target()),
+                    None => Error::new(
+                        ErrorKind::Timeout,
+                        format!("no complete response from {} within {timeout:?}", target()),
+                        true,
+                    ),
+                }
                 .with_source(elapsed)),
             }
         }

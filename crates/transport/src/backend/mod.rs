@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use http::HeaderValue;
 use rustls_pki_types::CertificateDer;
 
@@ -20,6 +21,23 @@ pub(crate) mod reqwest;
 pub(crate) const DEFAULT_USER_AGENT: &str =
     concat!("atlas-keys-transport/", env!("CARGO_PKG_VERSION"));
 
+/// The default cap on one response body: 16 MiB.
+///
+/// Why 16 MiB: the largest answer the service sends is a 500-item page, about 250 KB for API
+/// keys with their roles and access lists; 16 MiB is 64 times that, so no real answer comes near
+/// it, while a hostile or broken server that streams without end costs at most 16 MiB (plus one
+/// read buffer) before the call fails. Raise it with `max_response_body` for other services.
+pub const DEFAULT_MAX_RESPONSE_BODY: usize = 16 * 1024 * 1024;
+
+/// The cap on the bytes hyper buffers for a response's status line and headers (hyper's own
+/// default is about 400 KiB). Real answers carry a few KiB of headers; this bounds a server that
+/// sends headers without end (hyper fails the exchange past it).
+#[cfg(feature = "hyper")]
+pub(crate) const MAX_HEADER_BUFFER: usize = 64 * 1024;
+
+/// The most response header fields accepted (hyper's default is 100); more fail the exchange.
+pub(crate) const MAX_HEADERS: usize = 100;
+
 /// Settings common to both backends' builders. Builder errors (a bad PEM, a bad User-Agent) are
 /// kept and reported by `build()`, so the builder methods stay chainable.
 #[derive(Debug, Clone)]
@@ -30,6 +48,7 @@ pub(crate) struct BackendConfig {
     pub(crate) pool_max_idle_per_host: usize,
     pub(crate) pool_idle_timeout: Duration,
     pub(crate) extra_roots: Vec<CertificateDer<'static>>,
+    pub(crate) max_response_body: usize,
     pub(crate) deferred_error: Option<String>,
 }
 
@@ -42,6 +61,7 @@ impl Default for BackendConfig {
             pool_max_idle_per_host: 32,
             pool_idle_timeout: Duration::from_secs(90),
             extra_roots: Vec::new(),
+            max_response_body: DEFAULT_MAX_RESPONSE_BODY,
             deferred_error: None,
         }
     }
@@ -76,6 +96,7 @@ impl BackendConfig {
             .field("timeout", &self.timeout)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
             .field("extra_roots", &self.extra_roots.len())
+            .field("max_response_body", &self.max_response_body)
             .finish_non_exhaustive()
     }
 
@@ -103,7 +124,19 @@ macro_rules! backend_builder_methods {
             self
         }
 
-        /// Bounds one whole exchange, from sending to the last body byte (default 60 s).
+        /// Caps each response body at `bytes` (default
+        /// [`DEFAULT_MAX_RESPONSE_BODY`](crate::DEFAULT_MAX_RESPONSE_BODY), 16 MiB). A larger
+        /// body, or a `Content-Length` above the cap, fails the call with an
+        /// [`ErrorKind::BodyTooLarge`](crate::ErrorKind::BodyTooLarge) error naming the cap,
+        /// having read no more than the cap plus one read buffer.
+        pub fn max_response_body(mut self, bytes: usize) -> Self {
+            self.config.max_response_body = bytes;
+            self
+        }
+
+        /// Bounds one attempt, from sending to the last body byte (default 60 s). A
+        /// [`Deadline`](crate::Deadline) around the stack bounds the whole call; each attempt
+        /// then gets the smaller of this and the time left.
         pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
             self.config.timeout = timeout;
             self
@@ -130,6 +163,79 @@ macro_rules! backend_builder_methods {
     };
 }
 pub(crate) use backend_builder_methods;
+
+/// Why reading a body stopped: the cap, or the body's own error.
+pub(crate) enum ReadError<E> {
+    /// The body (or its `Content-Length`) is larger than the cap.
+    TooLarge,
+    /// The body failed (connection reset, timeout, bad chunk).
+    Body(E),
+}
+
+/// Reads `body` whole, but never more than `limit` bytes: frame by frame, failing as soon as
+/// the total passes the limit, so memory stays within the limit plus one frame whatever the
+/// server sends. A `Content-Length` above the limit fails before any byte of the body is read.
+///
+/// Hand-written rather than `http_body_util::Limited`: `Limited` reports the overflow as a boxed
+/// `LengthLimitError` mixed with the body's own errors, which we would then have to downcast to
+/// tell "too large" from "reset"; the loop is as short as the downcasting.
+pub(crate) async fn read_capped<B>(
+    headers: &http::HeaderMap,
+    mut body: B,
+    limit: usize,
+) -> Result<Bytes, ReadError<B::Error>>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+{
+    use http_body_util::BodyExt as _;
+
+    let announced = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return Err(ReadError::TooLarge);
+    }
+    // Pre-size for an announced length (already known to be within the limit); otherwise grow.
+    let mut first: Option<Bytes> = None;
+    let mut out: Vec<u8> = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(ReadError::Body)?;
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers carry nothing we use
+        };
+        let total = first.as_ref().map_or(0, Bytes::len) + out.len() + data.len();
+        if total > limit {
+            return Err(ReadError::TooLarge);
+        }
+        // The common one-frame body is returned as it came, without a copy.
+        match first.take() {
+            None if out.is_empty() => first = Some(data),
+            None => out.extend_from_slice(&data),
+            Some(previous) => {
+                let want = announced.map_or(0, |n| n as usize).max(total);
+                out.reserve(want.saturating_sub(out.len()));
+                out.extend_from_slice(&previous);
+                out.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(match first {
+        Some(only) => only,
+        None => Bytes::from(out),
+    })
+}
+
+/// The error for a body over the cap.
+pub(crate) fn too_large(limit: usize, target: &str) -> Error {
+    Error::new(
+        crate::ErrorKind::BodyTooLarge,
+        format!(
+            "the response body from {target} exceeds the limit of {limit} bytes (max_response_body)"
+        ),
+        true,
+    )
+}
 
 /// Whether the chain of `error` holds a rustls error, looking inside `io::Error`s too (whose
 /// `source()` skips the wrapped error itself).

@@ -10,10 +10,13 @@ use std::time::Instant;
 use async_trait::async_trait;
 use bytes::Bytes;
 use http::{Request, Response, header};
-use http_body_util::BodyExt;
 use tracing::Instrument;
 
-use super::{BackendConfig, backend_builder_methods, chain_has_tls_error};
+use super::{
+    BackendConfig, MAX_HEADERS, ReadError, backend_builder_methods, chain_has_tls_error,
+    read_capped, too_large,
+};
+use crate::deadline::CallDeadline;
 use crate::error::redact_uri;
 use crate::{Error, ErrorKind, Transport, trace};
 
@@ -76,6 +79,8 @@ impl ReqwestTransportBuilder {
             .pool_max_idle_per_host(self.config.pool_max_idle_per_host)
             .pool_idle_timeout(self.config.pool_idle_timeout)
             .tcp_nodelay(true)
+            // reqwest offers no cap on the header buffer; hyper's own (about 400 KiB) applies.
+            .http1_max_headers(MAX_HEADERS)
             .build()
             .map_err(|e| Error::builder("cannot build the reqwest client").with_source(e))?;
         Ok(ReqwestTransport {
@@ -126,10 +131,23 @@ impl ReqwestTransport {
     ) -> impl Future<Output = Result<Response<Bytes>, Error>> + Send + 'static {
         // Only failures quote the target, so it is redacted (formatted) only then.
         let uri = request.uri().clone();
-        let pending = reqwest::Request::try_from(request.map(reqwest::Body::from))
-            .map(|request| self.client.execute(request));
+        let deadline = request.extensions().get::<CallDeadline>().copied();
+        let (timeout, by_deadline) = CallDeadline::bound(deadline.as_ref(), self.config.timeout);
+        let limit = self.config.max_response_body;
+        let pending = reqwest::Request::try_from(request.map(reqwest::Body::from)).map(|mut r| {
+            // The client's own timeout stays as the per-attempt bound; a nearer deadline
+            // replaces it for this request.
+            if by_deadline {
+                *r.timeout_mut() = Some(timeout);
+            }
+            self.client.execute(r)
+        });
         async move {
             let target = || redact_uri(&uri);
+            let deadline_error = |e: reqwest::Error| match deadline.filter(|_| by_deadline) {
+                Some(d) if e.is_timeout() => d.error(&target()).with_source(e.without_url()),
+                _ => classify(e, &target()),
+            };
             let pending = pending.map_err(|e| {
                 Error::new(
                     ErrorKind::Request,
@@ -138,14 +156,15 @@ impl ReqwestTransport {
                 )
                 .with_source(e.without_url())
             })?;
-            let response = pending.await.map_err(|e| classify(e, &target()))?;
+            let response = pending.await.map_err(deadline_error)?;
             // Into `http` parts (moved, not copied); reqwest's body keeps its timeout.
             let (parts, body) = http::Response::from(response).into_parts();
-            let body = body
-                .collect()
+            let body = read_capped(&parts.headers, body, limit)
                 .await
-                .map_err(|e| classify(e, &target()))?
-                .to_bytes();
+                .map_err(|e| match e {
+                    ReadError::TooLarge => too_large(limit, &target()),
+                    ReadError::Body(e) => deadline_error(e),
+                })?;
             Ok(Response::from_parts(parts, body))
         }
     }

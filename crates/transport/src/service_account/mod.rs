@@ -5,8 +5,11 @@
 //! `grant_type=client_credentials`, then `Authorization: Bearer` on every request; one refresh
 //! however many requests find the token expired; one refresh-and-retry on a 401.
 //!
-//! What it must NOT do: hold a `std` lock across `.await`, retry a 401 more than once, or let the
-//! client secret or a token reach `Debug`, an error or a log.
+//! What it must NOT do: hold a `std` lock across `.await`, retry a 401 more than once, let the
+//! client secret or a token reach `Debug`, an error or a log, send either over plain `http://`
+//! to a non-loopback host without `allow_insecure_http`, or use (or cache) a token answer it has
+//! not checked: the token must be a header-safe value of sane length, its lifetime is clamped
+//! to the service's 3600 s, and a stored token that fails the same checks is discarded.
 //!
 //! Why not the `oauth2` crate: for this flow it adds nothing over a 30-line form POST, and it
 //! gets in the way: its `RequestTokenError::ServerResponse` drops the HTTP status (we must tell
@@ -29,9 +32,12 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, Uri, header};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use self::token_store::{CachedToken, MemoryTokenStore, TokenStore};
+use self::token_store::{CachedToken, MemoryTokenStore, TokenStore, token_store_key};
 use crate::bearer::bearer_value;
+use crate::deadline::CallDeadline;
 use crate::error::redact_uri;
+use crate::sanitize::{escape_untrusted, escape_untrusted_max};
+use crate::secure::check_secure;
 use crate::{Error, ErrorKind, OAuthError, Transport, clone_request};
 
 /// The public Atlas base URL, used when none is configured.
@@ -45,10 +51,21 @@ struct Held {
     generation: u64,
 }
 
+/// The service's token lifetime (Atlas issues one-hour tokens): a longer `expires_in` is
+/// clamped to it, and a stored token said to live longer is trusted only this long.
+pub(crate) const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// The longest access token accepted (Atlas's are JWTs of about 1 KiB). A longer one is a
+/// poisoned answer: it would be sent on every request and stored on disk.
+pub(crate) const MAX_TOKEN_LEN: usize = 8 * 1024;
+
 struct State<T> {
     inner: T,
     client_id: String,
     client_secret: SecretString,
+    /// [`token_store_key`] of the client id and secret.
+    store_key: String,
+    allow_insecure_http: bool,
     token_url: Uri,
     revoke_url: Uri,
     margin: Option<Duration>,
@@ -105,6 +122,7 @@ pub struct ServiceAccountAuthBuilder<T> {
     revoke_url: Option<String>,
     margin: Option<Duration>,
     store: Option<Arc<dyn TokenStore>>,
+    allow_insecure_http: bool,
 }
 
 impl<T> fmt::Debug for ServiceAccountAuthBuilder<T> {
@@ -150,6 +168,15 @@ impl<T: Transport> ServiceAccountAuthBuilder<T> {
         self
     }
 
+    /// Whether the client secret (to the token endpoint) and the bearer token (with every
+    /// request) may be sent over plain `http://` to a host that is not loopback (default false:
+    /// such a call fails with an [`ErrorKind::InsecureHttp`] error before any I/O). Loopback
+    /// (`localhost`, 127.0.0.0/8, `::1`) is always allowed.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
     /// Builds the wrapper. Fails on an unparsable URL.
     pub fn build(self) -> Result<ServiceAccountAuth<T>, Error> {
         let base = self.base_url.trim_end_matches('/');
@@ -173,6 +200,8 @@ impl<T: Transport> ServiceAccountAuthBuilder<T> {
         Ok(ServiceAccountAuth {
             state: Arc::new(State {
                 inner: self.inner,
+                store_key: token_store_key(&self.client_id, &self.client_secret),
+                allow_insecure_http: self.allow_insecure_http,
                 client_id: self.client_id,
                 client_secret: self.client_secret,
                 token_url,
@@ -190,11 +219,39 @@ impl<T: Transport> ServiceAccountAuthBuilder<T> {
 }
 
 /// The token endpoint's success body. `access_token` is moved into a `SecretString` at once.
+/// `expires_in` is read as any JSON number so that a negative or fractional one gets a clear
+/// error of its own rather than a generic "unreadable".
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: String,
-    expires_in: Option<u64>,
+    expires_in: Option<serde_json::Number>,
     token_type: Option<String>,
+}
+
+/// Whether `token` can be sent as `Authorization: Bearer <token>` and is of sane length:
+/// 1 to [`MAX_TOKEN_LEN`] visible ASCII characters (RFC 6750's `b64token` is a subset).
+pub(crate) fn token_is_usable(token: &str) -> bool {
+    (1..=MAX_TOKEN_LEN).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// The lifetime to use for an `expires_in`: absent means the service's hour; more than an hour
+/// (up to any size, `1e300` included) is clamped to it; below one second, zero or negative is
+/// refused (a token that expires at once would be fetched again on every call).
+fn lifetime_of(expires_in: Option<&serde_json::Number>) -> Result<Duration, &'static str> {
+    let Some(n) = expires_in else {
+        return Ok(MAX_TOKEN_LIFETIME);
+    };
+    // Every JSON number has an f64 value (serde_json without arbitrary precision).
+    let secs = n.as_f64().unwrap_or(-1.0);
+    if secs < 0.0 {
+        Err("expires_in is negative")
+    } else if secs < 1.0 {
+        Err("expires_in is less than one second")
+    } else {
+        Ok(Duration::from_secs_f64(
+            secs.min(MAX_TOKEN_LIFETIME.as_secs_f64()),
+        ))
+    }
 }
 
 /// An OAuth error body (RFC 6749 §5.2).
@@ -220,6 +277,7 @@ impl<T: Transport> ServiceAccountAuth<T> {
             revoke_url: None,
             margin: None,
             store: None,
+            allow_insecure_http: false,
         }
     }
 
@@ -230,7 +288,13 @@ impl<T: Transport> ServiceAccountAuth<T> {
 
     /// A currently valid access token, fetching one if needed.
     pub async fn access_token(&self) -> Result<SecretString, Error> {
-        Ok(self.state.token(None).await?.token.access_token.clone())
+        Ok(self
+            .state
+            .token(None, None)
+            .await?
+            .token
+            .access_token
+            .clone())
     }
 
     /// Revokes the current token (`POST {base}/api/oauth/revoke`) and forgets it, here and in
@@ -243,9 +307,9 @@ impl<T: Transport> ServiceAccountAuth<T> {
         };
         let token = match held {
             Some(held) => Some(held.token.clone()),
-            None => state.store.load(&state.client_id).await,
+            None => state.store.load(&state.store_key).await,
         };
-        state.store.remove(&state.client_id).await;
+        state.store.remove(&state.store_key).await;
         let Some(token) = token else { return Ok(()) };
         let body = format!(
             "token={}&token_type_hint=access_token",
@@ -254,7 +318,7 @@ impl<T: Transport> ServiceAccountAuth<T> {
                 percent_encoding::NON_ALPHANUMERIC
             )
         );
-        let response = state.post_form(&state.revoke_url, body).await?;
+        let response = state.post_form(&state.revoke_url, body, None).await?;
         if response.status().is_success() {
             Ok(())
         } else {
@@ -279,7 +343,13 @@ impl<T: Transport> State<T> {
         current.as_ref().filter(|h| now < h.refresh_at).cloned()
     }
 
-    fn hold(&self, token: CachedToken, now: SystemTime) -> Arc<Held> {
+    fn hold(&self, mut token: CachedToken, now: SystemTime) -> Arc<Held> {
+        // A stored token may claim any expiry: none is trusted beyond the service's hour.
+        if let Some(latest) = now.checked_add(MAX_TOKEN_LIFETIME)
+            && token.expires_at > latest
+        {
+            token.expires_at = latest;
+        }
         let lifetime = token.expires_at.duration_since(now).unwrap_or_default();
         // checked: a nonsensical expiry must not panic.
         let refresh_at = token
@@ -301,7 +371,11 @@ impl<T: Transport> State<T> {
 
     /// A usable token. `refused` is the generation a server just refused with a 401: a token of
     /// that generation (or the same token from the store) is not used again.
-    async fn token(&self, refused: Option<u64>) -> Result<Arc<Held>, Error> {
+    async fn token(
+        &self,
+        refused: Option<u64>,
+        deadline: Option<CallDeadline>,
+    ) -> Result<Arc<Held>, Error> {
         if refused.is_none()
             && let Some(held) = self.usable(SystemTime::now())
         {
@@ -324,18 +398,26 @@ impl<T: Transport> State<T> {
                 .map(|h| h.token.access_token.clone())
         };
         // Another process may have refreshed: try the store before the rate-limited endpoint.
-        if let Some(stored) = self.store.load(&self.client_id).await {
+        if let Some(stored) = self.store.load(&self.store_key).await {
             let same_as_refused = refused_token
                 .as_ref()
                 .is_some_and(|r| r.expose_secret() == stored.access_token.expose_secret());
-            let lifetime = stored.expires_at.duration_since(now).unwrap_or_default();
-            if !same_as_refused && lifetime > self.margin_for(lifetime) {
+            let lifetime = stored
+                .expires_at
+                .duration_since(now)
+                .unwrap_or_default()
+                .min(MAX_TOKEN_LIFETIME);
+            if !token_is_usable(stored.access_token.expose_secret()) {
+                // A damaged or tampered store must cost one token request, not every call.
+                tracing::debug!("discarding an unusable token from the token store");
+                self.store.remove(&self.store_key).await;
+            } else if !same_as_refused && lifetime > self.margin_for(lifetime) {
                 tracing::debug!("using a service-account token from the token store");
                 return Ok(self.hold(stored, now));
             }
         }
-        let fresh = self.fetch_token().await?;
-        self.store.save(&self.client_id, &fresh).await;
+        let fresh = self.fetch_token(deadline).await?;
+        self.store.save(&self.store_key, &fresh).await;
         Ok(self.hold(fresh, SystemTime::now()))
     }
 
@@ -353,8 +435,18 @@ impl<T: Transport> State<T> {
         Ok(value)
     }
 
-    async fn post_form(&self, url: &Uri, body: String) -> Result<Response<Bytes>, Error> {
+    async fn post_form(
+        &self,
+        url: &Uri,
+        body: String,
+        deadline: Option<CallDeadline>,
+    ) -> Result<Response<Bytes>, Error> {
+        check_secure(url, self.allow_insecure_http, "client secret")?;
         let mut request = Request::new(Bytes::from(body));
+        // The token request is part of the caller's call: it shares its deadline.
+        if let Some(deadline) = deadline {
+            request.extensions_mut().insert(deadline);
+        }
         *request.method_mut() = Method::POST;
         *request.uri_mut() = url.clone();
         let headers = request.headers_mut();
@@ -387,20 +479,27 @@ impl<T: Transport> State<T> {
         );
         let error = Error::new(ErrorKind::Auth, message, false);
         match serde_json::from_slice::<ErrorResponse>(response.body()) {
+            // Server text: escaped (controls, bidi overrides) and cut before it goes anywhere.
             Ok(body) => error.with_oauth(OAuthError {
                 status: status.as_u16(),
-                error: body.error,
-                description: body.error_description,
+                error: escape_untrusted_max(&body.error, 128).into_owned(),
+                description: body
+                    .error_description
+                    .map(|d| escape_untrusted(&d).into_owned()),
             }),
             Err(_) => error.with_status(status),
         }
     }
 
-    async fn fetch_token(&self) -> Result<CachedToken, Error> {
+    async fn fetch_token(&self, deadline: Option<CallDeadline>) -> Result<CachedToken, Error> {
         tracing::debug!(client_id = %self.client_id, "requesting a service-account token");
         let issued = SystemTime::now();
         let response = self
-            .post_form(&self.token_url, "grant_type=client_credentials".to_owned())
+            .post_form(
+                &self.token_url,
+                "grant_type=client_credentials".to_owned(),
+                deadline,
+            )
             .await?;
         if response.status() != StatusCode::OK {
             return Err(self.endpoint_error("token request", &self.token_url, &response));
@@ -414,10 +513,33 @@ impl<T: Transport> State<T> {
             )
             .with_source(e)
         })?;
-        let ttl = Duration::from_secs(body.expires_in.unwrap_or(3600));
+        // Checked before anything keeps it: a poisoned answer is an error, never cached.
+        let poisoned = |why: &str| {
+            Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "token endpoint {} answered an unusable token: {why}",
+                    redact_uri(&self.token_url)
+                ),
+                false,
+            )
+        };
+        let access_token = SecretString::from(body.access_token);
+        if !token_is_usable(access_token.expose_secret()) {
+            // The token is not quoted: it may be a real secret with one bad byte.
+            return Err(poisoned(&format!(
+                "access_token must be 1 to {MAX_TOKEN_LEN} visible ASCII characters"
+            )));
+        }
+        let ttl = lifetime_of(body.expires_in.as_ref()).map_err(poisoned)?;
+        let token_type = match body.token_type {
+            None => "Bearer".to_owned(),
+            Some(t) if t.eq_ignore_ascii_case("bearer") => t,
+            Some(_) => return Err(poisoned("token_type is not Bearer")),
+        };
         Ok(CachedToken {
-            access_token: SecretString::from(body.access_token),
-            token_type: body.token_type.unwrap_or_else(|| "Bearer".to_owned()),
+            access_token,
+            token_type,
             expires_at: issued.checked_add(ttl).unwrap_or(issued),
         })
     }
@@ -427,7 +549,9 @@ impl<T: Transport> State<T> {
 impl<T: Transport> Transport for ServiceAccountAuth<T> {
     async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
         let state = &self.state;
-        let held = state.token(None).await?;
+        check_secure(request.uri(), state.allow_insecure_http, "bearer token")?;
+        let deadline = request.extensions().get::<CallDeadline>().copied();
+        let held = state.token(None, deadline).await?;
         let mut first = clone_request(&request);
         first.headers_mut().insert(
             header::AUTHORIZATION,
@@ -440,12 +564,63 @@ impl<T: Transport> Transport for ServiceAccountAuth<T> {
         // A token we believed valid was refused (revoked, or the server restarted): refresh once
         // and retry once; a second 401 goes back to the caller as it is.
         tracing::debug!("bearer token refused; refreshing once");
-        let fresh = state.token(Some(held.generation)).await?;
+        let fresh = state.token(Some(held.generation), deadline).await?;
         let mut second = request;
         second.headers_mut().insert(
             header::AUTHORIZATION,
             bearer_value(&fresh.token.access_token)?,
         );
         state.inner.send(second).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn number(text: &str) -> serde_json::Number {
+        serde_json::from_str(text).expect("a JSON number")
+    }
+
+    #[test]
+    fn expires_in_is_clamped_to_the_hour_and_nonsense_is_refused() {
+        assert_eq!(lifetime_of(None), Ok(MAX_TOKEN_LIFETIME));
+        assert_eq!(lifetime_of(Some(&number("1"))), Ok(Duration::from_secs(1)));
+        assert_eq!(
+            lifetime_of(Some(&number("3599"))),
+            Ok(Duration::from_secs(3599))
+        );
+        for huge in [
+            "3601",
+            "18446744073709551615",
+            "1e300",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(
+                lifetime_of(Some(&number(huge))),
+                Ok(MAX_TOKEN_LIFETIME),
+                "{huge}"
+            );
+        }
+        for bad in ["0", "-1", "-9223372036854775808", "0.5", "-1e300"] {
+            assert!(lifetime_of(Some(&number(bad))).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_visible_ascii_tokens_of_sane_length_are_usable() {
+        assert!(token_is_usable("eyJhbGciOi.JIUzI1NiJ9-_~+/="));
+        assert!(token_is_usable(&"a".repeat(MAX_TOKEN_LEN)));
+        for bad in [
+            "",
+            "a b",
+            "a\tb",
+            "a\u{1b}]0;x\u{7}",
+            "tök",
+            "a\r\nX-Evil: 1",
+        ] {
+            assert!(!token_is_usable(bad), "{bad:?}");
+        }
+        assert!(!token_is_usable(&"a".repeat(MAX_TOKEN_LEN + 1)));
     }
 }

@@ -9,5 +9,6 @@ mod support;
 mod backends;
 mod digest;
 mod digest_lanes;
+mod hostile;
 mod retry;
 mod service_account;

@@ -5,6 +5,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod digest_server;
+pub mod hostile;
 pub mod oauth_server;
 pub mod raw;
 

@@ -27,6 +27,8 @@ pub struct OAuthStats {
     pub expires_in: AtomicU64,
     /// Answer the token endpoint with 429 rate_limited.
     pub rate_limited: AtomicBool,
+    /// Refuse every token at the resource (401), however fresh.
+    pub refuse_all_tokens: AtomicBool,
     counter: AtomicU64,
     tokens: Mutex<HashMap<String, (Instant, Duration, bool)>>,
     pub issued: Mutex<Vec<String>>,
@@ -158,14 +160,14 @@ fn handle(stats: &OAuthStats, req: Request<Bytes>) -> Response<Bytes> {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .map(str::to_string);
-            let valid = token.is_some_and(|t| {
-                stats
-                    .tokens
-                    .lock()
-                    .unwrap()
-                    .get(&t)
-                    .is_some_and(|(issued, ttl, revoked)| !revoked && issued.elapsed() < *ttl)
-            });
+            let refuse_all = stats.refuse_all_tokens.load(Ordering::Relaxed);
+            let valid =
+                !refuse_all
+                    && token.is_some_and(|t| {
+                        stats.tokens.lock().unwrap().get(&t).is_some_and(
+                            |(issued, ttl, revoked)| !revoked && issued.elapsed() < *ttl,
+                        )
+                    });
             if valid {
                 stats.resource_ok.fetch_add(1, Ordering::Relaxed);
                 json(200, r#"{"ok":true}"#.into())

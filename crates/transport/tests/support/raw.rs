@@ -76,7 +76,7 @@ pub async fn start_raw(how: Misbehaviour) -> RawServer {
 }
 
 /// Reads headers and a Content-Length body; true if a whole request arrived.
-async fn read_request(tcp: &mut TcpStream) -> bool {
+pub async fn read_request(tcp: &mut TcpStream) -> bool {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {

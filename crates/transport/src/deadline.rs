@@ -1,0 +1,144 @@
+//! [`Deadline`]: one overall time limit per call, covering every attempt, backoff, digest
+//! challenge and token request made on its behalf.
+//!
+//! What it is for: a per-attempt timeout does not bound a call: retries, digest challenges and
+//! a token refresh multiply it (one digest GET against a slow server took 1 min 50 s under a
+//! 30 s retry budget). [`Deadline`] is the outermost wrapper: it stamps the request with a
+//! [`CallDeadline`] extension, which [`Retry`](crate::Retry) (no backoff past it), the
+//! service-account token request and the backends (each attempt gets the smaller of its own
+//! timeout and the time left) honour, and it cancels the whole call when the time is up, so a
+//! server that drips one byte a second ends in an [`ErrorKind::Timeout`] error, never a hang.
+//!
+//! What it must NOT do: retry, or call a deadline error anything but "may have reached the
+//! server" (an attempt may have been on the wire when time ran out).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http::{Request, Response};
+use tokio::time::Instant;
+
+use crate::error::redact_uri;
+use crate::{Error, ErrorKind, Transport};
+
+/// The default overall deadline of one call (60 s): twice the default retry budget (30 s), so
+/// that the retries and their backoff fit in it, and far above any single answer of the
+/// service, which comes within seconds even for a 500-key page.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Request extension: the instant by which the whole call must be over, and the deadline it was
+/// computed from (for messages). Set by [`Deadline`]; a caller may set one itself on a request
+/// to give that one call a tighter limit (the earlier of the two wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallDeadline {
+    at: Instant,
+    total: Duration,
+}
+
+impl CallDeadline {
+    /// A deadline `total` from now.
+    pub fn after(total: Duration) -> Self {
+        let now = Instant::now();
+        CallDeadline {
+            // checked: `Duration::MAX` must mean "practically never", not a panic.
+            at: now
+                .checked_add(total)
+                .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400)),
+            total,
+        }
+    }
+
+    /// The time left before the deadline (zero once it has passed).
+    pub fn remaining(&self) -> Duration {
+        self.at.saturating_duration_since(Instant::now())
+    }
+
+    /// The whole deadline this was made from (e.g. 60 s), for messages.
+    pub fn total(&self) -> Duration {
+        self.total
+    }
+
+    /// Whether `delay` from now still ends before the deadline.
+    pub fn allows(&self, delay: Duration) -> bool {
+        Instant::now()
+            .checked_add(delay)
+            .is_some_and(|end| end < self.at)
+    }
+
+    pub(crate) fn instant(&self) -> Instant {
+        self.at
+    }
+
+    /// The error of a call that ran out of time.
+    pub(crate) fn error(&self, target: &str) -> Error {
+        Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "no complete answer from {target} within the call deadline of {:?}",
+                self.total
+            ),
+            true,
+        )
+    }
+
+    /// The per-attempt timeout to use: the smaller of `own` and the time left, and whether the
+    /// deadline is what bounds it (so a timeout can be reported as the deadline's).
+    #[cfg(any(feature = "hyper", feature = "reqwest"))]
+    pub(crate) fn bound(deadline: Option<&CallDeadline>, own: Duration) -> (Duration, bool) {
+        match deadline.map(CallDeadline::remaining) {
+            Some(left) if left <= own => (left, true),
+            _ => (own, false),
+        }
+    }
+}
+
+/// A [`Transport`] that bounds every call of its inner transport by one overall deadline.
+/// Put it outermost (`Deadline → Retry → auth → backend`) so it covers everything.
+///
+/// ```
+/// use std::time::Duration;
+/// use atlas_keys_transport::{Deadline, Retry, RetryPolicy, Transport};
+/// # fn wrap(inner: impl Transport) -> impl Transport {
+/// Deadline::new(Retry::new(inner, RetryPolicy::default()), Duration::from_secs(60))
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Deadline<T> {
+    inner: T,
+    deadline: Duration,
+}
+
+impl<T: Transport> Deadline<T> {
+    /// Wraps `inner`: each call must be over within `deadline` (see [`DEFAULT_DEADLINE`]).
+    pub fn new(inner: T, deadline: Duration) -> Self {
+        Deadline { inner, deadline }
+    }
+
+    /// The wrapped transport.
+    pub fn inner(&self) -> &T {
+        &self.inner
+    }
+
+    /// The deadline of each call.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+}
+
+#[async_trait]
+impl<T: Transport> Transport for Deadline<T> {
+    async fn send(&self, mut request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        let ours = CallDeadline::after(self.deadline);
+        let deadline = match request.extensions().get::<CallDeadline>() {
+            Some(theirs) if theirs.at <= ours.at => *theirs,
+            _ => ours,
+        };
+        request.extensions_mut().insert(deadline);
+        let uri = request.uri().clone();
+        match tokio::time::timeout_at(deadline.instant(), self.inner.send(request)).await {
+            Ok(result) => result,
+            Err(elapsed) => Err(deadline.error(&redact_uri(&uri)).with_source(elapsed)),
+        }
+    }
+}
