@@ -159,7 +159,7 @@ fn create_venv(dir: &Path) -> Result<(), String> {
 
 /// Runs `apt-get update` (once per xtask run) and `apt-get install -y PACKAGES`. We are root on
 /// CI and the developers' machines; elsewhere the error says what to install by hand.
-fn apt_install(packages: &[&str]) -> Result<(), String> {
+pub(crate) fn apt_install(packages: &[&str]) -> Result<(), String> {
     static UPDATED: AtomicBool = AtomicBool::new(false);
     let hint = || {
         format!(
