@@ -365,10 +365,13 @@ struct ProbeResult {
     wire: u64,
     /// 401 answers the probe's counting layer saw on the wire.
     challenges: u64,
+    /// Exchanges that failed below HTTP (retried by `--retry` when the request was a GET).
+    transport_errors: u64,
     seconds: f64,
 }
 
-/// Reads `{"backend":..,"requests":N,"ok":N,"errors":E,"wire":W,"challenges":C,"seconds":S}`.
+/// Reads the probe's line: `{"backend":..,"requests":N,"ok":N,"errors":E,"wire":W,
+/// "challenges":C,"transport_errors":T,"seconds":S}`.
 fn parse_probe_line(line: &str) -> Result<ProbeResult, String> {
     serde_json::from_str(line.trim())
         .map_err(|error| format!("digest_probe line is not what it prints ({error}): {line}"))
@@ -924,7 +927,7 @@ mod tests {
     #[test]
     fn parses_probe_lines() {
         let result = parse_probe_line(
-            r#"{"backend":"reqwest","requests":50,"ok":49,"errors":1,"wire":100,"challenges":2,"seconds":0.25}"#,
+            r#"{"backend":"reqwest","requests":50,"ok":49,"errors":1,"wire":100,"challenges":2,"transport_errors":0,"seconds":0.25}"#,
         )
         .expect("valid");
         assert_eq!(
@@ -936,11 +939,12 @@ mod tests {
                 errors: 1,
                 wire: 100,
                 challenges: 2,
+                transport_errors: 0,
                 seconds: 0.25,
             }
         );
         assert!(
-            parse_probe_line(r#"{"backend":"hyper","requests":50,"ok":50,"errors":0,"challenges":1,"seconds":1.0}"#)
+            parse_probe_line(r#"{"backend":"hyper","requests":50,"ok":50,"errors":0,"challenges":1,"transport_errors":0,"seconds":1.0}"#)
                 .expect_err("no wire")
                 .contains("wire")
         );

@@ -1,20 +1,23 @@
 //! Interop probe: sends GETs through [`DigestAuth`] over the chosen backend, `--concurrency` of
-//! them in flight at once, and prints one JSON line
-//! `{"backend":..,"requests":N,"ok":N,"errors":E,"wire":W,"challenges":C,"seconds":S}`, where
-//! `wire` counts the requests that went on the wire and `challenges` the 401s among their
-//! answers (so a sequential steady-state one-round-trip client shows `wire == N + 1` and
-//! `challenges == 1`).
+//! them in flight at once, and prints one JSON line `{"backend":..,"requests":N,"ok":N,
+//! "errors":E,"wire":W,"challenges":C,"transport_errors":T,"seconds":S}`, where `wire` counts
+//! the requests that went on the wire, `challenges` the 401s among their answers and
+//! `transport_errors` the exchanges that failed below HTTP (a connection closed under a
+//! request); so a sequential steady-state one-round-trip client shows `wire == N + 1` and
+//! `challenges == 1`.
 //!
 //! ```text
 //! DIGEST_PROBE_PASSWORD=passwd cargo run -p atlas-keys-transport --features hyper,reqwest \
 //!     --example digest_probe -- --backend hyper --url http://127.0.0.1:8080/digest-auth/auth/user/passwd/MD5 \
-//!     --user user --requests 10 [--concurrency 8] [--pages 15] [--duration 20]
+//!     --user user --requests 10 [--concurrency 8] [--pages 15] [--duration 20] [--retry]
 //! ```
 //!
 //! `--pages P` sends request `i` to `URL?pageNum=(i mod P)+1&itemsPerPage=100`, the shape of a
 //! paginated `list --all`; `--duration S` keeps starting requests until S seconds have passed
-//! (then `--requests` is ignored). Exits 0 only if every request got a 2xx. It is a probe, not a
-//! client: it must not retry on its own, so every error the transport returns is counted.
+//! (then `--requests` is ignored); `--retry` puts the transport's [`Retry`] (default policy) over
+//! `DigestAuth`, the stack the SDK builds, so what is counted as an error is what an SDK call
+//! would return. Exits 0 only if every request got a 2xx. It must not retry on its own: every
+//! error the stack returns is counted.
 //! Argument parsing is plain std: clap is not a dependency of this crate, and seven flags do not
 //! justify adding it.
 
@@ -25,7 +28,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use atlas_keys_transport::{
-    DigestAuth, Error, HyperTransport, ReqwestTransport, SecretString, Transport,
+    DigestAuth, Error, HyperTransport, ReqwestTransport, Retry, RetryPolicy, SecretString,
+    Transport,
 };
 use bytes::Bytes;
 use futures::stream::{self, StreamExt};
@@ -34,19 +38,23 @@ use http::{Request, Response, StatusCode};
 /// Error messages printed to stderr at most; the rest are only counted.
 const SHOWN_ERRORS: u64 = 5;
 
-/// Counts the requests that reach the wire under DigestAuth, and the challenges among them.
+/// Counts the requests that reach the wire under DigestAuth, the challenges among them, and
+/// the exchanges that failed below HTTP.
 #[derive(Debug)]
 struct Counting {
     inner: Arc<dyn Transport>,
     sent: AtomicU64,
     challenges: AtomicU64,
+    failed: AtomicU64,
 }
 
 #[async_trait]
 impl Transport for Counting {
     async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
         self.sent.fetch_add(1, Ordering::Relaxed);
-        let response = self.inner.send(request).await?;
+        let response = self.inner.send(request).await.inspect_err(|_| {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        })?;
         if response.status() == StatusCode::UNAUTHORIZED {
             self.challenges.fetch_add(1, Ordering::Relaxed);
         }
@@ -62,10 +70,11 @@ struct Args {
     concurrency: usize,
     pages: u64,
     duration: Option<Duration>,
+    retry: bool,
 }
 
 const USAGE: &str = "usage: digest_probe --backend hyper|reqwest --url URL --user USER \
-                     [--requests N] [--concurrency N] [--pages N] [--duration SECONDS] \
+                     [--requests N] [--concurrency N] [--pages N] [--duration SECONDS] [--retry] \
                      (password in DIGEST_PROBE_PASSWORD)";
 
 fn parse_args() -> Result<Args, String> {
@@ -76,6 +85,7 @@ fn parse_args() -> Result<Args, String> {
     let mut concurrency = 1;
     let mut pages = 0;
     let mut duration = None;
+    let mut retry = false;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -94,6 +104,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--pages" => pages = number(value()?)?,
             "--duration" => duration = Some(Duration::from_secs(number(value()?)?)),
+            "--retry" => retry = true,
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -106,6 +117,7 @@ fn parse_args() -> Result<Args, String> {
         concurrency,
         pages,
         duration,
+        retry,
     })
 }
 
@@ -119,6 +131,19 @@ impl Args {
         let separator = if self.url.contains('?') { '&' } else { '?' };
         format!("{}{separator}pageNum={page}&itemsPerPage=100", self.url)
     }
+}
+
+/// The error and its sources, `: `-separated: the transport's message names the exchange,
+/// its sources say what went wrong on the connection.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -168,12 +193,18 @@ async fn main() -> ExitCode {
         inner,
         sent: AtomicU64::new(0),
         challenges: AtomicU64::new(0),
+        failed: AtomicU64::new(0),
     });
-    let auth = DigestAuth::new(
+    let digest = DigestAuth::new(
         counting.clone(),
         args.user.clone(),
         SecretString::from(password),
     );
+    let auth: Arc<dyn Transport> = if args.retry {
+        Arc::new(Retry::new(digest, RetryPolicy::default()))
+    } else {
+        Arc::new(digest)
+    };
 
     let started = Instant::now();
     let deadline = args.duration.map(|duration| started + duration);
@@ -188,7 +219,7 @@ async fn main() -> ExitCode {
     stream::iter(0..limit)
         .take_while(|_| std::future::ready(deadline.is_none_or(|end| Instant::now() < end)))
         .map(|index| {
-            let (auth, url) = (&auth, args.url_of(index));
+            let (auth, url) = (auth.clone(), args.url_of(index));
             async move {
                 let request = Request::get(url.as_str())
                     .body(Bytes::new())
@@ -205,7 +236,7 @@ async fn main() -> ExitCode {
                     None
                 }
                 Ok(r) => Some(format!("status {}", r.status())),
-                Err(e) => Some(format!("error: {e}")),
+                Err(e) => Some(format!("error: {}", chain(&e))),
             };
             if let Some(failure) = failure
                 && errors.fetch_add(1, Ordering::Relaxed) < SHOWN_ERRORS
@@ -227,6 +258,7 @@ async fn main() -> ExitCode {
         "errors": errors,
         "wire": counting.sent.load(Ordering::Relaxed),
         "challenges": counting.challenges.load(Ordering::Relaxed),
+        "transport_errors": counting.failed.load(Ordering::Relaxed),
         "seconds": (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
     });
     println!("{line}");
