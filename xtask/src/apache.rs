@@ -151,7 +151,10 @@ impl Apache {
 
     /// Makes `dir` afresh, world-readable (Apache's children run as www-data), with `docs/`
     /// and a user file holding `(user, realm, password)` lines as `htdigest` writes them.
+    /// An Apache a killed earlier run left behind in `dir` is stopped first (see
+    /// [`stop_leftover`]).
     pub(crate) fn prepare(dir: &Path, users: &[(&str, &str, &str)]) -> Result<(), String> {
+        stop_leftover(dir);
         if dir.exists() {
             std::fs::remove_dir_all(dir)
                 .map_err(|error| format!("could not clear {}: {error}", dir.display()))?;
@@ -228,20 +231,47 @@ impl Apache {
         Ok(())
     }
 
-    /// SIGTERM to the PID Apache wrote, then waits until that process is gone (SIGKILL after
-    /// [`STOP_TIMEOUT`]); returns how it went, for the log.
     fn stop(&self) -> String {
-        let alive = || Path::new(&format!("/proc/{}", self.pid)).exists();
-        signal("TERM", self.pid);
-        let deadline = Instant::now() + STOP_TIMEOUT;
-        while alive() {
-            if Instant::now() >= deadline {
-                signal("KILL", self.pid);
-                return format!("did not stop within {}s; killed", STOP_TIMEOUT.as_secs());
-            }
-            thread::sleep(POLL);
+        stop_pid(self.pid)
+    }
+}
+
+/// SIGTERM to `pid`, then waits until that process is gone (SIGKILL after [`STOP_TIMEOUT`]);
+/// returns how it went, for the log.
+fn stop_pid(pid: u32) -> String {
+    let alive = || Path::new(&format!("/proc/{pid}")).exists();
+    signal("TERM", pid);
+    let deadline = Instant::now() + STOP_TIMEOUT;
+    while alive() {
+        if Instant::now() >= deadline {
+            signal("KILL", pid);
+            return format!("did not stop within {}s; killed", STOP_TIMEOUT.as_secs());
         }
-        "stopped".to_owned()
+        thread::sleep(POLL);
+    }
+    "stopped".to_owned()
+}
+
+/// An interrupted run (Ctrl-C) never reaches `Drop`, and Apache, a daemon, outlives it. The
+/// next run in the same directory stops it, but only if the PID its PidFile names is still an
+/// Apache started with this directory's config, so no other process is ever touched.
+fn stop_leftover(dir: &Path) {
+    let Some(pid) = std::fs::read_to_string(dir.join("httpd.pid"))
+        .ok()
+        .and_then(|text| text.trim().parse::<u32>().ok())
+    else {
+        return;
+    };
+    let conf = dir.join("httpd.conf").display().to_string();
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let ours = cmdline
+        .split(|byte| *byte == 0)
+        .any(|arg| arg == conf.as_bytes());
+    if ours {
+        eprintln!(
+            "    apache2 (pid {pid}) left by an interrupted run: {}",
+            stop_pid(pid)
+        );
     }
 }
 

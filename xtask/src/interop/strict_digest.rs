@@ -149,8 +149,7 @@ pub(super) fn part(report: &mut Report, paths: &Paths, probe_built: bool) {
         "atlas-keys builds",
         &mut build_command("--bin", "atlas-keys"),
     );
-    let dir =
-        std::env::temp_dir().join(format!("atlas-keys-interop-apache-{}", std::process::id()));
+    let dir = apache_dir(paths);
     let server = if installed {
         let started = prepare(&dir).and_then(|()| Apache::start(&dir, &site()));
         let detail = started.as_ref().map(|apache| {
@@ -219,6 +218,19 @@ pub(super) fn part(report: &mut Report, paths: &Paths, probe_built: bool) {
     drop(server);
     keep_logs(paths, &logs);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Apache's directory, outside the target directory because its children (www-data) must be
+/// able to read it and a clone may live under a private home. One per target directory: two
+/// worktrees' runs never share one, and a run finds what an interrupted run there left.
+fn apache_dir(paths: &Paths) -> PathBuf {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    paths.target.hash(&mut hasher);
+    std::env::temp_dir().join(format!(
+        "atlas-keys-interop-apache-{:016x}",
+        hasher.finish()
+    ))
 }
 
 fn site() -> String {
