@@ -3,7 +3,10 @@
 //! 1. A throwaway Python virtualenv with httpbin, requests and schemathesis (see `python_env`).
 //! 2. The transport's `digest_probe` example, both backends, MD5 and SHA-256, against httpbin's
 //!    digest endpoint: an HTTP Digest server we did not write.
-//! 3. The emulator binary, driven by clients we did not write: curl, Python `requests`, and
+//! 3. The same probe, and the CLI's `list --all`, against Apache httpd with
+//!    `AuthDigestNcCheck On`, a server that refuses any out-of-order nonce count (see
+//!    `strict_digest`; Apache is installed with apt-get when missing).
+//! 4. The emulator binary, driven by clients we did not write: curl, Python `requests`, and
 //!    schemathesis generating requests from the official OpenAPI spec.
 //!
 //! Every part prints what it runs, one `PASS`/`FAIL` line per check and how long it took; the last
@@ -11,7 +14,7 @@
 //! whose prerequisite failed is counted as failed ("not run"), so the total is the same every run.
 //!
 //! It talks only to servers it starts itself, on 127.0.0.1 with an OS-chosen port, and stops them
-//! through their own process handles. It must not link our crates (they are built and run as
+//! through their own process handles (Apache, which daemonises, by the PID it wrote). It must not link our crates (they are built and run as
 //! child processes) and must not copy the spec into the repository: it reads it from
 //! `<repo>/../shared/spec/` at run time.
 
@@ -26,6 +29,8 @@ use crate::cmd::{cargo, describe, describe_masked, target_dir, workspace_root};
 use crate::emulator_line::EmulatorLine as Emulator;
 use crate::process::{Server, run_captured, run_inherited};
 use crate::python_env::{self, PythonEnv};
+
+mod strict_digest;
 
 /// The only media type of every v2 Programmatic API Keys operation, for requests and 2xx bodies.
 const ATLAS_MEDIA_TYPE: &str = "application/vnd.atlas.2023-01-01+json";
@@ -63,10 +68,14 @@ pub(crate) fn run() -> Result<(), String> {
     let (python, curl_ok) = report.part("1. python environment and curl", |report| {
         python_part(report, &paths)
     });
-    report.part("2. transport digest vs httpbin", |report| {
+    let probe_built = report.part("2. transport digest vs httpbin", |report| {
         digest_part(report, &paths, python.as_ref())
     });
-    report.part("3. emulator vs curl, requests, schemathesis", |report| {
+    report.part(
+        "3. transport digest vs Apache httpd (AuthDigestNcCheck On)",
+        |report| strict_digest::part(report, &paths, probe_built),
+    );
+    report.part("4. emulator vs curl, requests, schemathesis", |report| {
         emulator_part(report, &paths, python.as_ref(), curl_ok)
     });
 
@@ -205,7 +214,8 @@ fn build_command(kind: &str, name: &str) -> Command {
     command
 }
 
-fn digest_part(report: &mut Report, paths: &Paths, python: Option<&PythonEnv>) {
+/// Returns whether the probe built, for the Apache part that runs it too.
+fn digest_part(report: &mut Report, paths: &Paths, python: Option<&PythonEnv>) -> bool {
     let built = build(
         report,
         "digest_probe builds",
@@ -223,7 +233,7 @@ fn digest_part(report: &mut Report, paths: &Paths, python: Option<&PythonEnv>) {
         for name in &names {
             report.not_run(name, "digest_probe or httpbin is not available");
         }
-        return;
+        return built;
     };
     let mut names = names.iter();
     for backend in PROBE_BACKENDS {
@@ -241,6 +251,7 @@ fn digest_part(report: &mut Report, paths: &Paths, python: Option<&PythonEnv>) {
         }
     }
     // `_server` drops here: httpbin is killed and reaped.
+    true
 }
 
 fn start_httpbin(report: &mut Report, paths: &Paths, python: &PythonEnv) -> Option<(Server, u16)> {
@@ -267,12 +278,34 @@ fn start_httpbin(report: &mut Report, paths: &Paths, python: &PythonEnv) -> Opti
     started.ok()
 }
 
-/// Runs one probe and returns its wire count after checking that every request succeeded.
+/// Runs one probe against httpbin and returns its wire count after checking that every
+/// request succeeded.
 fn run_probe(paths: &Paths, port: u16, backend: &str, algorithm: &str) -> Result<u64, String> {
     let url = format!(
         "http://127.0.0.1:{port}/digest-auth/auth/{PROBE_USER}/{PROBE_PASSWORD}/{algorithm}"
     );
-    let requests = PROBE_REQUESTS.to_string();
+    let args = ["--requests".to_owned(), PROBE_REQUESTS.to_string()];
+    let result =
+        run_probe_command(paths, backend, &url, &args, PROBE_TIMEOUT).map_err(|(_, e)| e)?;
+    if result.requests != PROBE_REQUESTS || result.ok != result.requests {
+        return Err(format!(
+            "{} of {} requests succeeded (asked for {PROBE_REQUESTS})",
+            result.ok, result.requests
+        ));
+    }
+    Ok(result.wire)
+}
+
+/// Runs the `digest_probe` example as [`PROBE_USER`] with `args` after `--backend` and `--url`,
+/// and reads its JSON line. An unsuccessful exit is an error that still carries the line when
+/// the probe printed one (it does whenever it ran: some requests failed).
+fn run_probe_command(
+    paths: &Paths,
+    backend: &str,
+    url: &str,
+    args: &[String],
+    timeout: Duration,
+) -> Result<ProbeResult, (Option<ProbeResult>, String)> {
     // What `cargo run -p atlas-keys-transport --features hyper,reqwest --example digest_probe --`
     // would run, without the rebuild explained at `build_command`.
     let mut command = Command::new(
@@ -283,19 +316,11 @@ fn run_probe(paths: &Paths, port: u16, backend: &str, algorithm: &str) -> Result
             .join("digest_probe"),
     );
     command
-        .args([
-            "--backend",
-            backend,
-            "--url",
-            &url,
-            "--user",
-            PROBE_USER,
-            "--requests",
-            &requests,
-        ])
+        .args(["--backend", backend, "--url", url, "--user", PROBE_USER])
+        .args(args)
         .env("DIGEST_PROBE_PASSWORD", PROBE_PASSWORD);
     eprintln!("    $ DIGEST_PROBE_PASSWORD=*** {}", describe(&command));
-    let out = run_captured("digest_probe", &mut command, PROBE_TIMEOUT)?;
+    let out = run_captured("digest_probe", &mut command, timeout).map_err(|e| (None, e))?;
     let failure = |message: String| {
         format!(
             "{message}\n    stdout: {}\n    stderr: {}",
@@ -303,47 +328,57 @@ fn run_probe(paths: &Paths, port: u16, backend: &str, algorithm: &str) -> Result
             tail(&out.stderr)
         )
     };
-    if !out.status.success() {
-        return Err(failure(format!("digest_probe exited with {}", out.status)));
-    }
     let line = out
         .stdout
         .lines()
         .rev()
         .find(|line| line.trim_start().starts_with('{'))
-        .ok_or_else(|| failure("digest_probe printed no JSON line".to_owned()))?;
-    let result = parse_probe_line(line).map_err(failure)?;
+        .ok_or_else(|| {
+            (
+                None,
+                failure("digest_probe printed no JSON line".to_owned()),
+            )
+        })?;
+    let result = parse_probe_line(line).map_err(|e| (None, failure(e)))?;
     if result.backend != backend {
-        return Err(format!(
-            "digest_probe reported backend {:?}, asked for {backend:?}",
-            result.backend
+        return Err((
+            None,
+            format!(
+                "digest_probe reported backend {:?}, asked for {backend:?}",
+                result.backend
+            ),
         ));
     }
-    if result.requests != PROBE_REQUESTS || result.ok != result.requests {
-        return Err(format!(
-            "{} of {} requests succeeded (asked for {PROBE_REQUESTS}): {line}",
-            result.ok, result.requests
-        ));
+    if !out.status.success() {
+        let message = failure(format!("digest_probe exited with {}", out.status));
+        return Err((Some(result), message));
     }
-    Ok(result.wire)
+    Ok(result)
 }
 
-#[derive(Debug, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 struct ProbeResult {
     backend: String,
     requests: u64,
     ok: u64,
+    errors: u64,
     wire: u64,
+    /// 401 answers the probe's counting layer saw on the wire.
+    challenges: u64,
+    /// Exchanges that failed below HTTP (retried by `--retry` when the request was a GET).
+    transport_errors: u64,
+    seconds: f64,
 }
 
-/// Reads `{"backend":..,"requests":N,"ok":N,"wire":W}`.
+/// Reads the probe's line: `{"backend":..,"requests":N,"ok":N,"errors":E,"wire":W,
+/// "challenges":C,"transport_errors":T,"seconds":S}`.
 fn parse_probe_line(line: &str) -> Result<ProbeResult, String> {
     serde_json::from_str(line.trim())
         .map_err(|error| format!("digest_probe line is not what it prints ({error}): {line}"))
 }
 
 // ---------------------------------------------------------------------------------------------
-// 3. Emulator
+// 4. Emulator
 
 /// Reads the emulator's startup line; every field must be a non-empty string.
 /// Interop also insists on a loopback `baseUrl`, kept without its trailing slash.
@@ -426,7 +461,7 @@ fn start_emulator(report: &mut Report, paths: &Paths) -> Option<(Server, Emulato
     started.ok()
 }
 
-// --- 3a. curl ---------------------------------------------------------------------------------
+// --- 4a. curl ---------------------------------------------------------------------------------
 
 /// One HTTP exchange as curl saw it.
 #[derive(Debug)]
@@ -671,7 +706,7 @@ fn is_uuid(text: &str) -> bool {
             .all(|(group, len)| is_hex(group, len))
 }
 
-// --- 3b. Python requests ------------------------------------------------------------------------
+// --- 4b. Python requests ------------------------------------------------------------------------
 
 /// Environment every Python script gets: where the emulator is and how to log in.
 fn emulator_env(command: &mut Command, emulator: &Emulator) {
@@ -729,7 +764,7 @@ fn parse_step_lines(output: &str) -> Vec<(String, Result<String, String>)> {
         .collect()
 }
 
-// --- 3c. schemathesis ---------------------------------------------------------------------------
+// --- 4c. schemathesis ---------------------------------------------------------------------------
 
 fn schemathesis(
     report: &mut Report,
@@ -891,19 +926,25 @@ mod tests {
 
     #[test]
     fn parses_probe_lines() {
-        let result = parse_probe_line(r#"{"backend":"reqwest","requests":50,"ok":49,"wire":100}"#)
-            .expect("valid");
+        let result = parse_probe_line(
+            r#"{"backend":"reqwest","requests":50,"ok":49,"errors":1,"wire":100,"challenges":2,"transport_errors":0,"seconds":0.25}"#,
+        )
+        .expect("valid");
         assert_eq!(
             result,
             ProbeResult {
                 backend: "reqwest".into(),
                 requests: 50,
                 ok: 49,
-                wire: 100
+                errors: 1,
+                wire: 100,
+                challenges: 2,
+                transport_errors: 0,
+                seconds: 0.25,
             }
         );
         assert!(
-            parse_probe_line(r#"{"backend":"hyper","requests":50,"ok":50}"#)
+            parse_probe_line(r#"{"backend":"hyper","requests":50,"ok":50,"errors":0,"challenges":1,"transport_errors":0,"seconds":1.0}"#)
                 .expect_err("no wire")
                 .contains("wire")
         );

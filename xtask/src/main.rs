@@ -4,6 +4,7 @@
 //! builds quickly and can drive the workspace even when a library crate does not build. It
 //! drives cargo and the built binaries as child processes; it must never link our crates.
 
+mod apache;
 mod bench;
 mod ci;
 mod cmd;
@@ -45,9 +46,10 @@ enum Command {
     /// Every cargo-fuzz target for a bounded time; needs nightly and cargo-fuzz; prints each
     /// target's run count
     Fuzz(fuzz::Args),
-    /// Our transport vs httpbin's digest auth, and our emulator vs curl, Python requests and
-    /// schemathesis (installs a throwaway Python virtualenv); ends with one line
-    /// `N passed, N failed`
+    /// Our transport vs httpbin's and Apache httpd's digest auth (Apache with
+    /// AuthDigestNcCheck On, also against the CLI's `list --all`), and our emulator vs curl,
+    /// Python requests and schemathesis (installs a throwaway Python virtualenv and, with
+    /// apt-get, Apache when missing); ends with one line `N passed, N failed`
     Interop,
     /// The reliability suites at full size (release, ATLAS_KEYS_SOAK=1); prints the figures
     /// RELIABILITY.md records

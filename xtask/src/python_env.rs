@@ -158,8 +158,9 @@ fn create_venv(dir: &Path) -> Result<(), String> {
 }
 
 /// Runs `apt-get update` (once per xtask run) and `apt-get install -y PACKAGES`. We are root on
-/// CI and the developers' machines; elsewhere the error says what to install by hand.
-fn apt_install(packages: &[&str]) -> Result<(), String> {
+/// CI and the developers' machines; elsewhere the error says what to install by hand. Shared
+/// with `apache`, so one interop run updates the package lists at most once.
+pub(crate) fn apt_install(packages: &[&str]) -> Result<(), String> {
     static UPDATED: AtomicBool = AtomicBool::new(false);
     let hint = || {
         format!(

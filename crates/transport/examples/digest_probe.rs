@@ -1,38 +1,64 @@
-//! Interop probe: sends N GETs through [`DigestAuth`] over the chosen backend and prints one JSON
-//! line `{"backend":..,"requests":N,"ok":N,"wire":W}`, where `wire` counts the requests that went
-//! on the wire (so a steady-state one-round-trip client shows `wire == N + 1`).
+//! Interop probe: sends GETs through [`DigestAuth`] over the chosen backend, `--concurrency` of
+//! them in flight at once, and prints one JSON line `{"backend":..,"requests":N,"ok":N,
+//! "errors":E,"wire":W,"challenges":C,"transport_errors":T,"seconds":S}`, where `wire` counts
+//! the requests that went on the wire, `challenges` the 401s among their answers and
+//! `transport_errors` the exchanges that failed below HTTP (a connection closed under a
+//! request); so a sequential steady-state one-round-trip client shows `wire == N + 1` and
+//! `challenges == 1`.
 //!
 //! ```text
 //! DIGEST_PROBE_PASSWORD=passwd cargo run -p atlas-keys-transport --features hyper,reqwest \
 //!     --example digest_probe -- --backend hyper --url http://127.0.0.1:8080/digest-auth/auth/user/passwd/MD5 \
-//!     --user user --requests 10
+//!     --user user --requests 10 [--concurrency 8] [--pages 15] [--duration 20] [--retry]
 //! ```
 //!
-//! Exits 0 only if every request got a 2xx. Argument parsing is plain std: no clap for four flags.
+//! `--pages P` sends request `i` to `URL?pageNum=(i mod P)+1&itemsPerPage=100`, the shape of a
+//! paginated `list --all`; `--duration S` keeps starting requests until S seconds have passed
+//! (then `--requests` is ignored); `--retry` puts the transport's [`Retry`] (default policy) over
+//! `DigestAuth`, the stack the SDK builds, so what is counted as an error is what an SDK call
+//! would return. Exits 0 only if every request got a 2xx. It must not retry on its own: every
+//! error the stack returns is counted.
+//! Argument parsing is plain std: clap is not a dependency of this crate, and seven flags do not
+//! justify adding it.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use atlas_keys_transport::{
-    DigestAuth, Error, HyperTransport, ReqwestTransport, SecretString, Transport,
+    DigestAuth, Error, HyperTransport, ReqwestTransport, Retry, RetryPolicy, SecretString,
+    Transport,
 };
 use bytes::Bytes;
-use http::{Request, Response};
+use futures::stream::{self, StreamExt};
+use http::{Request, Response, StatusCode};
 
-/// Counts the requests that reach the wire under DigestAuth.
+/// Error messages printed to stderr at most; the rest are only counted.
+const SHOWN_ERRORS: u64 = 5;
+
+/// Counts the requests that reach the wire under DigestAuth, the challenges among them, and
+/// the exchanges that failed below HTTP.
 #[derive(Debug)]
 struct Counting {
     inner: Arc<dyn Transport>,
     sent: AtomicU64,
+    challenges: AtomicU64,
+    failed: AtomicU64,
 }
 
 #[async_trait]
 impl Transport for Counting {
     async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
         self.sent.fetch_add(1, Ordering::Relaxed);
-        self.inner.send(request).await
+        let response = self.inner.send(request).await.inspect_err(|_| {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        })?;
+        if response.status() == StatusCode::UNAUTHORIZED {
+            self.challenges.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(response)
     }
 }
 
@@ -41,41 +67,83 @@ struct Args {
     url: String,
     user: String,
     requests: u64,
+    concurrency: usize,
+    pages: u64,
+    duration: Option<Duration>,
+    retry: bool,
 }
+
+const USAGE: &str = "usage: digest_probe --backend hyper|reqwest --url URL --user USER \
+                     [--requests N] [--concurrency N] [--pages N] [--duration SECONDS] [--retry] \
+                     (password in DIGEST_PROBE_PASSWORD)";
 
 fn parse_args() -> Result<Args, String> {
     let mut backend = None;
     let mut url = None;
     let mut user = None;
-    let mut requests = None;
+    let mut requests = 1;
+    let mut concurrency = 1;
+    let mut pages = 0;
+    let mut duration = None;
+    let mut retry = false;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+        let number = |text: String| {
+            text.parse::<u64>()
+                .map_err(|e| format!("{flag}: {e} ({text:?})"))
+        };
         match flag.as_str() {
             "--backend" => backend = Some(value()?),
             "--url" => url = Some(value()?),
             "--user" => user = Some(value()?),
-            "--requests" => {
-                requests = Some(
-                    value()?
-                        .parse::<u64>()
-                        .map_err(|e| format!("--requests: {e}"))?,
-                );
+            "--requests" => requests = number(value()?)?,
+            "--concurrency" => {
+                concurrency = usize::try_from(number(value()?)?.max(1))
+                    .map_err(|e| format!("--concurrency: {e}"))?;
             }
-            "-h" | "--help" => {
-                return Err("usage: digest_probe --backend hyper|reqwest --url URL --user USER --requests N \
-                            (password in DIGEST_PROBE_PASSWORD)"
-                    .into());
-            }
-            other => return Err(format!("unknown argument {other}")),
+            "--pages" => pages = number(value()?)?,
+            "--duration" => duration = Some(Duration::from_secs(number(value()?)?)),
+            "--retry" => retry = true,
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
     Ok(Args {
         backend: backend.ok_or("--backend is required")?,
         url: url.ok_or("--url is required")?,
         user: user.ok_or("--user is required")?,
-        requests: requests.unwrap_or(1),
+        requests,
+        concurrency,
+        pages,
+        duration,
+        retry,
     })
+}
+
+impl Args {
+    /// The URL of request `index`.
+    fn url_of(&self, index: u64) -> String {
+        if self.pages == 0 {
+            return self.url.clone();
+        }
+        let page = index % self.pages + 1;
+        let separator = if self.url.contains('?') { '&' } else { '?' };
+        format!("{}{separator}pageNum={page}&itemsPerPage=100", self.url)
+    }
+}
+
+/// The error and its sources, `: `-separated: the transport's message names the exchange,
+/// its sources say what went wrong on the connection.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -91,6 +159,10 @@ async fn main() -> ExitCode {
         eprintln!("DIGEST_PROBE_PASSWORD is not set");
         return ExitCode::from(2);
     };
+    if Request::get(args.url_of(0)).body(Bytes::new()).is_err() {
+        eprintln!("invalid --url");
+        return ExitCode::from(2);
+    }
     let inner: Arc<dyn Transport> = match args.backend.as_str() {
         "hyper" => match HyperTransport::builder()
             .user_agent("atlas-keys-digest-probe")
@@ -120,30 +192,77 @@ async fn main() -> ExitCode {
     let counting = Arc::new(Counting {
         inner,
         sent: AtomicU64::new(0),
+        challenges: AtomicU64::new(0),
+        failed: AtomicU64::new(0),
     });
-    let auth = DigestAuth::new(counting.clone(), args.user, SecretString::from(password));
-    let mut ok = 0u64;
-    for _ in 0..args.requests {
-        let request = match Request::get(args.url.as_str()).body(Bytes::new()) {
-            Ok(r) => r,
-            Err(_) => {
-                eprintln!("invalid --url");
-                return ExitCode::from(2);
-            }
-        };
-        match auth.send(request).await {
-            Ok(r) if r.status().is_success() => ok += 1,
-            Ok(r) => eprintln!("status {}", r.status()),
-            Err(e) => eprintln!("error: {e}"),
-        }
-    }
-    println!(
-        "{{\"backend\":\"{}\",\"requests\":{},\"ok\":{ok},\"wire\":{}}}",
-        args.backend,
-        args.requests,
-        counting.sent.load(Ordering::Relaxed)
+    let digest = DigestAuth::new(
+        counting.clone(),
+        args.user.clone(),
+        SecretString::from(password),
     );
-    if ok == args.requests {
+    let auth: Arc<dyn Transport> = if args.retry {
+        Arc::new(Retry::new(digest, RetryPolicy::default()))
+    } else {
+        Arc::new(digest)
+    };
+
+    let started = Instant::now();
+    let deadline = args.duration.map(|duration| started + duration);
+    let limit = if deadline.is_some() {
+        u64::MAX
+    } else {
+        args.requests
+    };
+    let (requests, ok, errors) = (AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0));
+    // `take_while` is polled just before each request is started, so `--duration` stops
+    // starting new requests at the deadline and lets the ones in flight finish.
+    stream::iter(0..limit)
+        .take_while(|_| std::future::ready(deadline.is_none_or(|end| Instant::now() < end)))
+        .map(|index| {
+            let (auth, url) = (auth.clone(), args.url_of(index));
+            async move {
+                let request = Request::get(url.as_str())
+                    .body(Bytes::new())
+                    .expect("checked above: the same URL shape parses");
+                auth.send(request).await
+            }
+        })
+        .buffer_unordered(args.concurrency)
+        .for_each(|outcome| {
+            requests.fetch_add(1, Ordering::Relaxed);
+            let failure = match outcome {
+                Ok(r) if r.status().is_success() => {
+                    ok.fetch_add(1, Ordering::Relaxed);
+                    None
+                }
+                Ok(r) => Some(format!("status {}", r.status())),
+                Err(e) => Some(format!("error: {}", chain(&e))),
+            };
+            if let Some(failure) = failure
+                && errors.fetch_add(1, Ordering::Relaxed) < SHOWN_ERRORS
+            {
+                eprintln!("{failure}");
+            }
+            std::future::ready(())
+        })
+        .await;
+
+    let (requests, ok, errors) = (requests.into_inner(), ok.into_inner(), errors.into_inner());
+    if errors > SHOWN_ERRORS {
+        eprintln!("... and {} more failures", errors - SHOWN_ERRORS);
+    }
+    let line = serde_json::json!({
+        "backend": args.backend,
+        "requests": requests,
+        "ok": ok,
+        "errors": errors,
+        "wire": counting.sent.load(Ordering::Relaxed),
+        "challenges": counting.challenges.load(Ordering::Relaxed),
+        "transport_errors": counting.failed.load(Ordering::Relaxed),
+        "seconds": (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+    });
+    println!("{line}");
+    if ok == requests {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
