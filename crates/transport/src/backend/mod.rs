@@ -152,7 +152,7 @@ macro_rules! backend_builder_methods {
             self
         }
 
-        /// How many idle keep-alive connections to keep per host (default 32).
+        /// How many idle keep-alive connections to keep per host (default 64, the number of digest nonce lanes).
         pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
             self.config.pool_max_idle_per_host = max;
             self
