@@ -233,7 +233,11 @@ pub(crate) mod tests {
             PathBuf::from("/home/u/.config/atlascli/config.toml")
         );
         let relative = env(&[("XDG_CONFIG_HOME", "rel"), ("HOME", "/home/u")]);
-        assert!(config_file_path(&relative).unwrap_err().contains("relative"));
+        assert!(
+            config_file_path(&relative)
+                .unwrap_err()
+                .contains("relative")
+        );
         assert!(config_file_path(&env(&[])).unwrap_err().contains("$HOME"));
     }
 }

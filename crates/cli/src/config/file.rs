@@ -420,14 +420,20 @@ mod tests {
     fn wrong_types_and_bad_ids_are_per_field_errors_that_hide_secrets() {
         let p = fixture().profile("broken").unwrap();
         let org = p.org_id.unwrap().unwrap_err();
-        assert_eq!(org.to_string(), r#"org_id in profile "broken": must be a string, got a TOML integer"#);
+        assert_eq!(
+            org.to_string(),
+            r#"org_id in profile "broken": must be a string, got a TOML integer"#
+        );
         let project = p.project_id.unwrap().unwrap_err();
         assert_eq!(
             project.to_string(),
             r#"project_id in profile "broken": must be exactly 24 lowercase hex characters, got "nope""#
         );
         let private = p.private_api_key.unwrap().unwrap_err();
-        assert!(private.to_string().contains("must be a string"), "{private}");
+        assert!(
+            private.to_string().contains("must be a string"),
+            "{private}"
+        );
         // Fields that are fine stay usable.
         assert_eq!(p.public_api_key.unwrap().unwrap().value, "brokenpk");
     }
@@ -470,7 +476,10 @@ mod tests {
         let text = "[default]\norg_id = \"x\"\nprivate_api_key = \"hunter2\n";
         let err = ConfigFile::parse(Path::new("/c/config.toml"), text).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.starts_with("/c/config.toml is not valid TOML (line 3)"), "{msg}");
+        assert!(
+            msg.starts_with("/c/config.toml is not valid TOML (line 3)"),
+            "{msg}"
+        );
         assert!(!msg.contains("hunter2"), "{msg}");
     }
 

@@ -94,11 +94,7 @@ pub(crate) use setting::{Setting, SettingError, Source};
 
 /// Reads the Atlas CLI's config file and, when it is needed, the keyring; then resolves.
 /// Never fails: problems are kept in the [`Resolved`] for the commands that need them.
-pub(crate) fn load(
-    flags: &FlagInputs,
-    env: &dyn EnvSource,
-    keyring: &dyn SecretStore,
-) -> Resolved {
+pub(crate) fn load(flags: &FlagInputs, env: &dyn EnvSource, keyring: &dyn SecretStore) -> Resolved {
     let (named, chosen_by) = match (&flags.profile, vars::PROFILE.get(env)) {
         (Some(name), _) => (Some(name.trim().to_owned()), ProfileChoice::Flag),
         (None, Some((name, var))) => (Some(name.trim().to_owned()), ProfileChoice::Env(var)),
@@ -108,9 +104,7 @@ pub(crate) fn load(
     let path = env::config_file_path(env);
     let mut error = None;
     let file = match &path {
-        Ok(path) => ConfigFile::read(path)
-            .map_err(|e| error = Some(e))
-            .ok(),
+        Ok(path) => ConfigFile::read(path).map_err(|e| error = Some(e)).ok(),
         Err(reason) => {
             if explicit {
                 error = Some(ProfileError::NoConfigDir(reason.clone()));
@@ -146,6 +140,7 @@ pub(crate) fn load(
 
     let keyring_status = match profile.as_mut() {
         None => KeyringStatus::NotConsulted("no profile"),
+        Some(_) if !keyring.enabled() => KeyringStatus::NotConsulted("not used by this command"),
         Some(_) if env_has_credentials(env) => {
             KeyringStatus::NotConsulted("the environment holds credentials")
         }

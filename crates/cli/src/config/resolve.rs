@@ -209,13 +209,15 @@ impl Resolved {
     /// The organization a command needs: an error naming flag, variable and profile key
     /// when none is configured.
     pub(crate) fn require_org_id(&self) -> Result<OrgId, ConfigError> {
-        self.org_id()?.map(|s| s.value).ok_or_else(|| ConfigError::Missing {
-            what: "organization",
-            flag: "--orgId",
-            var: vars::ORG_ID.name,
-            key: "org_id",
-            profile: self.profile.name.clone(),
-        })
+        self.org_id()?
+            .map(|s| s.value)
+            .ok_or_else(|| ConfigError::Missing {
+                what: "organization",
+                flag: "--orgId",
+                var: vars::ORG_ID.name,
+                key: "org_id",
+                profile: self.profile.name.clone(),
+            })
     }
 
     /// The project a command needs, like [`require_org_id`](Self::require_org_id).
@@ -286,7 +288,9 @@ pub(crate) fn resolve(
 ) -> Resolved {
     let credentials = credentials(env, profile, &info);
     let org_id = pick(
-        flags.org_id.map(|v| Setting::new(v, Source::Flag("--orgId"))),
+        flags
+            .org_id
+            .map(|v| Setting::new(v, Source::Flag("--orgId"))),
         env_parsed(env, vars::ORG_ID),
         profile.and_then(|p| from_profile(&p.org_id)),
     );
@@ -297,7 +301,8 @@ pub(crate) fn resolve(
         env_parsed(env, vars::PROJECT_ID),
         profile.and_then(|p| from_profile(&p.project_id)),
     );
-    let service = env_text(env, vars::SERVICE).or_else(|| profile.and_then(|p| from_profile(&p.service)));
+    let service =
+        env_text(env, vars::SERVICE).or_else(|| profile.and_then(|p| from_profile(&p.service)));
     let flavour = flavour(flags, env, service.as_ref());
     let base_url = pick(
         flags
@@ -431,8 +436,11 @@ fn flavour(
     }
 }
 
-/// One layer's view of a credential pair: the id half and the secret half.
+/// One half of a credential pair in one layer: the value and where it is.
 type Half<T> = Option<Result<(T, Source), SettingError>>;
+
+/// A complete pair: the id (public key or client id) and the secret, each with its source.
+type Pair<S> = ((String, Source), (S, Source));
 
 /// Credentials: the environment's complete pair, else the profile's. Within a layer a
 /// service account wins over an API key (as in the Atlas CLI's `AuthType` and the api
@@ -519,7 +527,7 @@ fn pair<S>(
     secret: Half<S>,
     missing_secret: &str,
     missing_id: &str,
-) -> Result<Option<((String, Source), (S, Source))>, ConfigError> {
+) -> Result<Option<Pair<S>>, ConfigError> {
     match (id.transpose()?, secret.transpose()?) {
         (Some(id), Some(secret)) => Ok(Some((id, secret))),
         (None, None) => Ok(None),
@@ -534,7 +542,9 @@ fn pair<S>(
     }
 }
 
-fn api_key(((public_key, public_source), (private_key, private_source)): ((String, Source), (SecretString, Source))) -> Credentials {
+fn api_key(
+    ((public_key, public_source), (private_key, private_source)): Pair<SecretString>,
+) -> Credentials {
     Credentials::ApiKey {
         public_key,
         private_key,
@@ -543,7 +553,9 @@ fn api_key(((public_key, public_source), (private_key, private_source)): ((Strin
     }
 }
 
-fn service_account(((client_id, id_source), (client_secret, secret_source)): ((String, Source), (SecretString, Source))) -> Credentials {
+fn service_account(
+    ((client_id, id_source), (client_secret, secret_source)): Pair<SecretString>,
+) -> Credentials {
     Credentials::ServiceAccount {
         client_id,
         client_secret,
@@ -569,7 +581,9 @@ fn describe_profile(info: &ProfileInfo) -> String {
     };
     let keyring = match &info.keyring {
         KeyringStatus::Unavailable(reason) => {
-            format!("; the OS keyring, where the Atlas CLI may keep them, was not available: {reason}")
+            format!(
+                "; the OS keyring, where the Atlas CLI may keep them, was not available: {reason}"
+            )
         }
         KeyringStatus::Consulted { service, found } if found.is_empty() => {
             format!("; the OS keyring has none under service {service}")

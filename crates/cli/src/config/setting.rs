@@ -128,9 +128,7 @@ mod tests {
 
     #[test]
     fn setting_error_names_the_variable_and_the_value() {
-        let err = "nope"
-            .parse::<atlas_keys_model::ProjectId>()
-            .unwrap_err();
+        let err = "nope".parse::<atlas_keys_model::ProjectId>().unwrap_err();
         let e = SettingError::from_validation(Source::Env("MONGODB_ATLAS_PROJECT_ID"), &err);
         assert_eq!(
             e.to_string(),

@@ -58,7 +58,10 @@ fn profile_flag(name: &str) -> FlagInputs {
 
 fn assert_no_secret(text: &str) {
     for secret in SECRETS {
-        assert!(!text.contains(secret), "secret {secret:?} shown in:\n{text}");
+        assert!(
+            !text.contains(secret),
+            "secret {secret:?} shown in:\n{text}"
+        );
     }
 }
 
@@ -82,7 +85,12 @@ fn public_key(r: &Resolved) -> (String, Source, Source) {
 #[test]
 fn default_profile_from_the_atlas_cli_file() {
     let home = config_home(FIXTURE);
-    let r = load_with(home.path(), &FlagInputs::default(), &[], &FakeKeyring::default());
+    let r = load_with(
+        home.path(),
+        &FlagInputs::default(),
+        &[],
+        &FakeKeyring::default(),
+    );
     assert!(r.profile_error().is_none());
     assert_eq!(r.profile().name, "default");
     assert_eq!(r.profile().chosen_by, ProfileChoice::Default);
@@ -158,16 +166,34 @@ fn profile_from_flag_then_variable_then_the_only_profile() {
 #[test]
 fn a_named_profile_that_is_missing_is_an_error_listing_the_profiles() {
     let home = config_home(FIXTURE);
-    let r = load_with(home.path(), &profile_flag("prod"), &[], &FakeKeyring::default());
+    let r = load_with(
+        home.path(),
+        &profile_flag("prod"),
+        &[],
+        &FakeKeyring::default(),
+    );
     let err = r.profile_error().unwrap().to_string();
     assert!(err.starts_with("no profile \"prod\" in "), "{err}");
-    assert!(err.contains("(it has: broken, default, gov, migrated, service, work)"), "{err}");
+    assert!(
+        err.contains("(it has: broken, default, gov, migrated, service, work)"),
+        "{err}"
+    );
     // Unnamed and missing is just "no profile": not an error.
     let empty = tempfile::tempdir().unwrap();
-    let r = load_with(empty.path(), &FlagInputs::default(), &[], &FakeKeyring::default());
+    let r = load_with(
+        empty.path(),
+        &FlagInputs::default(),
+        &[],
+        &FakeKeyring::default(),
+    );
     assert!(r.profile_error().is_none());
     assert!(!r.profile().file_exists);
-    let dotted = load_with(home.path(), &profile_flag("a.b"), &[], &FakeKeyring::default());
+    let dotted = load_with(
+        home.path(),
+        &profile_flag("a.b"),
+        &[],
+        &FakeKeyring::default(),
+    );
     assert!(dotted.profile_error().unwrap().to_string().contains("'.'"));
 }
 
@@ -175,9 +201,17 @@ fn a_named_profile_that_is_missing_is_an_error_listing_the_profiles() {
 #[test]
 fn a_broken_file_is_a_profile_error_naming_it() {
     let home = config_home("[default\norg_id = 1");
-    let r = load_with(home.path(), &FlagInputs::default(), &[], &FakeKeyring::default());
+    let r = load_with(
+        home.path(),
+        &FlagInputs::default(),
+        &[],
+        &FakeKeyring::default(),
+    );
     let err = r.profile_error().unwrap().to_string();
-    assert!(err.contains("config.toml is not valid TOML (line 1)"), "{err}");
+    assert!(
+        err.contains("config.toml is not valid TOML (line 1)"),
+        "{err}"
+    );
 }
 
 #[cfg(unix)]
@@ -193,19 +227,41 @@ fn precedence_is_flag_then_environment_then_profile_for_every_setting() {
         ("MONGODB_ATLAS_OPS_MANAGER_CA_CERTIFICATE", "/env/ca.pem"),
     ];
     // Profile only.
-    let p = load_with(home.path(), &FlagInputs::default(), &[], &FakeKeyring::default());
+    let p = load_with(
+        home.path(),
+        &FlagInputs::default(),
+        &[],
+        &FakeKeyring::default(),
+    );
     assert_eq!(p.org_id().unwrap().unwrap().value.as_str(), ORG_A);
-    assert!(matches!(p.org_id().unwrap().unwrap().source, Source::Profile { .. }));
-    assert!(matches!(p.flavour().unwrap().source, Source::Profile { key: "service", .. }));
+    assert!(matches!(
+        p.org_id().unwrap().unwrap().source,
+        Source::Profile { .. }
+    ));
+    assert!(matches!(
+        p.flavour().unwrap().source,
+        Source::Profile { key: "service", .. }
+    ));
     // Environment over profile.
-    let e = load_with(home.path(), &FlagInputs::default(), &vars, &FakeKeyring::default());
+    let e = load_with(
+        home.path(),
+        &FlagInputs::default(),
+        &vars,
+        &FakeKeyring::default(),
+    );
     assert_eq!(e.org_id().unwrap().unwrap().value.as_str(), ORG_B);
-    assert_eq!(e.org_id().unwrap().unwrap().source, Source::Env("MONGODB_ATLAS_ORG_ID"));
+    assert_eq!(
+        e.org_id().unwrap().unwrap().source,
+        Source::Env("MONGODB_ATLAS_ORG_ID")
+    );
     assert_eq!(e.project_id().unwrap().unwrap().value.as_str(), PROJECT_B);
     assert_eq!(e.output().unwrap().unwrap().value, "json-path=$.results");
     assert_eq!(e.base_url().unwrap().unwrap().value, "http://127.0.0.1:1");
     assert_eq!(e.flavour().unwrap().value, Flavour::CloudManager);
-    assert_eq!(e.flavour().unwrap().source, Source::Env("MONGODB_ATLAS_SERVICE"));
+    assert_eq!(
+        e.flavour().unwrap().source,
+        Source::Env("MONGODB_ATLAS_SERVICE")
+    );
     assert_eq!(
         e.ca_file().unwrap().unwrap().value,
         Path::new("/env/ca.pem")
@@ -222,11 +278,23 @@ fn precedence_is_flag_then_environment_then_profile_for_every_setting() {
     };
     let f = load_with(home.path(), &flags, &vars, &FakeKeyring::default());
     assert_eq!(f.org_id().unwrap().unwrap().source, Source::Flag("--orgId"));
-    assert_eq!(f.project_id().unwrap().unwrap().source, Source::Flag("--projectId"));
-    assert_eq!(f.base_url().unwrap().unwrap().source, Source::Flag("--base-url"));
+    assert_eq!(
+        f.project_id().unwrap().unwrap().source,
+        Source::Flag("--projectId")
+    );
+    assert_eq!(
+        f.base_url().unwrap().unwrap().source,
+        Source::Flag("--base-url")
+    );
     assert_eq!(f.flavour().unwrap().value, Flavour::AtlasV1);
-    assert_eq!(f.output().unwrap().unwrap().source, Source::Flag("--output"));
-    assert_eq!(f.ca_file().unwrap().unwrap().source, Source::Flag("--ca-file"));
+    assert_eq!(
+        f.output().unwrap().unwrap().source,
+        Source::Flag("--output")
+    );
+    assert_eq!(
+        f.ca_file().unwrap().unwrap().source,
+        Source::Flag("--ca-file")
+    );
 }
 
 #[test]
@@ -242,7 +310,10 @@ fn ops_manager_url_wins_over_base_url_and_legacy_names_are_a_fallback() {
     let url = r.base_url().unwrap().unwrap();
     assert_eq!(url.value, "http://om");
     assert_eq!(url.source, Source::Env("MONGODB_ATLAS_OPS_MANAGER_URL"));
-    assert_eq!(r.org_id().unwrap().unwrap().source, Source::Env("MCLI_ORG_ID"));
+    assert_eq!(
+        r.org_id().unwrap().unwrap().source,
+        Source::Env("MCLI_ORG_ID")
+    );
     // Our own flavour variable wins over the Atlas CLI's service.
     assert_eq!(r.flavour().unwrap().value, Flavour::OpsManager);
     // An Ops Manager URL alone does not change the flavour.
@@ -302,10 +373,7 @@ fn a_malformed_default_fails_only_the_setting_and_names_the_variable() {
         None,
         info("default"),
     );
-    assert_eq!(
-        with_flag.require_project_id().unwrap().as_str(),
-        PROJECT_B
-    );
+    assert_eq!(with_flag.require_project_id().unwrap().as_str(), PROJECT_B);
 }
 
 #[test]
@@ -335,7 +403,12 @@ fn output_as_reports_the_parse_error_with_its_source() {
 #[test]
 fn no_credentials_lists_the_variables_the_profile_and_the_file() {
     let empty = tempfile::tempdir().unwrap();
-    let r = load_with(empty.path(), &FlagInputs::default(), &[], &FakeKeyring::default());
+    let r = load_with(
+        empty.path(),
+        &FlagInputs::default(),
+        &[],
+        &FakeKeyring::default(),
+    );
     let err = r.credentials().unwrap_err().to_string();
     let path = empty.path().join("atlascli/config.toml");
     assert_eq!(
@@ -364,7 +437,22 @@ fn no_credentials_lists_the_variables_the_profile_and_the_file() {
         "{err}"
     );
     // The rest of the profile is still usable.
-    assert_eq!(r.org_id().unwrap().unwrap().value.as_str(), "5e2211c17a3e5a48f5497de7");
+    assert_eq!(
+        r.org_id().unwrap().unwrap().value.as_str(),
+        "5e2211c17a3e5a48f5497de7"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn no_keyring_is_never_asked() {
+    let home = config_home(FIXTURE);
+    let r = load_with(home.path(), &profile_flag("migrated"), &[], &NoKeyring);
+    assert_eq!(
+        r.profile().keyring,
+        KeyringStatus::NotConsulted("not used by this command")
+    );
+    assert!(r.credentials().is_err());
 }
 
 #[cfg(unix)]
@@ -386,7 +474,10 @@ fn keyring_secrets_complete_a_migrated_profile() {
             key: "private_api_key"
         }
     );
-    assert_eq!(public_source.to_string(), "OS keyring (service atlascli_migrated, user public_api_key)");
+    assert_eq!(
+        public_source.to_string(),
+        "OS keyring (service atlascli_migrated, user public_api_key)"
+    );
     match r.credentials().unwrap() {
         Credentials::ApiKey { private_key, .. } => {
             assert_eq!(private_key.expose_secret(), "keyring-secret")
@@ -444,15 +535,25 @@ fn credentials_precedence_pairs_and_kinds() {
         ("MONGODB_ATLAS_CLIENT_SECRET", "sa-secret-value"),
     ]);
     let r = resolve(&FlagInputs::default(), &both, None, info("default"));
-    assert!(matches!(r.credentials().unwrap(), Credentials::ServiceAccount { .. }));
+    assert!(matches!(
+        r.credentials().unwrap(),
+        Credentials::ServiceAccount { .. }
+    ));
     // The profile's service account.
-    let r = resolve(&FlagInputs::default(), &env(&[]), Some(&service), info("service"));
+    let r = resolve(
+        &FlagInputs::default(),
+        &env(&[]),
+        Some(&service),
+        info("service"),
+    );
     match r.credentials().unwrap() {
         Credentials::ServiceAccount {
             client_id,
             id_source,
+            client_secret,
             ..
         } => {
+            assert_eq!(client_secret.expose_secret(), "sa-secret-value");
             assert_eq!(client_id, "mdb_sa_id_0123456789abcdef");
             assert_eq!(id_source.to_string(), "client_id in profile \"service\"");
         }
@@ -460,7 +561,12 @@ fn credentials_precedence_pairs_and_kinds() {
     }
     // Half a pair is an error naming the missing half, never a value.
     let half = env(&[("MONGODB_ATLAS_PRIVATE_API_KEY", "env-private-secret")]);
-    let r = resolve(&FlagInputs::default(), &half, Some(&default), info("default"));
+    let r = resolve(
+        &FlagInputs::default(),
+        &half,
+        Some(&default),
+        info("default"),
+    );
     let err = r.credentials().unwrap_err().to_string();
     assert_eq!(
         err,
@@ -468,7 +574,12 @@ fn credentials_precedence_pairs_and_kinds() {
     );
     // A malformed secret in the profile is that profile's error, without the value.
     let broken = cfg.profile("broken").unwrap();
-    let r = resolve(&FlagInputs::default(), &env(&[]), Some(&broken), info("broken"));
+    let r = resolve(
+        &FlagInputs::default(),
+        &env(&[]),
+        Some(&broken),
+        info("broken"),
+    );
     assert_eq!(
         r.credentials().unwrap_err().to_string(),
         r#"private_api_key in profile "broken": must be a string, got a TOML integer"#
@@ -537,7 +648,10 @@ fn whoami_shows_sources_but_never_a_secret() {
         "{text}"
     );
     assert!(text.contains("migrated (from --profile) in "), "{text}");
-    assert!(text.contains("service atlascli_migrated: public_api_key, private_api_key"), "{text}");
+    assert!(
+        text.contains("service atlascli_migrated: public_api_key, private_api_key"),
+        "{text}"
+    );
     let sa = whoami::render_json(&cases[1]);
     assert_eq!(sa["credential"]["type"], "serviceAccount");
     assert_eq!(sa["credential"]["clientId"], "mdb_sa_id_0123456789abcdef");
@@ -549,5 +663,8 @@ fn whoami_shows_sources_but_never_a_secret() {
         "{broken}"
     );
     let from_env = whoami::render_text(&cases[4]);
-    assert!(from_env.contains("from MONGODB_ATLAS_PRIVATE_API_KEY"), "{from_env}");
+    assert!(
+        from_env.contains("from MONGODB_ATLAS_PRIVATE_API_KEY"),
+        "{from_env}"
+    );
 }

@@ -17,7 +17,7 @@ use super::setting::{Setting, Source};
 pub(crate) fn render_text(resolved: &Resolved) -> String {
     let mut out = String::new();
     let line = |out: &mut String, label: &str, value: &str| {
-        let _ = writeln!(out, "{label:<14}{value}");
+        let _ = writeln!(out, "{label:<16}{value}");
     };
     match resolved.credentials() {
         Ok(Credentials::ApiKey {
@@ -26,9 +26,17 @@ pub(crate) fn render_text(resolved: &Resolved) -> String {
             private_source,
             ..
         }) => {
-            line(&mut out, "Credential:", &format!("API key {public_key} (HTTP Digest)"));
+            line(
+                &mut out,
+                "Credential:",
+                &format!("API key {public_key} (HTTP Digest)"),
+            );
             line(&mut out, "  public key:", &format!("from {public_source}"));
-            line(&mut out, "  private key:", &format!("from {private_source}"));
+            line(
+                &mut out,
+                "  private key:",
+                &format!("from {private_source}"),
+            );
         }
         Ok(Credentials::ServiceAccount {
             client_id,
@@ -36,7 +44,11 @@ pub(crate) fn render_text(resolved: &Resolved) -> String {
             secret_source,
             ..
         }) => {
-            line(&mut out, "Credential:", &format!("service account {client_id} (OAuth)"));
+            line(
+                &mut out,
+                "Credential:",
+                &format!("service account {client_id} (OAuth)"),
+            );
             line(&mut out, "  client id:", &format!("from {id_source}"));
             line(&mut out, "  secret:", &format!("from {secret_source}"));
         }
@@ -67,7 +79,16 @@ pub(crate) fn render_text(resolved: &Resolved) -> String {
     line(&mut out, "Flavour:", &setting(resolved.flavour().map(Some)));
     line(&mut out, "Base URL:", &setting(resolved.base_url()));
     line(&mut out, "Output:", &setting(resolved.output()));
-    line(&mut out, "CA file:", &setting(path_setting(resolved).as_ref().map(Option::as_ref).map_err(Clone::clone)));
+    line(
+        &mut out,
+        "CA file:",
+        &setting(
+            path_setting(resolved)
+                .as_ref()
+                .map(Option::as_ref)
+                .map_err(Clone::clone),
+        ),
+    );
     out
 }
 
