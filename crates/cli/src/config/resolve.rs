@@ -458,14 +458,14 @@ fn credentials(
         env_half(vars::CLIENT_SECRET).map(|r| r.map(|(v, s)| (SecretString::from(v), s))),
         vars::CLIENT_SECRET.name,
         vars::CLIENT_ID.name,
-    )?;
+    );
     let env_api = pair(
         env_half(vars::PUBLIC_API_KEY).map(|r| r.map(|(v, s)| (v.trim().to_owned(), s))),
         env_half(vars::PRIVATE_API_KEY).map(|r| r.map(|(v, s)| (SecretString::from(v), s))),
         vars::PRIVATE_API_KEY.name,
         vars::PUBLIC_API_KEY.name,
-    )?;
-    if let Some(c) = env_sa.map(service_account).or(env_api.map(api_key)) {
+    );
+    if let Some(c) = either(env_sa, env_api)? {
         return Ok(c);
     }
 
@@ -503,23 +503,34 @@ fn credentials(
     let found = match p.auth_type_str() {
         Some("service_account") => sa()?.map(service_account),
         Some("api_keys") => api()?.map(api_key),
-        Some(other @ ("user_account" | "no_auth")) => {
+        Some("user_account") => match either(sa(), api())? {
             // A profile from `atlas auth login` may still hold an API key or service
             // account from before; only without one is the login type an error.
-            match sa()?.map(service_account).or(api()?.map(api_key)) {
-                Some(c) => Some(c),
-                None if other == "user_account" => {
-                    return Err(ConfigError::UnsupportedAuth {
-                        profile: p.name.clone(),
-                        auth_type: other.to_owned(),
-                    });
-                }
-                None => None,
+            Some(c) => Some(c),
+            None => {
+                return Err(ConfigError::UnsupportedAuth {
+                    profile: p.name.clone(),
+                    auth_type: "user_account".to_owned(),
+                });
             }
-        }
-        _ => sa()?.map(service_account).or(api()?.map(api_key)),
+        },
+        _ => either(sa(), api())?,
     };
     found.ok_or_else(no_credentials)
+}
+
+/// The service account if complete, else the API key if complete, else the first half-pair
+/// error: a stray half of one kind does not spoil a complete credential of the other.
+fn either(
+    service_account_pair: Result<Option<Pair<SecretString>>, ConfigError>,
+    api_key_pair: Result<Option<Pair<SecretString>>, ConfigError>,
+) -> Result<Option<Credentials>, ConfigError> {
+    match (service_account_pair, api_key_pair) {
+        (Ok(Some(sa)), _) => Ok(Some(service_account(sa))),
+        (_, Ok(Some(api))) => Ok(Some(api_key(api))),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+        (Ok(None), Ok(None)) => Ok(None),
+    }
 }
 
 fn pair<S>(

@@ -572,6 +572,17 @@ fn credentials_precedence_pairs_and_kinds() {
         err,
         "MONGODB_ATLAS_PRIVATE_API_KEY is set but MONGODB_ATLAS_PUBLIC_API_KEY is not"
     );
+    // ... unless the other kind is complete in the same layer.
+    let stray = env(&[
+        ("MONGODB_ATLAS_PUBLIC_API_KEY", "envpkey1"),
+        ("MONGODB_ATLAS_CLIENT_ID", "mdb_sa_id_env"),
+        ("MONGODB_ATLAS_CLIENT_SECRET", "sa-secret-value"),
+    ]);
+    let r = resolve(&FlagInputs::default(), &stray, None, info("default"));
+    assert!(matches!(
+        r.credentials().unwrap(),
+        Credentials::ServiceAccount { .. }
+    ));
     // A malformed secret in the profile is that profile's error, without the value.
     let broken = cfg.profile("broken").unwrap();
     let r = resolve(
