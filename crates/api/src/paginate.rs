@@ -195,7 +195,7 @@ impl<T: Send + 'static> ListBuilder<T> {
         let items = self
             .pages()
             .flat_map(|result| match result {
-                Ok(page) => stream::iter(page.results.into_iter().map(Ok)).boxed(),
+                Ok(page) => stream::iter(page.into_results().into_iter().map(Ok)).boxed(),
                 Err(e) => stream::iter([Err(e)]).boxed(),
             })
             .fuse()
@@ -239,7 +239,7 @@ impl<T: Send + 'static> Pager<T> {
         }
         let per_page = u64::from(first.items_per_page());
         let last = page
-            .total_count
+            .total_count()
             .filter(|_| first.include_count())
             .map(|total| total.div_ceil(per_page));
         match last {
@@ -282,7 +282,7 @@ impl<T: Send + 'static> Pager<T> {
             })
             // `totalCount` is an estimate: an empty page means the list ended early, so the
             // pages still in flight are dropped rather than yielded.
-            .take_while(|result| ready(!matches!(result, Ok(page) if page.results.is_empty())));
+            .take_while(|result| ready(!matches!(result, Ok(page) if page.results().is_empty())));
         let this = self.clone();
         let tail = stream::once(async move { continue_from.lock().ok().and_then(|slot| *slot) })
             .flat_map(move |next| this.sequential(next));
@@ -316,7 +316,7 @@ impl<T: Send + 'static> Pager<T> {
 /// A page is followed by another when it has a `next` link and is not empty (an empty
 /// page with `next` would otherwise loop forever).
 fn has_more<T>(page: &Page<T>) -> bool {
-    !page.is_last_page() && !page.results.is_empty()
+    !page.is_last_page() && !page.results().is_empty()
 }
 
 /// Ends a stream right after its first error.

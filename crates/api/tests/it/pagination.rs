@@ -33,16 +33,16 @@ async fn zero_items_and_exactly_one_page() {
     // 0 items: one request, an empty page with a count of 0, an empty stream.
     let page = client
         .access_list()
-        .list(&org, &key.id)
+        .list(&org, &key.id())
         .send()
         .await
         .unwrap();
-    assert!(page.results.is_empty());
-    assert_eq!(page.total_count, Some(0));
+    assert!(page.results().is_empty());
+    assert_eq!(page.total_count(), Some(0));
     let before = emu.stats().requests;
     let items = client
         .access_list()
-        .list(&org, &key.id)
+        .list(&org, &key.id())
         .items()
         .try_collect_vec()
         .await
@@ -59,7 +59,7 @@ async fn zero_items_and_exactly_one_page() {
         .iter()
         .map(|a| a.parse().unwrap())
         .collect();
-    let mut create = client.access_list().create(&org, &key.id);
+    let mut create = client.access_list().create(&org, &key.id());
     for a in &addresses {
         create = create.address(*a);
     }
@@ -68,7 +68,7 @@ async fn zero_items_and_exactly_one_page() {
         let before = emu.stats().requests;
         let items = client
             .access_list()
-            .list(&org, &key.id)
+            .list(&org, &key.id())
             .items_per_page(3)
             .include_count(include_count)
             .items()
@@ -138,7 +138,7 @@ async fn five_hundred_and_one_items_in_server_order_with_bounded_concurrency() {
             .send()
             .await
             .unwrap();
-        reference.extend(page.results.iter().map(|k| k.id.to_string()));
+        reference.extend(page.results().iter().map(|k| k.id().to_string()));
         if page.is_last_page() {
             break;
         }
@@ -150,7 +150,7 @@ async fn five_hundred_and_one_items_in_server_order_with_bounded_concurrency() {
         .send()
         .await
         .unwrap()
-        .total_count
+        .total_count()
         .unwrap();
     assert!(total >= 501, "bulk keys are there: {total}");
     assert_eq!(reference.len() as u64, total);
@@ -171,7 +171,7 @@ async fn five_hundred_and_one_items_in_server_order_with_bounded_concurrency() {
             .concurrency(concurrency)
             .include_count(include_count)
             .into_stream()
-            .map(|k| k.unwrap().id.to_string())
+            .map(|k| k.unwrap().id().to_string())
             .collect()
             .await;
         assert_eq!(

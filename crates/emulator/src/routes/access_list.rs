@@ -47,36 +47,30 @@ fn entry(ctx: &Ctx<'_>, k: &KeyRecord, e: &AccessEntryRecord) -> AccessListEntry
     let segment = addr
         .map(|a| a.to_path_segment())
         .unwrap_or_else(|| e.cidr.clone());
-    AccessListEntry {
-        cidr_block: Some(e.cidr.clone()),
-        ip_address: addr
-            .filter(AccessListAddress::is_single_address)
-            .map(|a| a.addr().to_string()),
-        count: None,
-        created: Some(e.created.clone()),
-        last_used: None,
-        last_used_address: None,
-        links: vec![Link::new(
+    // Stored entries were validated on write, so the address always parses.
+    addr.as_ref()
+        .map_or_else(AccessListEntry::default, AccessListEntry::new)
+        .with_created(e.created.clone())
+        .with_links(vec![Link::new(
             format!(
                 "{}{}/orgs/{}/apiKeys/{}/accessList/{segment}",
                 ctx.app.base_url, ctx.prefix, k.org_id, k.id
             ),
             "self",
-        )],
-    }
+        )])
 }
 
 fn page(ctx: &Ctx<'_>, k: &KeyRecord, self_url: &str) -> Page<AccessListEntry> {
     let total = k.access_list.len();
     let (start, end) = ctx.query.window(total);
-    Page {
-        results: k.access_list[start..end]
+    Page::new(
+        k.access_list[start..end]
             .iter()
             .map(|e| entry(ctx, k, e))
             .collect(),
-        total_count: ctx.query.page.include_count().then_some(total as u64),
-        links: ctx.query.page_links(self_url, total),
-    }
+        ctx.query.page.include_count().then_some(total as u64),
+        ctx.query.page_links(self_url, total),
+    )
 }
 
 /// Operation 6: `GET …/apiKeys/{apiUserId}/accessList`.

@@ -168,11 +168,11 @@ impl Ctx<'_> {
             .window(start, end)
             .map(|k| self.api_key(k, false))
             .collect::<ApiResult<Vec<_>>>()?;
-        Ok(Reply::Keys(Page {
+        Ok(Reply::Keys(Page::new(
             results,
-            total_count: self.query.page.include_count().then_some(total as u64),
-            links: self.query.page_links(&self.self_url(), total),
-        }))
+            self.query.page.include_count().then_some(total as u64),
+            self.query.page_links(&self.self_url(), total),
+        )))
     }
 
     /// A key as the API shows it; the private key in full only when `reveal`.
@@ -205,14 +205,17 @@ impl Ctx<'_> {
                 e.to_string(),
             )
         })?;
-        Ok(ApiKey {
-            id,
-            desc: (!k.desc.is_empty()).then(|| k.desc.clone()),
-            public_key: PublicKey::new(k.public_key.clone()).ok(),
-            private_key: Some(if reveal { private } else { private.redacted() }),
-            roles,
-            links: vec![Link::new(self.key_href(&k.org_id, &k.id), "self")],
-        })
+        let mut key = ApiKey::new(id)
+            .with_private_key(if reveal { private } else { private.redacted() })
+            .with_roles(roles)
+            .with_links(vec![Link::new(self.key_href(&k.org_id, &k.id), "self")]);
+        if !k.desc.is_empty() {
+            key = key.with_desc(k.desc.clone());
+        }
+        if let Ok(public_key) = PublicKey::new(k.public_key.clone()) {
+            key = key.with_public_key(public_key);
+        }
+        Ok(key)
     }
 
     /// Persists a write, mapping a storage failure to a 500 (the server's own fault).
