@@ -79,7 +79,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 4. One key, with the response metadata.
     let got = client
         .org_keys()
-        .get(&org, &project_key.id())
+        .get(&org, project_key.id())
         .send_with_metadata()
         .await?;
     let roles: Vec<&str> = got.value.roles().iter().map(|r| r.role_name()).collect();

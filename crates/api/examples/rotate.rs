@@ -38,13 +38,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .await?;
             client
                 .project_keys()
-                .assign(&project, &key.id())
+                .assign(&project, key.id())
                 .role(ProjectRole::ReadOnly)
                 .send()
                 .await?;
             client
                 .access_list()
-                .create(&org, &key.id())
+                .create(&org, key.id())
                 .address("192.0.2.0/24".parse()?)
                 .address("198.51.100.7".parse()?)
                 .send()

@@ -86,13 +86,13 @@ impl<T: Send + 'static> ListBuilder<T> {
     /// query.
     pub(crate) fn new<O>(core: &Arc<Core>, op: O) -> Self
     where
-        O: ApiCall<Output = Page<T>>,
+        O: ApiCall<Output = Page<T>> + Clone,
     {
         let core = Arc::clone(core);
-        let op = Arc::new(op);
+        // A list operation is a few `Copy` ids: cloning it per page costs no allocation.
         let fetch: FetchPage<T> = Arc::new(move |page, options| {
-            let (core, op) = (Arc::clone(&core), Arc::clone(&op));
-            Box::pin(async move { core.execute(&*op, options, Some(page)).await })
+            let (core, op) = (Arc::clone(&core), op.clone());
+            Box::pin(async move { core.execute(&op, options, Some(page)).await })
         });
         let defaults = PageRequest::default();
         ListBuilder {

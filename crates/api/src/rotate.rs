@@ -114,7 +114,7 @@ impl RotateError {
     pub fn existing_key_ids(&self) -> Vec<&ApiKeyId> {
         let mut ids = vec![&self.old_key_id];
         if let Some(new) = &self.new_key {
-            ids.push(&new.id());
+            ids.push(new.id());
         }
         ids
     }
@@ -241,7 +241,7 @@ pub async fn rotate_key_with(
     for (project_id, roles) in &projects {
         client
             .project_keys()
-            .assign(project_id, &new_key.id())
+            .assign(project_id, new_key.id())
             .roles(roles.iter().cloned())
             .send()
             .await
@@ -252,7 +252,7 @@ pub async fn rotate_key_with(
     if !addresses.is_empty() {
         client
             .access_list()
-            .create(org_id, &new_key.id())
+            .create(org_id, new_key.id())
             .entries(addresses.iter().copied().map(AccessListEntryRequest::from))
             .send()
             .await

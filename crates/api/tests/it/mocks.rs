@@ -44,6 +44,19 @@ async fn fluent_calls_reach_the_fake_transport_as_typed_requests() {
         .await
         .unwrap();
     assert_eq!(key.id().as_str(), NEW);
+    // A created key in a user's log line carries no secret; asking for it explicitly does.
+    let logged = serde_json::to_string(&key).unwrap();
+    assert!(
+        logged.contains("********-****-****-01bdd56c8977"),
+        "{logged}"
+    );
+    assert!(!logged.contains("c8150efd"), "{logged}");
+    assert!(!format!("{key:?}").contains("c8150efd"));
+    let shown = serde_json::to_string(&key.revealing()).unwrap();
+    assert!(
+        shown.contains("c8150efd-c7a0-4afd-8c4f-01bdd56c8977"),
+        "{shown}"
+    );
     client
         .project_keys()
         .assign(&PROJECT.parse().unwrap(), key.id())

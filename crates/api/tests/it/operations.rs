@@ -46,7 +46,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     // #3 get: redacted now.
     let got = client
         .org_keys()
-        .get(&org, &key.id())
+        .get(&org, key.id())
         .envelope(env)
         .send_with_metadata()
         .await
@@ -58,7 +58,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     // #4 update.
     let updated = client
         .org_keys()
-        .update(&org, &key.id())
+        .update(&org, key.id())
         .desc("renamed")
         .role(OrgRole::ReadOnly)
         .envelope(env)
@@ -89,7 +89,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     let host: AccessListAddress = "198.51.100.7".parse().unwrap();
     let added = client
         .access_list()
-        .create(&org, &key.id())
+        .create(&org, key.id())
         .address(block)
         .address(host)
         .envelope(env)
@@ -102,7 +102,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     // #6 list, #8 get, #9 delete.
     let entries = client
         .access_list()
-        .list(&org, &key.id())
+        .list(&org, key.id())
         .envelope(env)
         .send_with_metadata()
         .await
@@ -118,7 +118,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     assert_eq!(addresses, vec![block, host], "{case:?}");
     let entry = client
         .access_list()
-        .get(&org, &key.id(), &block)
+        .get(&org, key.id(), &block)
         .envelope(env)
         .send_with_metadata()
         .await
@@ -127,7 +127,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     assert_eq!(entry.value.address(), Some(block));
     let deleted = client
         .access_list()
-        .delete(&org, &key.id(), &host)
+        .delete(&org, key.id(), &host)
         .envelope(env)
         .send_with_metadata()
         .await
@@ -135,7 +135,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     check_status(case, Operation::DeleteAccessListEntry, &deleted.metadata);
     let left = client
         .access_list()
-        .list(&org, &key.id())
+        .list(&org, key.id())
         .items()
         .try_collect_vec()
         .await
@@ -163,7 +163,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     // #12 assign the org key (POST array in Atlas, PATCH object in Cloud/Ops Manager).
     let assigned = client
         .project_keys()
-        .assign(&project, &key.id())
+        .assign(&project, key.id())
         .role(ProjectRole::DataAccessReadOnly)
         .envelope(env)
         .send_with_metadata()
@@ -174,7 +174,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     // #13 replace its roles.
     let roles = client
         .project_keys()
-        .update_roles(&project, &key.id())
+        .update_roles(&project, key.id())
         .role(ProjectRole::Owner)
         .envelope(env)
         .send_with_metadata()
@@ -207,13 +207,13 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     // #14 unassign (204 in Atlas, 200 in Cloud/Ops Manager).
     let unassigned = client
         .project_keys()
-        .unassign(&project, &key.id())
+        .unassign(&project, key.id())
         .envelope(env)
         .send_with_metadata()
         .await
         .unwrap();
     check_status(case, Operation::UnassignProjectApiKey, &unassigned.metadata);
-    let after = client.org_keys().get(&org, &key.id()).send().await.unwrap();
+    let after = client.org_keys().get(&org, key.id()).send().await.unwrap();
     assert!(after.project_ids().is_empty(), "{case:?}");
 
     // #5 delete both keys.
@@ -229,7 +229,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     }
     let err = client
         .org_keys()
-        .get(&org, &key.id())
+        .get(&org, key.id())
         .send()
         .await
         .unwrap_err();
@@ -425,7 +425,7 @@ async fn ipv6_and_cidr_addresses_round_trip_through_paths() {
             .iter()
             .map(|a| a.parse().unwrap())
             .collect();
-        let mut create = client.access_list().create(&org, &key.id());
+        let mut create = client.access_list().create(&org, key.id());
         for a in &addresses {
             create = create.address(*a);
         }
@@ -433,20 +433,20 @@ async fn ipv6_and_cidr_addresses_round_trip_through_paths() {
         for a in &addresses {
             let entry = client
                 .access_list()
-                .get(&org, &key.id(), a)
+                .get(&org, key.id(), a)
                 .send()
                 .await
                 .unwrap();
             assert_eq!(entry.address(), Some(*a), "{flavour} {a}");
             client
                 .access_list()
-                .delete(&org, &key.id(), a)
+                .delete(&org, key.id(), a)
                 .send()
                 .await
                 .unwrap();
             let err = client
                 .access_list()
-                .get(&org, &key.id(), a)
+                .get(&org, key.id(), a)
                 .send()
                 .await
                 .unwrap_err();

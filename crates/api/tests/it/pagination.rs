@@ -33,7 +33,7 @@ async fn zero_items_and_exactly_one_page() {
     // 0 items: one request, an empty page with a count of 0, an empty stream.
     let page = client
         .access_list()
-        .list(&org, &key.id())
+        .list(&org, key.id())
         .send()
         .await
         .unwrap();
@@ -42,7 +42,7 @@ async fn zero_items_and_exactly_one_page() {
     let before = emu.stats().requests;
     let items = client
         .access_list()
-        .list(&org, &key.id())
+        .list(&org, key.id())
         .items()
         .try_collect_vec()
         .await
@@ -59,7 +59,7 @@ async fn zero_items_and_exactly_one_page() {
         .iter()
         .map(|a| a.parse().unwrap())
         .collect();
-    let mut create = client.access_list().create(&org, &key.id());
+    let mut create = client.access_list().create(&org, key.id());
     for a in &addresses {
         create = create.address(*a);
     }
@@ -68,7 +68,7 @@ async fn zero_items_and_exactly_one_page() {
         let before = emu.stats().requests;
         let items = client
             .access_list()
-            .list(&org, &key.id())
+            .list(&org, key.id())
             .items_per_page(3)
             .include_count(include_count)
             .items()

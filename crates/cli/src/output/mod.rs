@@ -170,7 +170,7 @@ impl Printer {
         match self.format {
             OutputFormat::Json => write_value(&mut out, page),
             OutputFormat::Table => {
-                table(&page.results()).write_to(&mut out)?;
+                table(page.results()).write_to(&mut out)?;
                 let footer = page_footer(
                     page_num,
                     page.results().len(),
@@ -233,8 +233,7 @@ impl Printer {
                     "Last used from",
                     entry
                         .last_used_address()
-                        .clone()
-                        .unwrap_or_else(|| "-".into()),
+                        .unwrap_or("-"),
                 );
                 fields.push(
                     "Requests",
