@@ -1,6 +1,7 @@
 //! [`ClientBuilder`]: every setting of a [`Client`], applied in `build()` so that the order
 //! of the calls never matters, and the transport stack assembled from them:
 //! `Retry → auth (digest | service account | bearer) → backend (hyper | reqwest | yours)`.
+//! `Client::builder()` is written here too, so that `client.rs` never imports this module.
 //!
 //! What it must NOT do: I/O (building connects nowhere and fetches no token), accept a
 //! base URL that carries credentials or a query, or print a secret in `Debug`.
