@@ -229,12 +229,7 @@ impl Printer {
                         .map(str::to_owned)
                         .unwrap_or_else(|| "-".into()),
                 );
-                fields.push(
-                    "Last used from",
-                    entry
-                        .last_used_address()
-                        .unwrap_or("-"),
-                );
+                fields.push("Last used from", entry.last_used_address().unwrap_or("-"));
                 fields.push(
                     "Requests",
                     entry.count().map_or_else(|| "-".into(), |c| c.to_string()),
