@@ -38,11 +38,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .role(OrgRole::Member)
         .send()
         .await?;
-    let shown = org_key.private_key.as_ref().map(|k| k.redacted());
+    let shown = org_key.private_key().map(|k| k.redacted());
     println!(
         "created org key {} (public key {}, private key {})",
-        org_key.id,
-        org_key.public_key.as_ref().map_or("?", |k| k.as_str()),
+        org_key.id(),
+        org_key.public_key().map_or("?", |k| k.as_str()),
         shown.as_ref().map_or("?", |k| k.expose_private_key()),
     );
 
@@ -56,7 +56,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!(
         "created and assigned project key {} to project {project}",
-        project_key.id
+        project_key.id()
     );
 
     // 3. Every key of the project, across pages (fetched a few pages at a time).
@@ -71,11 +71,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let key = key?;
         count += 1;
         if count <= 3 {
-            println!(
-                "  project key {} {:?}",
-                key.id,
-                key.desc.as_deref().unwrap_or("")
-            );
+            println!("  project key {} {:?}", key.id(), key.desc().unwrap_or(""));
         }
     }
     println!("listed {count} project keys, 2 per page");
@@ -83,17 +79,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 4. One key, with the response metadata.
     let got = client
         .org_keys()
-        .get(&org, &project_key.id)
+        .get(&org, project_key.id())
         .send_with_metadata()
         .await?;
-    let roles: Vec<&str> = got.value.roles.iter().map(|r| r.role_name()).collect();
+    let roles: Vec<&str> = got.value.roles().iter().map(|r| r.role_name()).collect();
     println!(
         "got key {}: roles {roles:?}, status {}, rate limit {:?}",
-        got.value.id, got.metadata.status, got.metadata.rate_limit
+        got.value.id(),
+        got.metadata.status,
+        got.metadata.rate_limit
     );
 
     // Tidy up, so the example can run again.
-    for id in [&org_key.id, &project_key.id] {
+    for id in [&org_key.id(), &project_key.id()] {
         match client.org_keys().delete(&org, id).send().await {
             Ok(()) => println!("deleted key {id}"),
             Err(e) if e.is_not_found() => {}

@@ -38,28 +38,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .await?;
             client
                 .project_keys()
-                .assign(&project, &key.id)
+                .assign(&project, key.id())
                 .role(ProjectRole::ReadOnly)
                 .send()
                 .await?;
             client
                 .access_list()
-                .create(&org, &key.id)
+                .create(&org, key.id())
                 .address("192.0.2.0/24".parse()?)
                 .address("198.51.100.7".parse()?)
                 .send()
                 .await?;
             println!(
                 "created demo key {} in project {project} with 2 access-list entries",
-                key.id
+                key.id()
             );
-            key.id
+            *key.id()
         }
     };
 
     match rotate_key(&client, &org, &old).await {
         Ok(rotated) => {
-            println!("rotated {} -> {}", rotated.old_key_id, rotated.new_key.id);
+            println!("rotated {} -> {}", rotated.old_key_id, rotated.new_key.id());
             println!("  org roles copied; projects: {:?}", rotated.projects);
             let list: Vec<String> = rotated.access_list.iter().map(|a| a.to_string()).collect();
             println!("  access list: {list:?}");
@@ -68,7 +68,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "  new public key {} (store the private key now: it is shown once)",
                 rotated
                     .new_key
-                    .public_key
+                    .public_key()
                     .as_ref()
                     .map_or("?", |k| k.as_str())
             );

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use atlas_keys_model::{BadRequestDetail, ErrorCode, ErrorParameter, ValidationError};
 
+use crate::metadata::RateLimit;
 use crate::operations::Operation;
-use crate::response::RateLimit;
 
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -8,8 +8,8 @@
 //! followed, so credentials only ever go to the client's base URL. Memory is bounded by
 //! the pages in flight. The first error is yielded, then the stream ends.
 //!
-//! What it must NOT do: know which operation it pages (it calls a fetch function), or
-//! retry (the transport does).
+//! What it must NOT do: know which operation it pages (any list operation value whose
+//! output is a `Page`), or retry (the transport does).
 
 use std::fmt;
 use std::pin::Pin;
@@ -20,10 +20,10 @@ use atlas_keys_model::{Page, PageRequest};
 use futures::future::{BoxFuture, ready};
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 
+use crate::call::{ApiCall, Core, RequestOptions};
 use crate::error::{Error, Result};
+use crate::metadata::Response;
 use crate::operations::Operation;
-use crate::response::Response;
-use crate::services::RequestOptions;
 
 /// The default number of pages fetched at once by [`ListBuilder::items`].
 ///
@@ -82,10 +82,21 @@ impl<T> fmt::Debug for ListBuilder<T> {
 }
 
 impl<T: Send + 'static> ListBuilder<T> {
-    pub(crate) fn new(operation: Operation, fetch: FetchPage<T>) -> Self {
+    /// The builder of list operation `op`; each page is one call of `op` with its paging
+    /// query.
+    pub(crate) fn new<O>(core: &Arc<Core>, op: O) -> Self
+    where
+        O: ApiCall<Output = Page<T>> + Clone,
+    {
+        let core = Arc::clone(core);
+        // A list operation is a few `Copy` ids: cloning it per page costs no allocation.
+        let fetch: FetchPage<T> = Arc::new(move |page, options| {
+            let (core, op) = (Arc::clone(&core), op.clone());
+            Box::pin(async move { core.execute(&op, options, Some(page)).await })
+        });
         let defaults = PageRequest::default();
         ListBuilder {
-            operation,
+            operation: O::OPERATION,
             fetch,
             page_num: defaults.page_num(),
             items_per_page: defaults.items_per_page(),
@@ -121,7 +132,23 @@ impl<T: Send + 'static> ListBuilder<T> {
         self
     }
 
-    crate::services::request_options!();
+    /// Asks the server to wrap each page in an envelope; the result is the same.
+    pub fn envelope(mut self, envelope: bool) -> Self {
+        self.options.envelope = envelope;
+        self
+    }
+
+    /// Asks the server for pretty-printed JSON.
+    pub fn pretty(mut self, pretty: bool) -> Self {
+        self.options.pretty = pretty;
+        self
+    }
+
+    /// Sets both query options at once.
+    pub fn options(mut self, options: RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
 
     fn page_request(&self) -> Result<PageRequest> {
         Ok(PageRequest::new(self.page_num, self.items_per_page)?
@@ -168,7 +195,7 @@ impl<T: Send + 'static> ListBuilder<T> {
         let items = self
             .pages()
             .flat_map(|result| match result {
-                Ok(page) => stream::iter(page.results.into_iter().map(Ok)).boxed(),
+                Ok(page) => stream::iter(page.into_results().into_iter().map(Ok)).boxed(),
                 Err(e) => stream::iter([Err(e)]).boxed(),
             })
             .fuse()
@@ -212,7 +239,7 @@ impl<T: Send + 'static> Pager<T> {
         }
         let per_page = u64::from(first.items_per_page());
         let last = page
-            .total_count
+            .total_count()
             .filter(|_| first.include_count())
             .map(|total| total.div_ceil(per_page));
         match last {
@@ -255,7 +282,7 @@ impl<T: Send + 'static> Pager<T> {
             })
             // `totalCount` is an estimate: an empty page means the list ended early, so the
             // pages still in flight are dropped rather than yielded.
-            .take_while(|result| ready(!matches!(result, Ok(page) if page.results.is_empty())));
+            .take_while(|result| ready(!matches!(result, Ok(page) if page.results().is_empty())));
         let this = self.clone();
         let tail = stream::once(async move { continue_from.lock().ok().and_then(|slot| *slot) })
             .flat_map(move |next| this.sequential(next));
@@ -289,7 +316,7 @@ impl<T: Send + 'static> Pager<T> {
 /// A page is followed by another when it has a `next` link and is not empty (an empty
 /// page with `next` would otherwise loop forever).
 fn has_more<T>(page: &Page<T>) -> bool {
-    !page.is_last_page() && !page.results.is_empty()
+    !page.is_last_page() && !page.results().is_empty()
 }
 
 /// Ends a stream right after its first error.

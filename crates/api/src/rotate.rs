@@ -114,7 +114,7 @@ impl RotateError {
     pub fn existing_key_ids(&self) -> Vec<&ApiKeyId> {
         let mut ids = vec![&self.old_key_id];
         if let Some(new) = &self.new_key {
-            ids.push(&new.id);
+            ids.push(new.id());
         }
         ids
     }
@@ -131,12 +131,14 @@ impl fmt::Display for RotateError {
             (Some(new), RotateStep::DeleteOldKey) => write!(
                 f,
                 "new key {} is complete; old key {} may still exist",
-                new.id, self.old_key_id
+                new.id(),
+                self.old_key_id
             ),
             (Some(new), _) => write!(
                 f,
                 "both keys exist: old key {} (unchanged) and new key {} (partly configured)",
-                self.old_key_id, new.id
+                self.old_key_id,
+                new.id()
             ),
             (None, RotateStep::CreateNewKey) => write!(
                 f,
@@ -164,7 +166,7 @@ impl std::error::Error for RotateError {
 /// ```no_run
 /// # async fn run(client: atlas_keys::Client, org: atlas_keys::model::OrgId, old: atlas_keys::model::ApiKeyId) {
 /// match atlas_keys::rotate::rotate_key(&client, &org, &old).await {
-///     Ok(rotated) => println!("new key {}", rotated.new_key.id),
+///     Ok(rotated) => println!("new key {}", rotated.new_key.id()),
 ///     Err(e) => eprintln!("{e}; keys that exist: {:?}", e.existing_key_ids()),
 /// }
 /// # }
@@ -239,7 +241,7 @@ pub async fn rotate_key_with(
     for (project_id, roles) in &projects {
         client
             .project_keys()
-            .assign(project_id, &new_key.id)
+            .assign(project_id, new_key.id())
             .roles(roles.iter().cloned())
             .send()
             .await
@@ -250,7 +252,7 @@ pub async fn rotate_key_with(
     if !addresses.is_empty() {
         client
             .access_list()
-            .create(org_id, &new_key.id)
+            .create(org_id, new_key.id())
             .entries(addresses.iter().copied().map(AccessListEntryRequest::from))
             .send()
             .await
@@ -279,9 +281,9 @@ pub async fn rotate_key_with(
 /// The old key's description, or a generated one when it has none (or one the API
 /// would no longer accept).
 fn description_of(old: &ApiKey) -> Result<Description, Error> {
-    match old.desc.as_deref().map(Description::new) {
+    match old.desc().map(Description::new) {
         Some(Ok(desc)) => Ok(desc),
-        _ => Ok(Description::new(format!("rotated from {}", old.id))?),
+        _ => Ok(Description::new(format!("rotated from {}", old.id()))?),
     }
 }
 
@@ -289,7 +291,7 @@ fn description_of(old: &ApiKey) -> Result<Description, Error> {
 /// server itself gives a key created in a project, since a create needs one role.
 fn org_roles_of(old: &ApiKey, org_id: &OrgId) -> Vec<OrgRole> {
     let mut roles: Vec<OrgRole> = Vec::new();
-    for assignment in &old.roles {
+    for assignment in old.roles() {
         if let RoleAssignment::Org { org_id: o, role } = assignment
             && o == org_id
             && !roles.contains(role)
@@ -306,7 +308,7 @@ fn org_roles_of(old: &ApiKey, org_id: &OrgId) -> Vec<OrgRole> {
 /// The old key's projects, in first-seen order, each with its roles.
 fn project_roles_of(old: &ApiKey) -> Vec<(ProjectId, Vec<ProjectRole>)> {
     let mut projects: Vec<(ProjectId, Vec<ProjectRole>)> = Vec::new();
-    for assignment in &old.roles {
+    for assignment in old.roles() {
         if let RoleAssignment::Project { project_id, role } = assignment {
             match projects.iter_mut().find(|(p, _)| p == project_id) {
                 Some((_, roles)) => {

@@ -70,7 +70,7 @@ pub(crate) async fn list_all(
                     .send()
                     .await?;
                 pages += 1;
-                for key in page.results.iter() {
+                for key in page.results().iter() {
                     std::hint::black_box(key);
                     items += 1;
                 }

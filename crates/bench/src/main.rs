@@ -215,10 +215,10 @@ async fn setup(target: &Target) -> Result<Value, BoxError> {
     let page: atlas_keys_model::Page<atlas_keys_model::ApiKey> =
         serde_json::from_slice(response.body())?;
     let key = page
-        .results
+        .results()
         .first()
         .ok_or("the organization has no API key")?;
-    Ok(json!({ "keyId": key.id.as_str() }))
+    Ok(json!({ "keyId": key.id().as_str() }))
 }
 
 async fn get(target: &Target, args: GetArgs) -> Result<Value, BoxError> {

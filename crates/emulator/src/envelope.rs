@@ -71,7 +71,9 @@ impl Reply {
             }
         }
         match self {
-            Reply::Key(status, k) => single(status, k, envelope, pretty),
+            // The key was built redacted unless it is a create's answer, which must carry
+            // the full private key: so write the key as it holds it.
+            Reply::Key(status, k) => single(status, k.revealing(), envelope, pretty),
             Reply::Keys(p) => page(p, envelope, pretty),
             Reply::Entry(e) => single(StatusCode::OK, e, envelope, pretty),
             Reply::Entries(p) => page(p, envelope, pretty),

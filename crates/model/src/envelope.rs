@@ -24,7 +24,7 @@ pub struct Envelope<T> {
 /// let p: EnvelopedPage<u8> =
 ///     serde_json::from_str(r#"{"status":200,"results":[],"totalCount":0}"#).unwrap();
 /// assert_eq!(p.status, 200);
-/// assert_eq!(p.page.total_count, Some(0));
+/// assert_eq!(p.page.total_count(), Some(0));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EnvelopedPage<T> {

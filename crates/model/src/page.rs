@@ -17,19 +17,18 @@ use crate::Link;
 ///     r#"{"results":[1],"links":[{"href":"h","rel":"self"}]}"#,
 /// ).unwrap();
 /// assert!(page.is_last_page());
-/// assert_eq!(page.total_count, None);
+/// assert_eq!(page.total_count(), None);
+/// assert_eq!(page.results(), [1]);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Page<T> {
-    /// The items of this page.
-    pub results: Vec<T>,
-    /// The (estimated) total over all pages, when requested.
+    results: Vec<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<u64>,
-    /// `self`, and `next`/`previous` when they exist.
+    total_count: Option<u64>,
     #[serde(default)]
-    pub links: Vec<Link>,
+    links: Vec<Link>,
 }
 
 impl<T> Page<T> {
@@ -50,6 +49,25 @@ impl<T> Page<T> {
     /// The items of this page, owned.
     pub fn into_results(self) -> Vec<T> {
         self.results
+    }
+
+    /// The number of items on this page.
+    pub fn len(&self) -> usize {
+        self.results.len()
+    }
+
+    /// True when this page has no items.
+    pub fn is_empty(&self) -> bool {
+        self.results.is_empty()
+    }
+
+    /// The same page with each item mapped by `f` (links and count kept).
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            results: self.results.into_iter().map(f).collect(),
+            total_count: self.total_count,
+            links: self.links,
+        }
     }
 
     /// The (estimated) total over all pages, when requested.

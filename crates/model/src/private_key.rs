@@ -2,9 +2,11 @@
 //!
 //! The service returns the full key (a UUID) only in a create response and the redacted
 //! form `********-****-****-` + last 12 hex characters everywhere else. This module must
-//! NOT offer any implicit way to print the full value: no `Display`, a redacting `Debug`,
-//! and no validation (a validation error would carry the value). The only reader is
-//! [`PrivateKey::expose_private_key`], so every use of the secret is greppable.
+//! NOT offer any implicit way to print or serialize the full value: no `Display`, a
+//! redacting `Debug`, a `Serialize` that writes the redacted form, and no validation (a
+//! validation error would carry the value). The only reader is
+//! [`PrivateKey::expose_private_key`] (and `ApiKey::revealing`, built on it), so every use
+//! of the secret is greppable.
 
 /// The literal prefix of a redacted private key.
 const REDACTED_PREFIX: &str = "********-****-****-";
@@ -15,8 +17,10 @@ const KEPT_CHARS: usize = 12;
 ///
 /// `Debug` prints `PrivateKey(<redacted>)` whatever the value. There is deliberately no
 /// `Display`: printing the key must be spelled [`PrivateKey::expose_private_key`].
-/// `Serialize` writes the held value, because the emulator must send the full key in a
-/// create response and the CLI shows it once; `Deserialize` accepts any string.
+/// `Serialize` writes the [redacted](PrivateKey::redacted) form, so logging a response
+/// never leaks the secret; to write the full key (a server's create response, a CLI
+/// showing a new key once) serialize [`ApiKey::revealing`](crate::ApiKey::revealing).
+/// `Deserialize` accepts any string.
 ///
 /// ```
 /// use atlas_keys_model::PrivateKey;
@@ -27,10 +31,22 @@ const KEPT_CHARS: usize = 12;
 /// let shown = key.redacted();
 /// assert!(shown.is_redacted());
 /// assert_eq!(shown.expose_private_key(), "********-****-****-01bdd56c8977");
+/// assert_eq!(serde_json::to_string(&key).unwrap(), r#""********-****-****-01bdd56c8977""#);
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, serde::Deserialize)]
 #[serde(transparent)]
 pub struct PrivateKey(String);
+
+impl serde::Serialize for PrivateKey {
+    /// Writes the redacted form; see the type's docs for the explicit way to the secret.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.is_redacted() {
+            serializer.serialize_str(&self.0)
+        } else {
+            serializer.serialize_str(self.redacted().expose_private_key())
+        }
+    }
+}
 
 impl PrivateKey {
     /// Wraps a private key. Any string is accepted: the format is the server's business.
@@ -86,6 +102,15 @@ mod tests {
             key.redacted().expose_private_key(),
             "********-****-****-éééééééééééé"
         );
+    }
+
+    #[test]
+    fn serializing_writes_the_redacted_form() {
+        let key = PrivateKey::new("c8150efd-c7a0-4afd-8c4f-01bdd56c8977".to_owned());
+        let text = serde_json::to_string(&key).unwrap();
+        assert_eq!(text, r#""********-****-****-01bdd56c8977""#);
+        let short = serde_json::to_string(&PrivateKey::new("abc".to_owned())).unwrap();
+        assert!(!short.contains("abc"), "{short}");
     }
 
     #[test]

@@ -151,7 +151,7 @@ async fn an_sdk_session_at_trace_level_leaks_no_secret_in_logs_debug_or_errors()
         .expect("create");
     let key = created.value.clone();
     let secret = key
-        .private_key
+        .private_key()
         .as_ref()
         .expect("a private key")
         .expose_private_key()
@@ -162,7 +162,7 @@ async fn an_sdk_session_at_trace_level_leaks_no_secret_in_logs_debug_or_errors()
         "{:?}\n",
         client
             .org_keys()
-            .get(&org, &key.id)
+            .get(&org, key.id())
             .send()
             .await
             .expect("get")
@@ -180,7 +180,7 @@ async fn an_sdk_session_at_trace_level_leaks_no_secret_in_logs_debug_or_errors()
         "{:?}\n",
         client
             .org_keys()
-            .update(&org, &key.id)
+            .update(&org, key.id())
             .desc("renamed")
             .send()
             .await
@@ -191,7 +191,7 @@ async fn an_sdk_session_at_trace_level_leaks_no_secret_in_logs_debug_or_errors()
         "{:?}\n",
         client
             .access_list()
-            .create(&org, &key.id)
+            .create(&org, key.id())
             .address(address)
             .send()
             .await
@@ -201,7 +201,7 @@ async fn an_sdk_session_at_trace_level_leaks_no_secret_in_logs_debug_or_errors()
         "{:?}\n",
         client
             .access_list()
-            .list(&org, &key.id)
+            .list(&org, key.id())
             .send()
             .await
             .expect("list")
@@ -210,7 +210,7 @@ async fn an_sdk_session_at_trace_level_leaks_no_secret_in_logs_debug_or_errors()
         "{:?}\n",
         client
             .access_list()
-            .get(&org, &key.id, &address)
+            .get(&org, key.id(), &address)
             .send()
             .await
             .expect("get")
@@ -223,7 +223,7 @@ async fn an_sdk_session_at_trace_level_leaks_no_secret_in_logs_debug_or_errors()
         .send()
         .await
         .expect("project create");
-    if let Some(private) = &project_key.private_key {
+    if let Some(private) = &project_key.private_key() {
         secrets.push(Secret::new(
             "a project key's private key",
             private.expose_private_key(),
@@ -234,7 +234,7 @@ async fn an_sdk_session_at_trace_level_leaks_no_secret_in_logs_debug_or_errors()
         "{:?}\n",
         client
             .project_keys()
-            .assign(&project, &key.id)
+            .assign(&project, key.id())
             .role(ProjectRole::ReadOnly)
             .send()
             .await
@@ -248,10 +248,10 @@ async fn an_sdk_session_at_trace_level_leaks_no_secret_in_logs_debug_or_errors()
             .await
             .expect("list")
     ));
-    let rotated = atlas_keys::rotate::rotate_key(&client, &org, &key.id)
+    let rotated = atlas_keys::rotate::rotate_key(&client, &org, key.id())
         .await
         .expect("rotate");
-    if let Some(private) = &rotated.new_key.private_key {
+    if let Some(private) = &rotated.new_key.private_key() {
         secrets.push(Secret::new(
             "a rotated key's private key",
             private.expose_private_key(),
@@ -262,7 +262,7 @@ async fn an_sdk_session_at_trace_level_leaks_no_secret_in_logs_debug_or_errors()
         "{:?}\n",
         client
             .project_keys()
-            .unassign(&project, &rotated.new_key.id)
+            .unassign(&project, rotated.new_key.id())
             .send()
             .await
     ));
@@ -270,7 +270,7 @@ async fn an_sdk_session_at_trace_level_leaks_no_secret_in_logs_debug_or_errors()
         "{:?}\n",
         client
             .org_keys()
-            .delete(&org, &rotated.new_key.id)
+            .delete(&org, rotated.new_key.id())
             .send()
             .await
     ));
@@ -432,7 +432,7 @@ async fn an_sdk_session_at_trace_level_leaks_no_secret_in_logs_debug_or_errors()
             .await
         {
             Ok(key) => {
-                if let Some(private) = &key.private_key {
+                if let Some(private) = &key.private_key() {
                     secrets.push(Secret::new(
                         "a created key's private key (faults)",
                         private.expose_private_key(),

@@ -196,14 +196,14 @@ async fn api_errors_not_found_and_conflict() {
     let addr = "203.0.113.9".parse().unwrap();
     client
         .access_list()
-        .create(&org, &key.id)
+        .create(&org, key.id())
         .address(addr)
         .send()
         .await
         .unwrap();
     let err = client
         .access_list()
-        .create(&org, &key.id)
+        .create(&org, key.id())
         .address(addr)
         .send()
         .await

@@ -1,11 +1,10 @@
 //! Integration tests of the `atlas-keys` client, against the in-process emulator and
-//! against scripted or mocked transports. One test binary (fast to link); one module per
+//! against the transport fakes (scripted or mocked). One test binary (fast to link); one module per
 //! concern. The flavour × backend × auth × envelope matrix lives in `common`.
 
 mod audit_report;
 mod common;
 mod errors;
-#[cfg(feature = "test-util")] // The service mocks need the feature.
 mod mocks;
 mod operations;
 mod pagination;

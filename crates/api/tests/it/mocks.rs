@@ -1,51 +1,38 @@
-//! The service traits' mocks (feature `test-util`): code written against the fluent calls
-//! can be tested with no server, and the mocks see validated, typed requests.
+//! The one mock seam, the transport fakes (feature `test-util`): code written against the
+//! fluent calls can be tested with no server, and the fake sees the validated requests
+//! exactly as they would go on the wire.
 
 use std::sync::Arc;
 
-use atlas_keys::mock::{MockAccessListApi, MockOrgKeysApi, MockProjectKeysApi};
-use atlas_keys::model::{ApiKey, OrgRole, Page, ProjectRole};
+use atlas_keys::Client;
+use atlas_keys::model::{OrgRole, ProjectRole};
 use atlas_keys::rotate::{RotateStep, rotate_key};
-use atlas_keys::{ApiError, Client, Response};
-
-fn api_key(json: &str) -> ApiKey {
-    serde_json::from_str(json).unwrap()
-}
+use atlas_keys::transport::RetryPolicy;
+use atlas_keys::transport::test_util::ScriptedTransport;
 
 const ORG: &str = "4888442a3354817a7320eb61";
 const PROJECT: &str = "32b6e34b3d91647abb20e7b8";
 const OLD: &str = "5d1113b25a115342acc2d1aa";
 const NEW: &str = "6e2224c36b226453bdd3e2bb";
 
-#[tokio::test]
-async fn fluent_calls_reach_the_mock_with_typed_requests() {
-    let mut org_keys = MockOrgKeysApi::new();
-    org_keys
-        .expect_create()
-        .withf(|r| {
-            r.org_id.as_str() == ORG
-                && r.body.desc().as_str() == "ci"
-                && r.body.roles() == [OrgRole::Member]
-                && r.options.envelope
-        })
-        .times(1)
-        .returning(|_| {
-            Ok(Response::new(api_key(&format!(
-                r#"{{"id":"{NEW}","privateKey":"c8150efd-c7a0-4afd-8c4f-01bdd56c8977"}}"#
-            ))))
-        });
-    let mut projects = MockProjectKeysApi::new();
-    projects
-        .expect_assign()
-        .withf(|r| r.project_id.as_str() == PROJECT && r.body.roles() == [ProjectRole::ReadOnly])
-        .times(1)
-        .returning(|_| Ok(Response::new(())));
-    let client = Client::builder()
-        .org_keys_api(Arc::new(org_keys))
-        .project_keys_api(Arc::new(projects))
-        .access_list_api(Arc::new(MockAccessListApi::new()))
+fn client(wire: &ScriptedTransport) -> Client {
+    Client::builder()
+        .base_url("https://example.test")
+        .transport(Arc::new(wire.clone()))
+        .retry_policy(RetryPolicy::never())
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn fluent_calls_reach_the_fake_transport_as_typed_requests() {
+    let wire = ScriptedTransport::new();
+    wire.push_json(
+        200,
+        &format!(r#"{{"id":"{NEW}","privateKey":"c8150efd-c7a0-4afd-8c4f-01bdd56c8977"}}"#),
+    );
+    wire.push_json(204, "");
+    let client = client(&wire);
     let org = ORG.parse().unwrap();
     let key = client
         .org_keys()
@@ -56,54 +43,72 @@ async fn fluent_calls_reach_the_mock_with_typed_requests() {
         .send()
         .await
         .unwrap();
-    assert_eq!(key.id.as_str(), NEW);
+    assert_eq!(key.id().as_str(), NEW);
+    // A created key in a user's log line carries no secret; asking for it explicitly does.
+    let logged = serde_json::to_string(&key).unwrap();
+    assert!(
+        logged.contains("********-****-****-01bdd56c8977"),
+        "{logged}"
+    );
+    assert!(!logged.contains("c8150efd"), "{logged}");
+    assert!(!format!("{key:?}").contains("c8150efd"));
+    let shown = serde_json::to_string(&key.revealing()).unwrap();
+    assert!(
+        shown.contains("c8150efd-c7a0-4afd-8c4f-01bdd56c8977"),
+        "{shown}"
+    );
     client
         .project_keys()
-        .assign(&PROJECT.parse().unwrap(), &key.id)
+        .assign(&PROJECT.parse().unwrap(), key.id())
         .role(ProjectRole::ReadOnly)
         .send()
         .await
         .unwrap();
+
+    let sent = wire.requests();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0].method(), "POST");
+    assert_eq!(
+        sent[0].uri().path_and_query().unwrap().as_str(),
+        format!("/api/atlas/v2/orgs/{ORG}/apiKeys?envelope=true")
+    );
+    assert_eq!(
+        sent[0].body().as_ref(),
+        br#"{"desc":"ci","roles":["ORG_MEMBER"]}"#
+    );
+    assert_eq!(sent[1].method(), "POST");
+    assert_eq!(
+        sent[1].uri().path(),
+        format!("/api/atlas/v2/groups/{PROJECT}/apiKeys/{NEW}")
+    );
+    assert_eq!(
+        sent[1].body().as_ref(),
+        br#"[{"roles":["GROUP_READ_ONLY"]}]"#
+    );
 }
 
 #[tokio::test]
 async fn a_rotation_that_fails_after_the_create_names_both_keys_and_keeps_the_new_one() {
-    let mut org_keys = MockOrgKeysApi::new();
-    org_keys.expect_get().returning(|_| {
-        Ok(Response::new(api_key(&format!(
+    let wire = ScriptedTransport::new();
+    // 1. The old key and its (empty) access list.
+    wire.push_json(
+        200,
+        &format!(
             r#"{{"id":"{OLD}","desc":"deploy","roles":[{{"orgId":"{ORG}","roleName":"ORG_MEMBER"}},{{"groupId":"{PROJECT}","roleName":"GROUP_OWNER"}}]}}"#
-        ))))
-    });
-    org_keys
-        .expect_create()
-        .withf(|r| r.body.desc().as_str() == "deploy" && r.body.roles() == [OrgRole::Member])
-        .times(1)
-        .returning(|_| {
-            Ok(Response::new(api_key(&format!(
-                r#"{{"id":"{NEW}","privateKey":"c8150efd-c7a0-4afd-8c4f-01bdd56c8977"}}"#
-            ))))
-        });
-    // The old key must survive a failed rotation.
-    org_keys.expect_delete().never();
-    let mut access = MockAccessListApi::new();
-    access.expect_list().returning(|_| {
-        Ok(Response::new(Page {
-            results: vec![],
-            total_count: Some(0),
-            links: vec![],
-        }))
-    });
-    let mut projects = MockProjectKeysApi::new();
-    projects
-        .expect_assign()
-        .withf(|r| r.key_id.as_str() == NEW && r.body.roles() == [ProjectRole::Owner])
-        .returning(|_| Err(ApiError::new(403).with_code("ACCESS_FORBIDDEN").into()));
-    let client = Client::builder()
-        .org_keys_api(Arc::new(org_keys))
-        .access_list_api(Arc::new(access))
-        .project_keys_api(Arc::new(projects))
-        .build()
-        .unwrap();
+        ),
+    );
+    wire.push_json(200, r#"{"results":[],"totalCount":0,"links":[]}"#);
+    // 2. The new key, with its secret.
+    wire.push_json(
+        200,
+        &format!(r#"{{"id":"{NEW}","privateKey":"c8150efd-c7a0-4afd-8c4f-01bdd56c8977"}}"#),
+    );
+    // 3. The assignment fails.
+    wire.push_json(
+        403,
+        r#"{"error":403,"errorCode":"ACCESS_FORBIDDEN","detail":"no","parameters":[],"reason":"Forbidden"}"#,
+    );
+    let client = client(&wire);
 
     let err = rotate_key(&client, &ORG.parse().unwrap(), &OLD.parse().unwrap())
         .await
@@ -129,7 +134,28 @@ async fn a_rotation_that_fails_after_the_create_names_both_keys_and_keeps_the_ne
     );
     let new_key = err.new_key.as_ref().unwrap();
     assert!(
-        new_key.private_key.is_some(),
+        new_key.private_key().is_some(),
         "the new key's secret is not lost"
     );
+
+    let sent = wire.requests();
+    let calls: Vec<String> = sent
+        .iter()
+        .map(|r| format!("{} {}", r.method(), r.uri().path()))
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            format!("GET /api/atlas/v2/orgs/{ORG}/apiKeys/{OLD}"),
+            format!("GET /api/atlas/v2/orgs/{ORG}/apiKeys/{OLD}/accessList"),
+            format!("POST /api/atlas/v2/orgs/{ORG}/apiKeys"),
+            format!("POST /api/atlas/v2/groups/{PROJECT}/apiKeys/{NEW}"),
+        ],
+        "the old key must survive a failed rotation: no DELETE"
+    );
+    assert_eq!(
+        sent[2].body().as_ref(),
+        br#"{"desc":"deploy","roles":["ORG_MEMBER"]}"#
+    );
+    assert_eq!(sent[3].body().as_ref(), br#"[{"roles":["GROUP_OWNER"]}]"#);
 }

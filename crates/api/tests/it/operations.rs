@@ -40,33 +40,25 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
         .unwrap_or_else(|e| panic!("create org key in {case:?}: {e}"));
     check_status(case, Operation::CreateOrgApiKey, &created.metadata);
     let key = created.value;
-    let private = key
-        .private_key
-        .as_ref()
-        .expect("create returns the private key");
+    let private = key.private_key().expect("create returns the private key");
     assert!(!private.is_redacted(), "{case:?}");
 
     // #3 get: redacted now.
     let got = client
         .org_keys()
-        .get(&org, &key.id)
+        .get(&org, key.id())
         .envelope(env)
         .send_with_metadata()
         .await
         .unwrap();
     check_status(case, Operation::GetOrgApiKey, &got.metadata);
-    assert_eq!(got.value.id, key.id);
-    assert!(
-        got.value
-            .private_key
-            .as_ref()
-            .is_none_or(|k| k.is_redacted())
-    );
+    assert_eq!(got.value.id(), key.id());
+    assert!(got.value.private_key().is_none_or(|k| k.is_redacted()));
 
     // #4 update.
     let updated = client
         .org_keys()
-        .update(&org, &key.id)
+        .update(&org, key.id())
         .desc("renamed")
         .role(OrgRole::ReadOnly)
         .envelope(env)
@@ -74,7 +66,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
         .await
         .unwrap();
     check_status(case, Operation::UpdateOrgApiKey, &updated.metadata);
-    assert_eq!(updated.value.desc.as_deref(), Some("renamed"));
+    assert_eq!(updated.value.desc(), Some("renamed"));
     assert_eq!(updated.value.org_roles(), vec![&OrgRole::ReadOnly]);
 
     // #1 list (one page) contains it.
@@ -88,7 +80,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
         .unwrap();
     check_status(case, Operation::ListOrgApiKeys, &listed.metadata);
     assert!(
-        listed.value.results.iter().any(|k| k.id == key.id),
+        listed.value.results().iter().any(|k| k.id() == key.id()),
         "{case:?}"
     );
 
@@ -97,7 +89,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     let host: AccessListAddress = "198.51.100.7".parse().unwrap();
     let added = client
         .access_list()
-        .create(&org, &key.id)
+        .create(&org, key.id())
         .address(block)
         .address(host)
         .envelope(env)
@@ -105,12 +97,12 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
         .await
         .unwrap();
     check_status(case, Operation::CreateAccessListEntries, &added.metadata);
-    assert_eq!(added.value.results.len(), 2, "{case:?}");
+    assert_eq!(added.value.results().len(), 2, "{case:?}");
 
     // #6 list, #8 get, #9 delete.
     let entries = client
         .access_list()
-        .list(&org, &key.id)
+        .list(&org, key.id())
         .envelope(env)
         .send_with_metadata()
         .await
@@ -118,7 +110,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     check_status(case, Operation::ListAccessListEntries, &entries.metadata);
     let mut addresses: Vec<_> = entries
         .value
-        .results
+        .results()
         .iter()
         .filter_map(|e| e.address())
         .collect();
@@ -126,7 +118,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     assert_eq!(addresses, vec![block, host], "{case:?}");
     let entry = client
         .access_list()
-        .get(&org, &key.id, &block)
+        .get(&org, key.id(), &block)
         .envelope(env)
         .send_with_metadata()
         .await
@@ -135,7 +127,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     assert_eq!(entry.value.address(), Some(block));
     let deleted = client
         .access_list()
-        .delete(&org, &key.id, &host)
+        .delete(&org, key.id(), &host)
         .envelope(env)
         .send_with_metadata()
         .await
@@ -143,7 +135,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     check_status(case, Operation::DeleteAccessListEntry, &deleted.metadata);
     let left = client
         .access_list()
-        .list(&org, &key.id)
+        .list(&org, key.id())
         .items()
         .try_collect_vec()
         .await
@@ -162,12 +154,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
         .unwrap();
     check_status(case, Operation::CreateProjectApiKey, &in_project.metadata);
     let project_key = in_project.value;
-    assert!(
-        project_key
-            .private_key
-            .as_ref()
-            .is_some_and(|k| !k.is_redacted())
-    );
+    assert!(project_key.private_key().is_some_and(|k| !k.is_redacted()));
     assert_eq!(
         project_key.project_roles(&project),
         vec![&ProjectRole::ReadOnly]
@@ -176,7 +163,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     // #12 assign the org key (POST array in Atlas, PATCH object in Cloud/Ops Manager).
     let assigned = client
         .project_keys()
-        .assign(&project, &key.id)
+        .assign(&project, key.id())
         .role(ProjectRole::DataAccessReadOnly)
         .envelope(env)
         .send_with_metadata()
@@ -187,7 +174,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     // #13 replace its roles.
     let roles = client
         .project_keys()
-        .update_roles(&project, &key.id)
+        .update_roles(&project, key.id())
         .role(ProjectRole::Owner)
         .envelope(env)
         .send_with_metadata()
@@ -209,23 +196,28 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
         .await
         .unwrap();
     check_status(case, Operation::ListProjectApiKeys, &keys.metadata);
-    assert!(keys.value.results.iter().any(|k| k.id == key.id));
-    assert!(keys.value.results.iter().any(|k| k.id == project_key.id));
+    assert!(keys.value.results().iter().any(|k| k.id() == key.id()));
+    assert!(
+        keys.value
+            .results()
+            .iter()
+            .any(|k| k.id() == project_key.id())
+    );
 
     // #14 unassign (204 in Atlas, 200 in Cloud/Ops Manager).
     let unassigned = client
         .project_keys()
-        .unassign(&project, &key.id)
+        .unassign(&project, key.id())
         .envelope(env)
         .send_with_metadata()
         .await
         .unwrap();
     check_status(case, Operation::UnassignProjectApiKey, &unassigned.metadata);
-    let after = client.org_keys().get(&org, &key.id).send().await.unwrap();
+    let after = client.org_keys().get(&org, key.id()).send().await.unwrap();
     assert!(after.project_ids().is_empty(), "{case:?}");
 
     // #5 delete both keys.
-    for id in [&key.id, &project_key.id] {
+    for id in [&key.id(), &project_key.id()] {
         let gone = client
             .org_keys()
             .delete(&org, id)
@@ -237,7 +229,7 @@ async fn all_operations(client: &Client, case: Case, emu: &atlas_keys_emulator::
     }
     let err = client
         .org_keys()
-        .get(&org, &key.id)
+        .get(&org, key.id())
         .send()
         .await
         .unwrap_err();
@@ -433,7 +425,7 @@ async fn ipv6_and_cidr_addresses_round_trip_through_paths() {
             .iter()
             .map(|a| a.parse().unwrap())
             .collect();
-        let mut create = client.access_list().create(&org, &key.id);
+        let mut create = client.access_list().create(&org, key.id());
         for a in &addresses {
             create = create.address(*a);
         }
@@ -441,20 +433,20 @@ async fn ipv6_and_cidr_addresses_round_trip_through_paths() {
         for a in &addresses {
             let entry = client
                 .access_list()
-                .get(&org, &key.id, a)
+                .get(&org, key.id(), a)
                 .send()
                 .await
                 .unwrap();
             assert_eq!(entry.address(), Some(*a), "{flavour} {a}");
             client
                 .access_list()
-                .delete(&org, &key.id, a)
+                .delete(&org, key.id(), a)
                 .send()
                 .await
                 .unwrap();
             let err = client
                 .access_list()
-                .get(&org, &key.id, a)
+                .get(&org, key.id(), a)
                 .send()
                 .await
                 .unwrap_err();

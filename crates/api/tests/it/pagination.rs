@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_trait::async_trait;
 use atlas_keys::Client;
 use atlas_keys::model::{AccessListAddress, ApiKey, Flavour, Link, Page};
-use atlas_keys::transport::test_util::ScriptedTransport;
+use atlas_keys::transport::test_util::{MockTransport, ScriptedTransport};
 use atlas_keys::transport::{Error as TransportError, HyperTransport, Transport};
 use atlas_keys_emulator::{Emulator, RateLimitConfig};
 use bytes::Bytes;
@@ -33,16 +33,16 @@ async fn zero_items_and_exactly_one_page() {
     // 0 items: one request, an empty page with a count of 0, an empty stream.
     let page = client
         .access_list()
-        .list(&org, &key.id)
+        .list(&org, key.id())
         .send()
         .await
         .unwrap();
-    assert!(page.results.is_empty());
-    assert_eq!(page.total_count, Some(0));
+    assert!(page.results().is_empty());
+    assert_eq!(page.total_count(), Some(0));
     let before = emu.stats().requests;
     let items = client
         .access_list()
-        .list(&org, &key.id)
+        .list(&org, key.id())
         .items()
         .try_collect_vec()
         .await
@@ -59,7 +59,7 @@ async fn zero_items_and_exactly_one_page() {
         .iter()
         .map(|a| a.parse().unwrap())
         .collect();
-    let mut create = client.access_list().create(&org, &key.id);
+    let mut create = client.access_list().create(&org, key.id());
     for a in &addresses {
         create = create.address(*a);
     }
@@ -68,7 +68,7 @@ async fn zero_items_and_exactly_one_page() {
         let before = emu.stats().requests;
         let items = client
             .access_list()
-            .list(&org, &key.id)
+            .list(&org, key.id())
             .items_per_page(3)
             .include_count(include_count)
             .items()
@@ -138,7 +138,7 @@ async fn five_hundred_and_one_items_in_server_order_with_bounded_concurrency() {
             .send()
             .await
             .unwrap();
-        reference.extend(page.results.iter().map(|k| k.id.to_string()));
+        reference.extend(page.results().iter().map(|k| k.id().to_string()));
         if page.is_last_page() {
             break;
         }
@@ -150,7 +150,7 @@ async fn five_hundred_and_one_items_in_server_order_with_bounded_concurrency() {
         .send()
         .await
         .unwrap()
-        .total_count
+        .total_count()
         .unwrap();
     assert!(total >= 501, "bulk keys are there: {total}");
     assert_eq!(reference.len() as u64, total);
@@ -171,7 +171,7 @@ async fn five_hundred_and_one_items_in_server_order_with_bounded_concurrency() {
             .concurrency(concurrency)
             .include_count(include_count)
             .into_stream()
-            .map(|k| k.unwrap().id.to_string())
+            .map(|k| k.unwrap().id().to_string())
             .collect()
             .await;
         assert_eq!(
@@ -205,29 +205,55 @@ fn page(items: std::ops::Range<usize>, total: Option<u64>, next: bool) -> Page<A
     if next {
         links.push(Link::new("https://evil.example/steal?pageNum=99", "next"));
     }
-    Page {
-        results: items.map(key).collect(),
-        total_count: total,
-        links,
-    }
+    Page::new(items.map(key).collect(), total, links)
 }
 
-#[cfg(feature = "test-util")]
+/// The page number a request asks for.
+fn page_num(request: &http::Request<Bytes>) -> usize {
+    let query = request.uri().query().unwrap_or("");
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("pageNum="))
+        .and_then(|n| n.parse().ok())
+        .expect("every list request names its page")
+}
+
+/// A 200 answer with `page` as its JSON body.
+fn answer(page: &Page<ApiKey>) -> Result<http::Response<Bytes>, TransportError> {
+    Ok(http::Response::new(Bytes::from(
+        serde_json::to_vec(page).unwrap(),
+    )))
+}
+
+/// A client over a fake transport that answers by page number, whatever the order in which
+/// concurrent pages arrive.
+fn paged_client(
+    by_page: impl Fn(usize) -> Result<http::Response<Bytes>, TransportError> + Send + 'static,
+) -> Client {
+    let mut wire = MockTransport::new();
+    wire.expect_send()
+        .returning(move |request| by_page(page_num(&request)));
+    Client::builder()
+        .base_url("https://example.test")
+        .transport(Arc::new(wire))
+        .retry_policy(atlas_keys::transport::RetryPolicy::never())
+        .build()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_error_ends_the_stream() {
-    let mut mock = atlas_keys::mock::MockProjectKeysApi::new();
-    mock.expect_list()
-        .returning(|req| match req.page.page_num() {
-            1 => Ok(atlas_keys::Response::new(page(0..10, Some(30), true))),
-            2 => Err(atlas_keys::ApiError::new(500)
-                .with_code("UNEXPECTED_ERROR")
-                .into()),
-            _ => Ok(atlas_keys::Response::new(page(20..30, Some(30), false))),
-        });
-    let client = Client::builder()
-        .project_keys_api(Arc::new(mock))
-        .build()
-        .unwrap();
+    let client = paged_client(|n| match n {
+        1 => answer(&page(0..10, Some(30), true)),
+        2 => {
+            let mut response = http::Response::new(Bytes::from_static(
+                br#"{"error":500,"errorCode":"UNEXPECTED_ERROR","parameters":[]}"#,
+            ));
+            *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+            Ok(response)
+        }
+        _ => answer(&page(20..30, Some(30), false)),
+    });
     let project = "32b6e34b3d91647abb20e7b8".parse().unwrap();
     let mut stream = client
         .project_keys()
@@ -313,29 +339,17 @@ async fn invalid_page_parameters_are_refused_before_any_request() {
     }
 }
 
-#[cfg(feature = "test-util")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_overestimated_total_stops_at_the_first_empty_page() {
-    let mut mock = atlas_keys::mock::MockProjectKeysApi::new();
     // The server claims a million items but has 15.
-    mock.expect_list().returning(|req| {
-        let n = req.page.page_num() as usize;
+    let client = paged_client(|n| {
         let items = if n <= 2 {
             (n - 1) * 10..(n * 10).min(15)
         } else {
             0..0
         };
-        let next = n < 2;
-        Ok(atlas_keys::Response::new(page(
-            items,
-            Some(1_000_000),
-            next,
-        )))
+        answer(&page(items, Some(1_000_000), n < 2))
     });
-    let client = Client::builder()
-        .project_keys_api(Arc::new(mock))
-        .build()
-        .unwrap();
     let project = "32b6e34b3d91647abb20e7b8".parse().unwrap();
     let items = client
         .project_keys()

@@ -23,7 +23,7 @@ async fn rotation_copies_roles_projects_and_access_list_then_deletes_the_old_key
             .unwrap();
         client
             .project_keys()
-            .assign(&project, &old.id)
+            .assign(&project, old.id())
             .role(ProjectRole::DataAccessReadOnly)
             .send()
             .await
@@ -32,21 +32,21 @@ async fn rotation_copies_roles_projects_and_access_list_then_deletes_the_old_key
         let host: AccessListAddress = "192.0.2.10".parse().unwrap();
         client
             .access_list()
-            .create(&org, &old.id)
+            .create(&org, old.id())
             .address(block)
             .address(host)
             .send()
             .await
             .unwrap();
 
-        let rotated = rotate_key(&client, &org, &old.id).await.unwrap();
+        let rotated = rotate_key(&client, &org, old.id()).await.unwrap();
         assert!(rotated.old_key_deleted);
         let new = &rotated.new_key;
-        assert_ne!(new.id, old.id);
-        assert!(new.private_key.as_ref().is_some_and(|k| !k.is_redacted()));
+        assert_ne!(new.id(), old.id());
+        assert!(new.private_key().is_some_and(|k| !k.is_redacted()));
 
-        let fetched = client.org_keys().get(&org, &new.id).send().await.unwrap();
-        assert_eq!(fetched.desc.as_deref(), Some("to rotate"));
+        let fetched = client.org_keys().get(&org, new.id()).send().await.unwrap();
+        assert_eq!(fetched.desc(), Some("to rotate"));
         assert_eq!(fetched.org_roles(), vec![&OrgRole::ReadOnly], "{flavour}");
         assert_eq!(
             fetched.project_roles(&project),
@@ -55,7 +55,7 @@ async fn rotation_copies_roles_projects_and_access_list_then_deletes_the_old_key
         );
         let mut copied: Vec<_> = client
             .access_list()
-            .list(&org, &new.id)
+            .list(&org, new.id())
             .items()
             .try_collect_vec()
             .await
@@ -67,7 +67,7 @@ async fn rotation_copies_roles_projects_and_access_list_then_deletes_the_old_key
         assert_eq!(copied, vec![block, host]);
         let err = client
             .org_keys()
-            .get(&org, &old.id)
+            .get(&org, old.id())
             .send()
             .await
             .unwrap_err();

@@ -47,7 +47,8 @@ impl Printer {
     pub(crate) fn created_key(&self, key: &ApiKey) -> io::Result<()> {
         let mut out = Self::out();
         match self.format {
-            OutputFormat::Json => write_value(&mut out, key)?,
+            // Asked for explicitly: serializing a key otherwise writes the redacted form.
+            OutputFormat::Json => write_value(&mut out, &key.revealing())?,
             OutputFormat::Table => key_fields(key).write_to(&mut out)?,
         }
         shown_once(out, key)
@@ -74,7 +75,8 @@ impl Printer {
                     &json!({
                         "oldKeyId": rotated.old_key_id,
                         "oldKeyDeleted": rotated.old_key_deleted,
-                        "newKey": key,
+                        // Shown once, as for a create: asked for explicitly.
+                        "newKey": key.revealing(),
                         "projects": projects,
                         "accessList": access_list,
                     }),
@@ -82,18 +84,19 @@ impl Printer {
             }
             OutputFormat::Table => {
                 // The create response predates the project assignments; show them too.
-                let mut shown = key.clone();
+                let mut all_roles = key.roles().to_vec();
                 for (project_id, roles) in &rotated.projects {
                     for role in roles {
                         let assignment = RoleAssignment::Project {
                             project_id: *project_id,
                             role: role.clone(),
                         };
-                        if !shown.roles.contains(&assignment) {
-                            shown.roles.push(assignment);
+                        if !all_roles.contains(&assignment) {
+                            all_roles.push(assignment);
                         }
                     }
                 }
+                let shown = key.clone().with_roles(all_roles);
                 let mut fields = key_fields(&shown);
                 let access: Vec<String> =
                     rotated.access_list.iter().map(|a| a.to_string()).collect();
@@ -127,11 +130,11 @@ impl Printer {
         page_num: u32,
         scope: Scope<'_>,
     ) -> io::Result<()> {
-        let page = Page {
-            results: page.results.iter().map(redacted).collect(),
-            total_count: page.total_count,
-            links: page.links.clone(),
-        };
+        let page = Page::new(
+            page.results().iter().map(redacted).collect(),
+            page.total_count(),
+            page.links().to_vec(),
+        );
         self.page(&page, page_num, "keys", |keys| keys_table(keys, scope))
     }
 
@@ -167,11 +170,11 @@ impl Printer {
         match self.format {
             OutputFormat::Json => write_value(&mut out, page),
             OutputFormat::Table => {
-                table(&page.results).write_to(&mut out)?;
+                table(page.results()).write_to(&mut out)?;
                 let footer = page_footer(
                     page_num,
-                    page.results.len(),
-                    page.total_count,
+                    page.results().len(),
+                    page.total_count(),
                     !page.is_last_page(),
                     noun,
                 );
@@ -214,22 +217,22 @@ impl Printer {
                 fields.push("Address", entry_address(entry));
                 fields.push(
                     "Created",
-                    entry.created.clone().unwrap_or_else(|| "-".into()),
-                );
-                fields.push(
-                    "Last used",
-                    entry.last_used.clone().unwrap_or_else(|| "-".into()),
-                );
-                fields.push(
-                    "Last used from",
                     entry
-                        .last_used_address
-                        .clone()
+                        .created()
+                        .map(str::to_owned)
                         .unwrap_or_else(|| "-".into()),
                 );
                 fields.push(
+                    "Last used",
+                    entry
+                        .last_used()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| "-".into()),
+                );
+                fields.push("Last used from", entry.last_used_address().unwrap_or("-"));
+                fields.push(
                     "Requests",
-                    entry.count.map_or_else(|| "-".into(), |c| c.to_string()),
+                    entry.count().map_or_else(|| "-".into(), |c| c.to_string()),
                 );
                 fields.write_to(&mut out)
             }
@@ -249,27 +252,25 @@ impl Printer {
 
 /// A copy of `key` whose private key is in the redacted form, whatever the server sent.
 pub(crate) fn redacted(key: &ApiKey) -> ApiKey {
-    let mut key = key.clone();
-    key.private_key = key.private_key.map(|k| k.redacted());
-    key
+    key.clone().into_redacted()
 }
 
 fn key_fields(key: &ApiKey) -> Fields {
     let mut fields = Fields::default();
-    fields.push("ID", key.id.as_str());
+    fields.push("ID", key.id().as_str());
     fields.push(
         "Public key",
-        key.public_key
+        key.public_key()
             .as_ref()
             .map_or("-", |k| k.as_str())
             .to_owned(),
     );
     fields.push(
         "Description",
-        key.desc.clone().unwrap_or_else(|| "-".into()),
+        key.desc().map(str::to_owned).unwrap_or_else(|| "-".into()),
     );
     let roles = key
-        .roles
+        .roles()
         .iter()
         .map(|assignment| match assignment {
             RoleAssignment::Org { org_id, role } => {
@@ -282,7 +283,7 @@ fn key_fields(key: &ApiKey) -> Fields {
         .collect();
     fields.push_many("Roles", roles);
     // Full only in a create or rotate response: every other caller redacts the key first.
-    if let Some(private) = &key.private_key {
+    if let Some(private) = &key.private_key() {
         fields.push("Private key", private.expose_private_key());
     }
     fields
@@ -294,7 +295,7 @@ fn key_fields(key: &ApiKey) -> Fields {
 fn shown_once(mut out: io::StdoutLock<'static>, key: &ApiKey) -> io::Result<()> {
     out.flush()?;
     drop(out);
-    if key.private_key.is_some() {
+    if key.private_key().is_some() {
         eprintln!("note: save the private key now; it will not be shown again.");
     }
     Ok(())
@@ -307,12 +308,12 @@ fn keys_table(keys: &[ApiKey], scope: Scope<'_>) -> Table {
     };
     for key in keys {
         let mut row = vec![
-            key.id.to_string(),
-            key.public_key
+            key.id().to_string(),
+            key.public_key()
                 .as_ref()
                 .map_or("-", |k| k.as_str())
                 .to_owned(),
-            key.desc.clone().unwrap_or_else(|| "-".into()),
+            key.desc().map(str::to_owned).unwrap_or_else(|| "-".into()),
         ];
         match scope {
             Scope::Org => {
@@ -333,9 +334,15 @@ fn entries_table(entries: &[AccessListEntry]) -> Table {
     for entry in entries {
         table.push(vec![
             entry_address(entry),
-            entry.created.clone().unwrap_or_else(|| "-".into()),
-            entry.last_used.clone().unwrap_or_else(|| "-".into()),
-            entry.count.map_or_else(|| "-".into(), |c| c.to_string()),
+            entry
+                .created()
+                .map(str::to_owned)
+                .unwrap_or_else(|| "-".into()),
+            entry
+                .last_used()
+                .map(str::to_owned)
+                .unwrap_or_else(|| "-".into()),
+            entry.count().map_or_else(|| "-".into(), |c| c.to_string()),
         ]);
     }
     table
@@ -346,8 +353,8 @@ fn entry_address(entry: &AccessListEntry) -> String {
     entry
         .address()
         .map(|a| a.to_string())
-        .or_else(|| entry.cidr_block.clone())
-        .or_else(|| entry.ip_address.clone())
+        .or_else(|| entry.cidr_block().map(str::to_owned))
+        .or_else(|| entry.ip_address().map(str::to_owned))
         .unwrap_or_else(|| "-".into())
 }
 
@@ -388,11 +395,11 @@ mod tests {
 
     #[test]
     fn a_full_private_key_is_redacted_outside_create() {
-        let mut key: ApiKey = serde_json::from_str(r#"{"id":"5d1113b25a115342acc2d1aa"}"#).unwrap();
-        key.private_key = Some(PrivateKey::new(
-            "c8150efd-c7a0-4afd-8c4f-01bdd56c8977".into(),
-        ));
-        let shown = serde_json::to_string(&redacted(&key)).unwrap();
+        let key = ApiKey::new("5d1113b25a115342acc2d1aa".parse().unwrap()).with_private_key(
+            PrivateKey::new("c8150efd-c7a0-4afd-8c4f-01bdd56c8977".into()),
+        );
+        // Even the explicit reveal of a redacted copy shows no secret.
+        let shown = serde_json::to_string(&redacted(&key).revealing()).unwrap();
         assert!(!shown.contains("c8150efd"), "{shown}");
         assert!(shown.contains("********-****-****-01bdd56c8977"), "{shown}");
     }

@@ -6,30 +6,26 @@
 use crate::{AccessListAddress, Link};
 
 /// An access-list entry of an API key.
+///
+/// Fields are read through accessors, so a field the service adds is not a breaking change.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct AccessListEntry {
-    /// The CIDR block, when the entry is a block.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cidr_block: Option<String>,
-    /// The address, when the entry is an address.
+    cidr_block: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ip_address: Option<String>,
-    /// How many requests came from this entry.
+    ip_address: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<u64>,
-    /// When the entry was created (ISO 8601, verbatim).
+    count: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
-    /// When the entry was last used (ISO 8601, verbatim).
+    created: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_used: Option<String>,
-    /// The address last used from this entry.
+    last_used: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_used_address: Option<String>,
-    /// Hypermedia links.
+    last_used_address: Option<String>,
     #[serde(default)]
-    pub links: Vec<Link>,
+    links: Vec<Link>,
 }
 
 impl AccessListEntry {

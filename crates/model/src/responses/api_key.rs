@@ -1,7 +1,8 @@
 //! An API key as the service describes it (`ApiKeyUserDetails`).
 //!
-//! This module must NOT print the private key: `Debug` goes through `PrivateKey`'s
-//! redacting `Debug`.
+//! This module must NOT print or serialize the full private key implicitly: `Debug` goes
+//! through `PrivateKey`'s redacting `Debug`, `Serialize` writes the redacted form, and
+//! only [`ApiKey::revealing`] writes the secret.
 
 use crate::{
     ApiKeyId, Link, OrgRole, PrivateKey, ProjectId, ProjectRole, PublicKey, RoleAssignment,
@@ -11,33 +12,107 @@ use crate::{
 ///
 /// `desc` is kept as the server's text (not a [`crate::Description`]) so a response is
 /// never rejected. `private_key` is full only in a create response, redacted elsewhere.
+/// Fields are read through accessors, so a field the service adds is not a breaking change.
+///
+/// Serializing a key writes its private key in the redacted form, even when it holds the
+/// full one; [`ApiKey::revealing`] is the one explicit way to write the secret.
 ///
 /// ```
-/// use atlas_keys_model::ApiKey;
+/// use atlas_keys_model::{ApiKey, PrivateKey};
 ///
-/// let key: ApiKey = serde_json::from_str(r#"{"id":"5d1113b25a115342acc2d1aa"}"#).unwrap();
-/// assert!(key.roles.is_empty());
+/// let key: ApiKey = serde_json::from_str(
+///     r#"{"id":"5d1113b25a115342acc2d1aa","privateKey":"c8150efd-c7a0-4afd-8c4f-01bdd56c8977"}"#,
+/// ).unwrap();
+/// assert!(key.roles().is_empty());
+/// let logged = serde_json::to_string(&key).unwrap();
+/// assert!(logged.contains("********-****-****-01bdd56c8977") && !logged.contains("c8150efd"));
+/// let shown_once = serde_json::to_string(&key.revealing()).unwrap();
+/// assert!(shown_once.contains("c8150efd-c7a0-4afd-8c4f-01bdd56c8977"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ApiKey {
-    /// The key id.
-    pub id: ApiKeyId,
-    /// The description, verbatim.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub desc: Option<String>,
-    /// The public key (digest user name).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_key: Option<PublicKey>,
-    /// The private key: full only right after creation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub private_key: Option<PrivateKey>,
-    /// Every org and project role of the key.
+    id: ApiKeyId,
     #[serde(default)]
-    pub roles: Vec<RoleAssignment>,
-    /// Hypermedia links.
+    desc: Option<String>,
     #[serde(default)]
-    pub links: Vec<Link>,
+    public_key: Option<PublicKey>,
+    #[serde(default)]
+    private_key: Option<PrivateKey>,
+    #[serde(default)]
+    roles: Vec<RoleAssignment>,
+    #[serde(default)]
+    links: Vec<Link>,
+}
+
+/// An [`ApiKey`] that serializes with its full private key: see [`ApiKey::revealing`].
+#[derive(Clone, Copy, Debug)]
+pub struct RevealPrivateKey<'a>(&'a ApiKey);
+
+/// The wire shape of a key, shared by the redacting and the revealing serializations so
+/// that they differ only in the private key.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Wire<'a> {
+    id: &'a ApiKeyId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    desc: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    public_key: Option<&'a PublicKey>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    private_key: Option<Secret<'a>>,
+    roles: &'a [RoleAssignment],
+    links: &'a [Link],
+}
+
+/// A private key written redacted (`PrivateKey`'s own `Serialize`) or, when asked, in full.
+struct Secret<'a> {
+    key: &'a PrivateKey,
+    reveal: bool,
+}
+
+impl serde::Serialize for Secret<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.reveal {
+            serializer.serialize_str(self.key.expose_private_key())
+        } else {
+            self.key.serialize(serializer)
+        }
+    }
+}
+
+impl ApiKey {
+    fn wire(&self, reveal: bool) -> Wire<'_> {
+        Wire {
+            id: &self.id,
+            desc: self.desc.as_deref(),
+            public_key: self.public_key.as_ref(),
+            private_key: self.private_key.as_ref().map(|key| Secret { key, reveal }),
+            roles: &self.roles,
+            links: &self.links,
+        }
+    }
+
+    /// This key, serializing with its full private key: the one explicit way to write the
+    /// secret (a server's create response; a CLI showing a new key once).
+    pub fn revealing(&self) -> RevealPrivateKey<'_> {
+        RevealPrivateKey(self)
+    }
+}
+
+impl serde::Serialize for ApiKey {
+    /// Writes the key with its private key redacted.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.wire(false).serialize(serializer)
+    }
+}
+
+impl serde::Serialize for RevealPrivateKey<'_> {
+    /// Writes the key with its private key as held (full right after creation).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.wire(true).serialize(serializer)
+    }
 }
 
 impl ApiKey {
@@ -102,6 +177,13 @@ impl ApiKey {
     /// The private key: full only right after creation, redacted elsewhere.
     pub fn private_key(&self) -> Option<&PrivateKey> {
         self.private_key.as_ref()
+    }
+
+    /// This key with its private key in the redacted form (dropped from memory), e.g.
+    /// before keeping a created key around.
+    pub fn into_redacted(mut self) -> ApiKey {
+        self.private_key = self.private_key.map(|k| k.redacted());
+        self
     }
 
     /// Every org and project role of the key.

@@ -10,5 +10,5 @@ mod api_key;
 mod link;
 
 pub use access_list_entry::AccessListEntry;
-pub use api_key::ApiKey;
+pub use api_key::{ApiKey, RevealPrivateKey};
 pub use link::Link;

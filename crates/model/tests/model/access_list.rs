@@ -90,11 +90,8 @@ fn a_host_cidr_block_request_denotes_the_same_address() {
 
 #[test]
 fn response_entry_address_prefers_cidr_block() {
-    let e = AccessListEntry {
-        cidr_block: Some("192.0.2.0/24".into()),
-        ip_address: Some("192.0.2.0".into()),
-        ..AccessListEntry::default()
-    };
+    let e: AccessListEntry =
+        serde_json::from_str(r#"{"cidrBlock":"192.0.2.0/24","ipAddress":"192.0.2.0"}"#).unwrap();
     assert_eq!(e.address(), Some(addr("192.0.2.0/24")));
 }
 

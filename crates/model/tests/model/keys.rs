@@ -28,12 +28,34 @@ fn non_hex_tail_is_not_considered_redacted() {
 }
 
 #[test]
-fn private_key_serializes_the_held_value_for_create_responses() {
+fn private_key_serializes_redacted_unless_revealed_explicitly() {
     let key = PrivateKey::new("c8150efd-c7a0-4afd-8c4f-01bdd56c8977".to_owned());
     assert_eq!(
         serde_json::to_string(&key).unwrap(),
-        r#""c8150efd-c7a0-4afd-8c4f-01bdd56c8977""#
+        r#""********-****-****-01bdd56c8977""#
     );
+    let created: ApiKey = serde_json::from_str(
+        r#"{"id":"6579a1b2c3d4e5f601234567","privateKey":"c8150efd-c7a0-4afd-8c4f-01bdd56c8977"}"#,
+    )
+    .unwrap();
+    // A user's logging code serializes the key: no secret.
+    let logged = serde_json::to_string(&created).unwrap();
+    assert!(!logged.contains("c8150efd"), "{logged}");
+    assert!(
+        logged.contains("********-****-****-01bdd56c8977"),
+        "{logged}"
+    );
+    // The one explicit way: the create response of a server, a CLI showing it once.
+    let revealed = serde_json::to_string(&created.revealing()).unwrap();
+    assert!(
+        revealed.contains("c8150efd-c7a0-4afd-8c4f-01bdd56c8977"),
+        "{revealed}"
+    );
+    let debug = format!("{created:?} {:?}", created.revealing());
+    assert!(!debug.contains("c8150efd"), "{debug}");
+    // A redacted copy forgets the secret even for `revealing`.
+    let forgotten = serde_json::to_string(&created.clone().into_redacted().revealing()).unwrap();
+    assert!(!forgotten.contains("c8150efd"), "{forgotten}");
 }
 
 proptest! {
@@ -46,7 +68,7 @@ proptest! {
             r#"{{"id":"6579a1b2c3d4e5f601234567","privateKey":"{secret}","publicKey":"abcdefgh"}}"#
         );
         let api_key: ApiKey = serde_json::from_str(&json).unwrap();
-        prop_assert_eq!(api_key.private_key.as_ref().unwrap().expose_private_key(), secret.as_str());
+        prop_assert_eq!(api_key.private_key().unwrap().expose_private_key(), secret.as_str());
         let debug = format!("{api_key:?} {api_key:#?}");
         prop_assert!(!debug.contains(&secret));
         // Not even the part that survives redaction should leak from the full key's Debug.

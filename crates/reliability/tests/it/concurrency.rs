@@ -54,19 +54,22 @@ async fn concurrent_creates_through_one_client_give_distinct_keys_that_are_all_l
             .expect("no panic")
             .unwrap_or_else(|error| panic!("a concurrent create failed: {error}"));
         assert!(
-            key.private_key.is_some(),
+            key.private_key().is_some(),
             "a create returns the private key"
         );
-        assert!(ids.insert(key.id), "duplicate id {:?}", key.id);
+        assert!(ids.insert(*key.id()), "duplicate id {:?}", key.id());
         assert!(
-            public_keys.insert(key.public_key.clone()),
+            public_keys.insert(key.public_key().cloned()),
             "duplicate public key"
         );
-        assert!(descs.insert(key.desc.clone()), "duplicate description");
+        assert!(
+            descs.insert(key.desc().map(str::to_owned)),
+            "duplicate description"
+        );
     }
     assert_eq!(ids.len(), n);
     let listed = list_all_keys(&client, &org).await;
-    let listed_ids: HashSet<_> = listed.iter().map(|k| k.id).collect();
+    let listed_ids: HashSet<_> = listed.iter().map(|k| *k.id()).collect();
     assert_eq!(listed_ids.len(), listed.len(), "the list has no duplicates");
     let missing = ids.difference(&listed_ids).count();
     assert_eq!(missing, 0, "{missing} created keys are not listed");

@@ -37,7 +37,7 @@ async fn sigkill_during_a_create_storm_never_loses_an_acknowledged_key() {
         let org: OrgId = startup.org_id.parse().expect("a valid org id");
         // Everything acknowledged in earlier rounds survived the kill and the restart.
         let listed = list_all_keys(&client, &org).await;
-        let listed_ids: HashSet<String> = listed.iter().map(|k| k.id.to_string()).collect();
+        let listed_ids: HashSet<String> = listed.iter().map(|k| k.id().to_string()).collect();
         let lost: Vec<_> = acknowledged
             .iter()
             .filter(|(_, id)| !listed_ids.contains(*id))
@@ -46,7 +46,7 @@ async fn sigkill_during_a_create_storm_never_loses_an_acknowledged_key() {
             lost.is_empty(),
             "round {round}: acknowledged keys lost: {lost:?}"
         );
-        let descs: HashSet<_> = listed.iter().map(|k| k.desc.clone()).collect();
+        let descs: HashSet<_> = listed.iter().map(|k| k.desc().map(str::to_owned)).collect();
         assert_eq!(
             descs.len(),
             listed.len(),
@@ -72,7 +72,7 @@ async fn sigkill_during_a_create_storm_never_loses_an_acknowledged_key() {
                             .role(OrgRole::Member)
                             .send()
                             .await;
-                        let _ = sender.send((desc, result.map(|k| k.id.to_string())));
+                        let _ = sender.send((desc, result.map(|k| k.id().to_string())));
                     });
                     if set.len() >= 8 && set.join_next().await.is_none() {
                         break;
@@ -121,7 +121,7 @@ async fn sigkill_during_a_create_storm_never_loses_an_acknowledged_key() {
     let listed: HashSet<String> = list_all_keys(&client, &org)
         .await
         .iter()
-        .map(|k| k.id.to_string())
+        .map(|k| k.id().to_string())
         .collect();
     let lost = acknowledged
         .values()

@@ -129,7 +129,7 @@ async fn untimed_get(client: Client, org: OrgId, key: ApiKeyId, i: usize) -> Out
 
 /// The owner key's id, fetched through the faults.
 async fn owner_key_id(client: &Client, org: &OrgId) -> ApiKeyId {
-    list_all_keys(client, org).await.remove(0).id
+    *list_all_keys(client, org).await.remove(0).id()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -326,9 +326,7 @@ async fn creates_under_faults_add_up_to_the_emulators_key_count_without_duplicat
         let keys = list_all_keys(&client, &org).await;
         let mut listed: HashMap<&str, usize> = HashMap::new();
         for key in &keys {
-            *listed
-                .entry(key.desc.as_deref().unwrap_or_default())
-                .or_default() += 1;
+            *listed.entry(key.desc().unwrap_or_default()).or_default() += 1;
         }
         let (mut successes, mut landed_unknown, mut unknown) = (0u64, 0u64, 0u64);
         for (desc, outcome) in &results {

@@ -1,6 +1,7 @@
 //! [`ClientBuilder`]: every setting of a [`Client`], applied in `build()` so that the order
 //! of the calls never matters, and the transport stack assembled from them:
 //! `Retry → auth (digest | service account | bearer) → backend (hyper | reqwest | yours)`.
+//! `Client::builder()` is written here too, so that `client.rs` never imports this module.
 //!
 //! What it must NOT do: I/O (building connects nowhere and fetches no token), accept a
 //! base URL that carries credentials or a query, or print a secret in `Debug`.
@@ -16,12 +17,10 @@ use atlas_keys_transport::{
 use http::HeaderValue;
 use secrecy::SecretString;
 
-use super::{Client, Config};
-use crate::dispatch::HttpApi;
+use crate::call::Core;
+use crate::client::Client;
+use crate::config::{Config, UrlBase};
 use crate::error::{Error, Result};
-use crate::services::access_list::AccessListApi;
-use crate::services::org_keys::OrgKeysApi;
-use crate::services::project_keys::ProjectKeysApi;
 
 /// The base URL of Atlas and Cloud Manager.
 pub const DEFAULT_BASE_URL: &str = "https://cloud.mongodb.com";
@@ -122,9 +121,6 @@ pub struct ClientBuilder {
     api_version: Option<ApiVersion>,
     default_org_id: Option<OrgId>,
     default_project_id: Option<ProjectId>,
-    org_keys_api: Option<Arc<dyn OrgKeysApi>>,
-    access_list_api: Option<Arc<dyn AccessListApi>>,
-    project_keys_api: Option<Arc<dyn ProjectKeysApi>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -154,6 +150,14 @@ impl Default for ClientBuilder {
     }
 }
 
+impl Client {
+    /// A builder with the defaults: Atlas v2 at `https://cloud.mongodb.com`, the default
+    /// backend, default retries, no credentials.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+}
+
 impl ClientBuilder {
     /// The defaults: Atlas v2 at [`DEFAULT_BASE_URL`], the default backend, the default
     /// [`RetryPolicy`], no credentials.
@@ -174,9 +178,6 @@ impl ClientBuilder {
             api_version: None,
             default_org_id: None,
             default_project_id: None,
-            org_keys_api: None,
-            access_list_api: None,
-            project_keys_api: None,
         }
     }
 
@@ -309,24 +310,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Replaces the organization-key implementation (e.g. with `mock::MockOrgKeysApi`).
-    pub fn org_keys_api(mut self, api: Arc<dyn OrgKeysApi>) -> Self {
-        self.org_keys_api = Some(api);
-        self
-    }
-
-    /// Replaces the access-list implementation (e.g. with `mock::MockAccessListApi`).
-    pub fn access_list_api(mut self, api: Arc<dyn AccessListApi>) -> Self {
-        self.access_list_api = Some(api);
-        self
-    }
-
-    /// Replaces the project-key implementation (e.g. with `mock::MockProjectKeysApi`).
-    pub fn project_keys_api(mut self, api: Arc<dyn ProjectKeysApi>) -> Self {
-        self.project_keys_api = Some(api);
-        self
-    }
-
     /// Builds the client. No I/O: nothing connects and no token is fetched until the first
     /// request.
     pub fn build(self) -> Result<Client> {
@@ -346,48 +329,21 @@ impl ClientBuilder {
         let media_type = crate::operations::media_type(self.flavour, api_version);
         let media_type = header_value(&media_type, KNOWN_MEDIA_TYPES)
             .map_err(|_| Error::config(format!("invalid media type {media_type}")))?;
-        let url_base = crate::request::UrlBase::new(&base_url, self.flavour)?;
-        let config = Arc::new(Config {
+        let url_base = UrlBase::new(&base_url, self.flavour)?;
+        let config = Config {
             url_base,
             base_url,
             flavour: self.flavour,
             api_version,
             user_agent,
             media_type,
-        });
-        let needs_http = self.org_keys_api.is_none()
-            || self.access_list_api.is_none()
-            || self.project_keys_api.is_none();
-        let http: Option<Arc<HttpApi>> = if needs_http {
-            let transport = self.transport_stack(&config)?;
-            Some(Arc::new(HttpApi::new(Arc::clone(&config), transport)))
-        } else {
-            None
         };
-        // `needs_http` guarantees `http` is set whenever one of the three is missing.
-        let org_keys: Arc<dyn OrgKeysApi> = match (self.org_keys_api, &http) {
-            (Some(api), _) => api,
-            (None, Some(h)) => Arc::clone(h) as Arc<dyn OrgKeysApi>,
-            (None, None) => return Err(Error::config("no organization-key implementation")),
-        };
-        let access_list: Arc<dyn AccessListApi> = match (self.access_list_api, &http) {
-            (Some(api), _) => api,
-            (None, Some(h)) => Arc::clone(h) as Arc<dyn AccessListApi>,
-            (None, None) => return Err(Error::config("no access-list implementation")),
-        };
-        let project_keys: Arc<dyn ProjectKeysApi> = match (self.project_keys_api, &http) {
-            (Some(api), _) => api,
-            (None, Some(h)) => Arc::clone(h) as Arc<dyn ProjectKeysApi>,
-            (None, None) => return Err(Error::config("no project-key implementation")),
-        };
+        let transport = self.transport_stack(&config)?;
         Ok(Client::from_parts(
-            config,
+            Core { config, transport },
             self.credentials.as_ref().map_or("none", Credentials::kind),
             self.default_org_id,
             self.default_project_id,
-            org_keys,
-            access_list,
-            project_keys,
         ))
     }
 

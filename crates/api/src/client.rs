@@ -1,50 +1,21 @@
-//! The [`Client`]: a cheap-to-clone handle holding the configuration and the three
-//! service implementations, and handing out the fluent handlers.
+//! The [`Client`]: a cheap-to-clone handle holding the configuration and the transport
+//! stack, and handing out the three handlers.
+//!
+//! `Client::builder()` and `Client::from_env()` are written in `builder.rs`, which
+//! imports this module (never the reverse).
 //!
 //! What it must NOT do: I/O when built, or show a secret in `Debug` (it holds none: the
 //! credentials live inside the transport's auth middleware).
-
-mod builder;
-mod env;
 
 use std::fmt;
 use std::sync::Arc;
 
 use atlas_keys_model::{ApiVersion, Flavour, OrgId, ProjectId};
-use http::HeaderValue;
 
-pub use builder::{Backend, ClientBuilder, Credentials, DEFAULT_BASE_URL};
-pub use env::vars;
-
-use crate::services::access_list::{AccessList, AccessListApi};
-use crate::services::org_keys::{OrgKeys, OrgKeysApi};
-use crate::services::project_keys::{ProjectKeys, ProjectKeysApi};
-
-/// What every request needs to know about the client.
-#[derive(Clone)]
-pub(crate) struct Config {
-    /// Scheme, host, port and optional path, without a trailing `/`.
-    pub(crate) base_url: String,
-    pub(crate) flavour: Flavour,
-    pub(crate) api_version: ApiVersion,
-    pub(crate) user_agent: HeaderValue,
-    /// `Accept` / `Content-Type`, computed once from the flavour and version.
-    pub(crate) media_type: HeaderValue,
-    /// `base_url` and the flavour's prefix, split once for the request builder.
-    pub(crate) url_base: crate::request::UrlBase,
-}
-
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("base_url", &self.base_url)
-            .field("flavour", &self.flavour)
-            .field("api_version", &self.api_version)
-            .field("user_agent", &self.user_agent)
-            .field("media_type", &self.media_type)
-            .finish()
-    }
-}
+use crate::access_list::AccessList;
+use crate::call::Core;
+use crate::org_keys::OrgKeys;
+use crate::project_keys::ProjectKeys;
 
 /// A client of the Programmatic API Keys API. Cheap to clone; clones share connections
 /// and tokens.
@@ -69,23 +40,21 @@ pub struct Client {
 }
 
 struct Inner {
-    config: Arc<Config>,
+    /// Configuration and transport, shared with every handler and call.
+    core: Arc<Core>,
     credentials: &'static str,
     default_org_id: Option<OrgId>,
     default_project_id: Option<ProjectId>,
-    org_keys: Arc<dyn OrgKeysApi>,
-    access_list: Arc<dyn AccessListApi>,
-    project_keys: Arc<dyn ProjectKeysApi>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Only non-secret settings; the kind of credentials, never their values.
         f.debug_struct("Client")
-            .field("base_url", &self.inner.config.base_url)
-            .field("flavour", &self.inner.config.flavour)
-            .field("api_version", &self.inner.config.api_version)
-            .field("user_agent", &self.inner.config.user_agent)
+            .field("base_url", &self.inner.core.config.base_url)
+            .field("flavour", &self.inner.core.config.flavour)
+            .field("api_version", &self.inner.core.config.api_version)
+            .field("user_agent", &self.inner.core.config.user_agent)
             .field("credentials", &self.inner.credentials)
             .field("default_org_id", &self.inner.default_org_id)
             .field("default_project_id", &self.inner.default_project_id)
@@ -94,69 +63,50 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    /// A builder with the defaults: Atlas v2 at `https://cloud.mongodb.com`, the default
-    /// backend, default retries, no credentials.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::new()
-    }
-
-    /// A client configured from the Atlas CLI's environment variables (see
-    /// [`ClientBuilder::from_env`]).
-    pub fn from_env() -> crate::Result<Client> {
-        ClientBuilder::from_env()?.build()
-    }
-
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn from_parts(
-        config: Arc<Config>,
+        core: Core,
         credentials: &'static str,
         default_org_id: Option<OrgId>,
         default_project_id: Option<ProjectId>,
-        org_keys: Arc<dyn OrgKeysApi>,
-        access_list: Arc<dyn AccessListApi>,
-        project_keys: Arc<dyn ProjectKeysApi>,
     ) -> Self {
         Client {
             inner: Arc::new(Inner {
-                config,
+                core: Arc::new(core),
                 credentials,
                 default_org_id,
                 default_project_id,
-                org_keys,
-                access_list,
-                project_keys,
             }),
         }
     }
 
     /// Organization keys: list, create, get, update, delete.
     pub fn org_keys(&self) -> OrgKeys {
-        OrgKeys::new(Arc::clone(&self.inner.org_keys), self.flavour())
+        OrgKeys::new(Arc::clone(&self.inner.core))
     }
 
     /// Access lists of organization keys: list, create, get, delete.
     pub fn access_list(&self) -> AccessList {
-        AccessList::new(Arc::clone(&self.inner.access_list))
+        AccessList::new(Arc::clone(&self.inner.core))
     }
 
     /// Project keys: list, create-and-assign, assign, update roles, unassign.
     pub fn project_keys(&self) -> ProjectKeys {
-        ProjectKeys::new(Arc::clone(&self.inner.project_keys), self.flavour())
+        ProjectKeys::new(Arc::clone(&self.inner.core))
     }
 
     /// The flavour of API this client speaks.
     pub fn flavour(&self) -> Flavour {
-        self.inner.config.flavour
+        self.inner.core.config.flavour
     }
 
     /// The base URL, without a trailing `/`.
     pub fn base_url(&self) -> &str {
-        &self.inner.config.base_url
+        &self.inner.core.config.base_url
     }
 
     /// The v2 resource version requested (ignored outside Atlas v2).
     pub fn api_version(&self) -> ApiVersion {
-        self.inner.config.api_version
+        self.inner.core.config.api_version
     }
 
     /// The default organization (`MONGODB_ATLAS_ORG_ID`), if configured.

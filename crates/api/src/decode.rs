@@ -1,5 +1,6 @@
 //! Turning an `http::Response<Bytes>` into a typed result: the status check, envelope
-//! unwrapping, API-error decoding, and the [`ResponseMetadata`] every call can return.
+//! unwrapping, API-error decoding, and [`ResponseBody`], the one trait that says how an
+//! operation's output is read (JSON, or nothing).
 //!
 //! What it is for: one place that decides "success or API error", so that every
 //! operation treats envelopes, deprecation headers and odd bodies the same way.
@@ -7,124 +8,69 @@
 //! What it must NOT do: build requests or know paths, or put a secret into an error: body
 //! excerpts go through [`excerpt`], which caps them and blanks secret-looking fields.
 
-use std::time::Duration;
-
-use atlas_keys_model::ApiErrorBody;
+use atlas_keys_model::{AccessListEntry, ApiErrorBody, ApiKey, Page};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, Error};
+use crate::metadata::{Response, ResponseMetadata, metadata};
 use crate::operations::{Operation, OperationSpec};
 
-/// The `RateLimit-Limit` and `RateLimit-Remaining` headers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct RateLimit {
-    /// `RateLimit-Limit`: the bucket's capacity.
-    pub limit: Option<u64>,
-    /// `RateLimit-Remaining`: requests left in the bucket.
-    pub remaining: Option<u64>,
+/// How an operation's success body becomes its output: JSON for keys, entries and pages,
+/// nothing for `()`. Implemented by this crate only.
+pub trait ResponseBody: Sized + Send + 'static + sealed::Sealed {
+    /// Checks the status and decodes the body.
+    #[doc(hidden)]
+    fn decode(
+        info: &CallInfo<'_>,
+        response: http::Response<Bytes>,
+    ) -> Result<Response<Self>, Error>;
 }
 
-/// What a response said besides its body.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ResponseMetadata {
-    /// The status: the HTTP status, or the one inside the envelope when `envelope=true`.
-    pub status: u16,
-    /// The rate-limit headers, when the server sent either.
-    pub rate_limit: Option<RateLimit>,
-    /// `Retry-After`, in seconds.
-    pub retry_after: Option<Duration>,
-    /// The `Deprecation` header: this API version is deprecated (since this date).
-    pub deprecation: Option<String>,
-    /// The `Sunset` header: the date this API version stops working.
-    pub sunset: Option<String>,
-    /// The response's `Content-Type`, which names the resource version served.
-    pub content_type: Option<String>,
-    /// How many attempts the retry layer made (1 when it did not retry).
-    pub attempts: u32,
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for () {}
+    impl Sealed for atlas_keys_model::ApiKey {}
+    impl Sealed for atlas_keys_model::AccessListEntry {}
+    impl<T> Sealed for atlas_keys_model::Page<T> {}
 }
 
-impl Default for ResponseMetadata {
-    /// A plain 200 after one attempt, with no headers.
-    fn default() -> Self {
-        ResponseMetadata::with_status(200)
+impl ResponseBody for () {
+    fn decode(info: &CallInfo<'_>, response: http::Response<Bytes>) -> Result<Response<()>, Error> {
+        decode_empty(info, response)
     }
 }
 
-impl ResponseMetadata {
-    /// Metadata with only a status, for tests and mocks.
-    pub fn with_status(status: u16) -> Self {
-        ResponseMetadata {
-            status,
-            rate_limit: None,
-            retry_after: None,
-            deprecation: None,
-            sunset: None,
-            content_type: None,
-            attempts: 1,
-        }
-    }
-
-    /// True when the server said this API version is deprecated or has a sunset date.
-    pub fn is_deprecated(&self) -> bool {
-        self.deprecation.is_some() || self.sunset.is_some()
+impl ResponseBody for ApiKey {
+    fn decode(
+        info: &CallInfo<'_>,
+        response: http::Response<Bytes>,
+    ) -> Result<Response<Self>, Error> {
+        decode_json(info, response)
     }
 }
 
-/// A typed result and the [`ResponseMetadata`] of the response it came from.
-///
-/// Returned by `send_with_metadata()` and by the service traits (so a mock can set
-/// metadata too); `send()` returns just the value.
-///
-/// ```
-/// use atlas_keys::Response;
-///
-/// let r = Response::new(42);
-/// assert_eq!(r.metadata.status, 200);
-/// assert_eq!(r.into_value(), 42);
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Response<T> {
-    /// The decoded value.
-    pub value: T,
-    /// Status and headers.
-    pub metadata: ResponseMetadata,
+impl ResponseBody for AccessListEntry {
+    fn decode(
+        info: &CallInfo<'_>,
+        response: http::Response<Bytes>,
+    ) -> Result<Response<Self>, Error> {
+        decode_json(info, response)
+    }
 }
 
-impl<T> Response<T> {
-    /// A value with the metadata of a plain 200, for tests and mocks.
-    pub fn new(value: T) -> Self {
-        Response {
-            value,
-            metadata: ResponseMetadata::with_status(200),
-        }
-    }
-
-    /// A value with the given metadata.
-    pub fn with_metadata(value: T, metadata: ResponseMetadata) -> Self {
-        Response { value, metadata }
-    }
-
-    /// The value, dropping the metadata.
-    pub fn into_value(self) -> T {
-        self.value
-    }
-
-    /// Applies `f` to the value, keeping the metadata.
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
-        Response {
-            value: f(self.value),
-            metadata: self.metadata,
-        }
+impl<T: DeserializeOwned + Send + 'static> ResponseBody for Page<T> {
+    fn decode(
+        info: &CallInfo<'_>,
+        response: http::Response<Bytes>,
+    ) -> Result<Response<Self>, Error> {
+        decode_json(info, response)
     }
 }
 
 /// What the decoder needs to know about the call that produced a response.
 #[derive(Debug)]
-pub(crate) struct CallInfo<'a> {
+pub struct CallInfo<'a> {
     pub(crate) spec: &'static OperationSpec,
     pub(crate) envelope: bool,
     /// The media type we sent in `Accept`, named in version errors.
@@ -141,49 +87,8 @@ impl CallInfo<'_> {
     }
 }
 
-/// Response headers [`metadata`] reads; `HeaderName` statics, because a lookup by `&str`
-/// parses the name again on every call.
-mod names {
-    use http::HeaderName;
-    pub(super) static RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
-    pub(super) static RATELIMIT_REMAINING: HeaderName =
-        HeaderName::from_static("ratelimit-remaining");
-    pub(super) static DEPRECATION: HeaderName = HeaderName::from_static("deprecation");
-    pub(super) static SUNSET: HeaderName = HeaderName::from_static("sunset");
-}
-
-/// Reads the metadata of a response (before any envelope is unwrapped).
-pub(crate) fn metadata(response: &http::Response<Bytes>) -> ResponseMetadata {
-    use http::header::{CONTENT_TYPE, RETRY_AFTER};
-    let headers = response.headers();
-    // Borrowed until a value is kept: this runs on every response.
-    let str_of = |name: &http::HeaderName| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    let text = |name: &http::HeaderName| str_of(name).map(str::to_owned);
-    let number = |name: &http::HeaderName| str_of(name).and_then(|v| v.parse::<u64>().ok());
-    let limit = number(&names::RATELIMIT_LIMIT);
-    let remaining = number(&names::RATELIMIT_REMAINING);
-    ResponseMetadata {
-        status: response.status().as_u16(),
-        rate_limit: (limit.is_some() || remaining.is_some())
-            .then_some(RateLimit { limit, remaining }),
-        retry_after: number(&RETRY_AFTER).map(Duration::from_secs),
-        deprecation: text(&names::DEPRECATION),
-        sunset: text(&names::SUNSET),
-        content_type: text(&CONTENT_TYPE),
-        attempts: response
-            .extensions()
-            .get::<atlas_keys_transport::Attempts>()
-            .map_or(1, |a| a.0),
-    }
-}
-
 /// Checks the status and decodes a JSON body into `T`, unwrapping an envelope.
-pub(crate) fn decode_json<T: DeserializeOwned>(
+fn decode_json<T: DeserializeOwned>(
     info: &CallInfo<'_>,
     response: http::Response<Bytes>,
 ) -> Result<Response<T>, Error> {
@@ -209,7 +114,7 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
 }
 
 /// Checks the status and ignores the body (204, or a 200 with nothing useful in it).
-pub(crate) fn decode_empty(
+fn decode_empty(
     info: &CallInfo<'_>,
     response: http::Response<Bytes>,
 ) -> Result<Response<()>, Error> {

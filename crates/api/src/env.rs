@@ -10,7 +10,8 @@
 use atlas_keys_model::{Flavour, OrgId, ProjectId};
 use secrecy::SecretString;
 
-use super::builder::ClientBuilder;
+use crate::builder::ClientBuilder;
+use crate::client::Client;
 use crate::error::{Error, Result};
 
 /// The names of the variables read by [`ClientBuilder::from_env`].
@@ -35,6 +36,14 @@ pub mod vars {
     /// This crate's own (optional) variable: `atlas`, `atlas-v1`, `cloud-manager` or
     /// `ops-manager`.
     pub const FLAVOUR: &str = "ATLAS_KEYS_FLAVOUR";
+}
+
+impl Client {
+    /// A client configured from the Atlas CLI's environment variables (see
+    /// [`ClientBuilder::from_env`]).
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder::from_env()?.build()
+    }
 }
 
 impl ClientBuilder {
