@@ -245,7 +245,9 @@ impl EmulatorBuilder {
                     path: path.clone(),
                     source,
                 };
-                let mut state = match persist::load(path).map_err(state_err)? {
+                // One writer per file: the lock comes first, before anything is read.
+                let lock = persist::lock(path).map_err(state_err)?;
+                let mut state = match persist::load(&lock).map_err(state_err)? {
                     Some(mut st) => {
                         seed::ensure_defaults(&mut st);
                         st
@@ -253,7 +255,7 @@ impl EmulatorBuilder {
                     None => self.seed.build(self.bulk_project_keys)?,
                 };
                 seed::ensure_defaults(&mut state);
-                let log = persist::create(path, &state).map_err(state_err)?;
+                let log = persist::create(lock, &state).map_err(state_err)?;
                 Store::durable(state, log)
             }
         };
