@@ -52,6 +52,7 @@ pub struct EmulatorBuilder {
     body_read_timeout: Duration,
     rate_limit_headers: bool,
     max_live_tokens: usize,
+    max_connections: usize,
 }
 
 impl Default for EmulatorBuilder {
@@ -73,6 +74,7 @@ impl Default for EmulatorBuilder {
             body_read_timeout: Duration::from_secs(30),
             rate_limit_headers: true,
             max_live_tokens: 100,
+            max_connections: 1024,
         }
     }
 }
@@ -206,6 +208,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How many connections are served at once (default 1024, at least 1). Beyond it the
+    /// server stops accepting until one closes: new clients wait in the listen backlog,
+    /// so no client can exhaust the process's file descriptors.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
     /// The flavour served under `/api/public/v1.0` (Cloud Manager by default).
     pub fn public_flavour(mut self, flavour: Flavour) -> Self {
         self.public_flavour = flavour;
@@ -292,6 +302,7 @@ impl EmulatorBuilder {
             body_read_timeout: self.body_read_timeout,
             rate_limit_headers: self.rate_limit_headers,
             max_live_tokens: self.max_live_tokens,
+            max_connections: self.max_connections,
         });
         let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(crate::server::serve(listener, app.clone(), tls, rx));

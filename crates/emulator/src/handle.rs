@@ -73,7 +73,7 @@ impl EmulatorHandle {
 
     /// A snapshot of the request counters (same as `GET /__emulator/stats`).
     pub fn stats(&self) -> Stats {
-        self.app.stats.snapshot()
+        self.app.stats.snapshot(self.app.limiter.bucket_count())
     }
 
     /// The one-line JSON the binary prints on start: `baseUrl`, `orgId`, `projectId`,

@@ -184,6 +184,7 @@ pub mod flavour_prefix;
 mod handle;
 mod http_util;
 mod ids;
+mod log_safe;
 mod query;
 mod rate_limit;
 mod routes;
