@@ -164,13 +164,18 @@ pub async fn run(args: EmulatorArgs) -> Result<(), RunError> {
                 path
             }
             None => {
-                // A fresh private directory (0700, created exclusively by `tempfile`) that
+                // A fresh private directory (0700 from the start, created exclusively by
+                // `tempfile`, not chmod-ed after) that
                 // outlives this process: clients read the file after the startup line, and
                 // nobody else can swap it for their own CA in between.
-                let dir = tempfile::Builder::new()
-                    .prefix("atlas-keys-emulator-")
-                    .tempdir()?
-                    .keep();
+                let mut builder = tempfile::Builder::new();
+                builder.prefix("atlas-keys-emulator-");
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt as _;
+                    builder.permissions(std::fs::Permissions::from_mode(0o700));
+                }
+                let dir = builder.tempdir()?.keep();
                 let path = dir.join("ca.pem");
                 write_private(&path, pem.as_bytes())?;
                 path

@@ -267,18 +267,18 @@ impl RateLimiter {
     pub(crate) fn bucket_count(&self) -> usize {
         self.shards
             .iter()
-            .map(|s| s.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len())
+            .map(|s| {
+                s.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .len()
+            })
             .sum()
     }
 }
 
 /// Makes room in a full shard: drops every bucket that has refilled to capacity (it
 /// behaves exactly like an absent one), and if none has, the least recently used quarter.
-fn evict(
-    map: &mut HashMap<(Scope, String), Bucket>,
-    now: Instant,
-    config: &RateLimitConfig,
-) {
+fn evict(map: &mut HashMap<(Scope, String), Bucket>, now: Instant, config: &RateLimitConfig) {
     let full = |scope: Scope, b: &Bucket| {
         let cfg = match (config, scope) {
             (RateLimitConfig::Off, _) => return true,

@@ -503,7 +503,10 @@ fn emulator_endpoint(app: &App, method: &Method, rest: &str) -> Resp {
         );
     }
     match rest {
-        "stats" => json(StatusCode::OK, to_json(&app.stats.snapshot(app.limiter.bucket_count()), false)),
+        "stats" => json(
+            StatusCode::OK,
+            to_json(&app.stats.snapshot(app.limiter.bucket_count()), false),
+        ),
         "state/summary" => json(
             StatusCode::OK,
             to_json(&crate::summary::summarize(&app.store.read()), false),

@@ -496,7 +496,10 @@ pub(crate) struct Store {
     state: RwLock<State>,
     /// Serialises writers (so the log order is the apply order and a transaction's view
     /// stays current until it commits), and holds the durable log when there is one.
-    writer: tokio::sync::Mutex<Option<persist::Log>>,
+    pub(super) writer: tokio::sync::Mutex<Option<persist::Log>>,
+    /// Set once a durable store's log was closed: writes then fail instead of going to
+    /// memory only.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -505,6 +508,7 @@ impl Store {
         Store {
             state: RwLock::new(state),
             writer: tokio::sync::Mutex::new(None),
+            closed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -513,6 +517,26 @@ impl Store {
         Store {
             state: RwLock::new(state),
             writer: tokio::sync::Mutex::new(Some(log)),
+            closed: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Closes the durable log (releasing the state file's lock); later writes fail.
+    pub(crate) async fn close(&self) {
+        if let Some(log) = self.writer.lock().await.take() {
+            drop(log);
+            self.closed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// As `close`, without waiting: used on drop, where a writer in flight keeps the log.
+    pub(crate) fn try_close(&self) {
+        if let Ok(mut w) = self.writer.try_lock()
+            && w.take().is_some()
+        {
+            self.closed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
         }
     }
 
@@ -540,8 +564,14 @@ impl Store {
         if ops.is_empty() {
             return Ok(result);
         }
-        if let Some(log) = log.as_mut() {
-            log.append(&ops).await?;
+        match log.as_mut() {
+            Some(log) => log.append(&ops).await?,
+            None if self.closed.load(std::sync::atomic::Ordering::Relaxed) => {
+                return Err(PersistError(std::io::Error::other(
+                    "the emulator is shutting down",
+                )));
+            }
+            None => {}
         }
         // No other writer ran since `f` (we hold `writer`), so these ops apply to the
         // state `f` saw.

@@ -398,13 +398,49 @@ mod tests {
             .append(true)
             .open(&path)
             .unwrap();
-        f.write_all(b"0123456789abcdef [{\"op\":\"putOrg\",\"id\":\"c").unwrap();
+        f.write_all(b"0123456789abcdef [{\"op\":\"putOrg\",\"id\":\"c")
+            .unwrap();
         let lk = lock(&path).unwrap();
         let state = load(&lk).unwrap().unwrap();
         assert_eq!(state.orgs().count(), 2);
-        let _log = create(lk, &state).unwrap();
-        let lk2 = lock(&dir.path().join("other.json")).unwrap();
-        drop(lk2);
+        drop(create(lk, &state).unwrap());
+        // Compacted: the torn bytes are gone and the file loads cleanly.
+        let again = load(&lock(&path).unwrap()).unwrap().unwrap();
+        assert_eq!(again.orgs().count(), 2);
+        assert!(std::fs::read(&path).unwrap().ends_with(b"\n"));
+    }
+
+    /// A write that cannot reach the disk changes nothing in memory, and the file still
+    /// loads with exactly what was acknowledged.
+    #[tokio::test]
+    async fn a_failed_append_leaves_memory_and_file_as_acknowledged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let store = crate::state::Store::durable(
+            State::default(),
+            create(lock(&path).unwrap(), &State::default()).unwrap(),
+        );
+        store.write(|tx| tx.apply(org('a'))).await.unwrap();
+        // Swap the file for a read-only handle: every write now fails (EBADF).
+        {
+            let mut w = store.writer.lock().await;
+            let log = w.as_mut().unwrap();
+            log.file = Some(File::open(&path).unwrap());
+        }
+        let e = store.write(|tx| tx.apply(org('b'))).await.unwrap_err();
+        assert!(e.to_string().contains("could not persist"), "{e}");
+        assert_eq!(
+            store.read().orgs().count(),
+            1,
+            "memory changed on a failed write"
+        );
+        // Not a full disk: the log refuses further writes rather than guess.
+        let e = store.write(|tx| tx.apply(org('c'))).await.unwrap_err();
+        assert!(e.to_string().contains("restart"), "{e}");
+        assert_eq!(store.read().orgs().count(), 1);
+        store.close().await;
+        let loaded = load(&lock(&path).unwrap()).unwrap().unwrap();
+        assert_eq!(loaded.orgs().count(), 1);
     }
 
     #[test]
@@ -436,13 +472,19 @@ mod tests {
             .flat_map(|(_, l)| l.iter().copied())
             .collect();
         let e = parse(&missing, &path).err().unwrap();
-        assert!(e.to_string().starts_with("line 3: checksum mismatch"), "{e}");
+        assert!(
+            e.to_string().starts_with("line 3: checksum mismatch"),
+            "{e}"
+        );
         // A flipped byte inside line 2's JSON.
         let mut flipped = good.clone();
         let at = lines[0].len() + 30;
         flipped[at] ^= 0x01;
         let e = parse(&flipped, &path).err().unwrap();
-        assert!(e.to_string().starts_with("line 2: checksum mismatch"), "{e}");
+        assert!(
+            e.to_string().starts_with("line 2: checksum mismatch"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -455,6 +497,9 @@ mod tests {
         assert_eq!(parse(good.as_bytes(), &path).unwrap().orgs().count(), 1);
         let bad = format!("{head}\n{line}\n[{{\"op\":\"nope\"}}]\n{line}\n");
         let e = parse(bad.as_bytes(), &path).err().unwrap();
-        assert!(e.to_string().starts_with("line 3: unreadable record"), "{e}");
+        assert!(
+            e.to_string().starts_with("line 3: unreadable record"),
+            "{e}"
+        );
     }
 }
