@@ -116,8 +116,10 @@ async fn connections_beyond_the_cap_wait_for_a_free_slot() {
 async fn failed_token_attempts_are_throttled_per_client_and_address() {
     let env = start_with(Emulator::builder().rate_limit(RateLimitConfig::default())).await;
     let id = env.emu.client_id().to_owned();
+    // The bucket holds 10: the first 10 failures are answered 401, then 429 (within a
+    // few more attempts even on a machine slow enough for the bucket to refill a little).
     let mut statuses = Vec::new();
-    for _ in 0..12 {
+    for _ in 0..30 {
         let r = env
             .oauth(
                 "/api/oauth/token",
@@ -127,9 +129,12 @@ async fn failed_token_attempts_are_throttled_per_client_and_address() {
             )
             .await;
         statuses.push(r.status);
+        if r.status == 429 {
+            break;
+        }
     }
     assert_eq!(&statuses[..10], &[401; 10]);
-    assert_eq!(&statuses[10..], &[429; 2], "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
     // Another client id from the same address is not affected.
     let r = env
         .oauth(
