@@ -37,4 +37,6 @@ pub(crate) struct App {
     pub(crate) rate_limit_headers: bool,
     /// Live (unexpired) tokens a service account may hold; more is 403 `access_denied`.
     pub(crate) max_live_tokens: usize,
+    /// Connections served at once; see `EmulatorBuilder::max_connections`.
+    pub(crate) max_connections: usize,
 }

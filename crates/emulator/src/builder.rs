@@ -52,6 +52,7 @@ pub struct EmulatorBuilder {
     body_read_timeout: Duration,
     rate_limit_headers: bool,
     max_live_tokens: usize,
+    max_connections: usize,
 }
 
 impl Default for EmulatorBuilder {
@@ -73,6 +74,7 @@ impl Default for EmulatorBuilder {
             body_read_timeout: Duration::from_secs(30),
             rate_limit_headers: true,
             max_live_tokens: 100,
+            max_connections: 1024,
         }
     }
 }
@@ -206,6 +208,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How many connections are served at once (default 1024, at least 1). Beyond it the
+    /// server stops accepting until one closes: new clients wait in the listen backlog,
+    /// so no client can exhaust the process's file descriptors.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
     /// The flavour served under `/api/public/v1.0` (Cloud Manager by default).
     pub fn public_flavour(mut self, flavour: Flavour) -> Self {
         self.public_flavour = flavour;
@@ -245,7 +255,9 @@ impl EmulatorBuilder {
                     path: path.clone(),
                     source,
                 };
-                let mut state = match persist::load(path).map_err(state_err)? {
+                // One writer per file: the lock comes first, before anything is read.
+                let lock = persist::lock(path).map_err(state_err)?;
+                let mut state = match persist::load(&lock).map_err(state_err)? {
                     Some(mut st) => {
                         seed::ensure_defaults(&mut st);
                         st
@@ -253,7 +265,7 @@ impl EmulatorBuilder {
                     None => self.seed.build(self.bulk_project_keys)?,
                 };
                 seed::ensure_defaults(&mut state);
-                let log = persist::create(path, &state).map_err(state_err)?;
+                let log = persist::create(lock, &state).map_err(state_err)?;
                 Store::durable(state, log)
             }
         };
@@ -290,6 +302,7 @@ impl EmulatorBuilder {
             body_read_timeout: self.body_read_timeout,
             rate_limit_headers: self.rate_limit_headers,
             max_live_tokens: self.max_live_tokens,
+            max_connections: self.max_connections,
         });
         let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(crate::server::serve(listener, app.clone(), tls, rx));

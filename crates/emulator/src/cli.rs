@@ -44,8 +44,9 @@ pub struct EmulatorArgs {
     /// Serve HTTPS with a fresh self-signed CA.
     #[arg(long)]
     pub tls: bool,
-    /// Where to write the CA certificate (PEM) when `--tls` is on (default: a temp file);
-    /// the startup line names it as `caFile`.
+    /// Where to write the CA certificate (PEM) when `--tls` is on (default: `ca.pem` in a
+    /// fresh private temp directory); written 0600, never through a symlink. The startup
+    /// line names it as `caFile`.
     #[arg(long, value_name = "FILE", requires = "tls")]
     pub tls_ca_out: Option<PathBuf>,
     /// Lifetime of OAuth access tokens, in seconds.
@@ -83,6 +84,9 @@ pub struct EmulatorArgs {
     /// Live access tokens per service account (the service: 100).
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_live_tokens: usize,
+    /// Connections served at once; beyond it new connections wait until one closes.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_connections: usize,
     /// What `/api/public/v1.0` emulates: `cloud-manager` or `ops-manager`.
     #[arg(long, value_name = "FLAVOUR", default_value = "cloud-manager", value_parser = parse_public_flavour)]
     pub public_flavour: Flavour,
@@ -131,6 +135,7 @@ pub async fn run(args: EmulatorArgs) -> Result<(), RunError> {
         .strict_nonce_count(args.strict_nonce_count)
         .rate_limit_headers(!args.no_rate_limit_headers)
         .max_live_tokens(args.max_live_tokens)
+        .max_connections(args.max_connections)
         .public_flavour(args.public_flavour);
     if let Some(path) = &args.seed {
         let text = std::fs::read_to_string(path).map_err(|source| RunError::ReadSeed {
@@ -155,18 +160,25 @@ pub async fn run(args: EmulatorArgs) -> Result<(), RunError> {
         // the startup line names it as `caFile`.
         let path = match args.tls_ca_out.clone() {
             Some(path) => {
-                std::fs::write(&path, pem)?;
+                write_private(&path, pem.as_bytes())?;
                 path
             }
             None => {
-                // A fresh, uniquely named file (created exclusively by `tempfile`) that
-                // outlives this process: clients read it after the startup line.
-                let mut file = tempfile::Builder::new()
-                    .prefix("atlas-keys-emulator-ca-")
-                    .suffix(".pem")
-                    .tempfile()?;
-                file.write_all(pem.as_bytes())?;
-                file.keep().map_err(|e| e.error)?.1
+                // A fresh private directory (0700 from the start, created exclusively by
+                // `tempfile`, not chmod-ed after) that
+                // outlives this process: clients read the file after the startup line, and
+                // nobody else can swap it for their own CA in between.
+                let mut builder = tempfile::Builder::new();
+                builder.prefix("atlas-keys-emulator-");
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt as _;
+                    builder.permissions(std::fs::Permissions::from_mode(0o700));
+                }
+                let dir = builder.tempdir()?.keep();
+                let path = dir.join("ca.pem");
+                write_private(&path, pem.as_bytes())?;
+                path
             }
         };
         if let Ok(serde_json::Value::Object(mut obj)) =
@@ -188,6 +200,20 @@ pub async fn run(args: EmulatorArgs) -> Result<(), RunError> {
     tracing::info!("shutting down");
     handle.shutdown().await;
     Ok(())
+}
+
+/// Writes a new file (or replaces a regular one) with mode 0600, never through a symlink.
+fn write_private(path: &std::path::Path, data: &[u8]) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut file = opts.open(path)?;
+    file.write_all(data)?;
+    file.sync_all()
 }
 
 async fn wait_for_signal() {

@@ -73,7 +73,7 @@ impl EmulatorHandle {
 
     /// A snapshot of the request counters (same as `GET /__emulator/stats`).
     pub fn stats(&self) -> Stats {
-        self.app.stats.snapshot()
+        self.app.stats.snapshot(self.app.limiter.bucket_count())
     }
 
     /// The one-line JSON the binary prints on start: `baseUrl`, `orgId`, `projectId`,
@@ -91,12 +91,15 @@ impl EmulatorHandle {
         .to_string()
     }
 
-    /// Stops accepting, closes connections and waits for the accept loop to end.
+    /// Stops accepting, closes connections, waits for the accept loop to end and closes
+    /// the state file (its lock is released when this returns, so another emulator may
+    /// open it at once).
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        self.app.store.close().await;
     }
 }
 
@@ -106,5 +109,6 @@ impl Drop for EmulatorHandle {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+        self.app.store.try_close();
     }
 }

@@ -100,10 +100,28 @@
 //! `--strict-nonce-count` behaves like Apache's `AuthDigestNcCheck On`: each request on a
 //! nonce must carry exactly the previous `nc` plus one, else it gets a new challenge.
 //!
+//! # The state file (`--state`)
+//!
+//! A checksummed log (format `atlas-keys-emulator-state/2`), locked for one emulator at a
+//! time (`<file>.lock`), created 0600 and never opened through a symlink. Every write is
+//! fsynced before it is answered and becomes visible only then; a write that cannot reach
+//! the disk answers 500 and changes nothing. On start a damaged record is a refusal to start
+//! naming the line (the file is left as it was); only a torn final line (an append cut off
+//! by a crash, never acknowledged) is dropped, with a warning. Files of format `/1` are read
+//! and rewritten as `/2`.
+//!
+//! # Limits
+//!
+//! `--max-connections` (1024) connections are served at once; further clients wait in the
+//! listen backlog. Rate-limit buckets are created only after authentication and capped;
+//! failed client authentications at the token endpoint are throttled per client id and
+//! address (10 per minute) when rate limiting is on.
+//!
 //! # Test endpoints (no auth, no faults, no latency)
 //!
 //! - `GET /__emulator/stats`: `requests`, `challenges`, `authorized`, `tokensIssued`,
-//!   `faultsInjected`, `rateLimited`, `resets`, `byStatus`.
+//!   `faultsInjected`, `rateLimited`, `resets`, `rateLimitBuckets` (held now),
+//!   `openConnections`, `peakConnections`, `byStatus`.
 //! - `GET /__emulator/state/summary`: counts of orgs, projects, keys (per org and per
 //!   project), service accounts, tokens and access-list entries.
 //!
@@ -184,6 +202,7 @@ pub mod flavour_prefix;
 mod handle;
 mod http_util;
 mod ids;
+mod log_safe;
 mod query;
 mod rate_limit;
 mod routes;

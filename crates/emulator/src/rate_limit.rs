@@ -1,7 +1,11 @@
 //! Token buckets per organization and per project, like the Admin API's (NOTES (h)),
 //! and the `--rate-limit` syntax: `off` or `ORG_CAP/ORG_REFILL_PER_MIN,GROUP_CAP/GROUP_REFILL_PER_MIN`.
 //!
-//! Buckets refill continuously. This module must NOT build responses or know paths: the
+//! Buckets refill continuously. Memory is bounded whatever ids callers send: looking at a
+//! bucket (`consume = false`, e.g. for an unauthenticated request's headers) never
+//! creates one, and each shard holds at most [`MAX_BUCKETS_PER_SHARD`] — when full, buckets
+//! that have refilled to capacity (indistinguishable from absent ones) are dropped first,
+//! then the least recently used. This module must NOT build responses or know paths: the
 //! server tells it which scope a request belongs to.
 
 use std::collections::HashMap;
@@ -10,6 +14,8 @@ use std::hash::{BuildHasher, RandomState};
 use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::Instant;
+
+use sha2::Digest as _;
 
 /// Capacity and refill of one bucket kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +113,8 @@ pub(crate) enum Scope {
     OrgSettings,
     /// The OAuth token endpoint, per client id and address.
     Token,
+    /// Failed client authentications at the token endpoint, per client id and address.
+    TokenFailure,
 }
 
 /// The org settings endpoints' documented limit: 10, refill 5 per 60 s (NOTES (j)).
@@ -139,6 +147,9 @@ struct Bucket {
 
 const SHARDS: usize = 16;
 
+/// Buckets one shard keeps (so at most 16 × 4096 = 65,536 in all, a few MB).
+pub(crate) const MAX_BUCKETS_PER_SHARD: usize = 4096;
+
 /// All buckets, sharded so projects do not contend.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
@@ -165,7 +176,7 @@ impl RateLimiter {
                 Scope::Org => org,
                 Scope::Group => group,
                 Scope::OrgSettings => ORG_SETTINGS,
-                Scope::Token => TOKEN_ENDPOINT,
+                Scope::Token | Scope::TokenFailure => TOKEN_ENDPOINT,
             }),
         }
     }
@@ -176,7 +187,7 @@ impl RateLimiter {
             let d = RateLimitConfig::default();
             let nominal = match (d, scope) {
                 (_, Scope::OrgSettings) => ORG_SETTINGS,
-                (_, Scope::Token) => TOKEN_ENDPOINT,
+                (_, Scope::Token | Scope::TokenFailure) => TOKEN_ENDPOINT,
                 (RateLimitConfig::On { org, .. }, Scope::Org) => org,
                 (RateLimitConfig::On { group, .. }, _) => group,
                 (RateLimitConfig::Off, _) => BucketConfig {
@@ -206,7 +217,26 @@ impl RateLimiter {
         let now = Instant::now();
         let cap = f64::from(cfg.capacity);
         let rate = f64::from(cfg.refill_per_minute) / 60.0;
-        let bucket = map.entry((scope, id.to_owned())).or_insert(Bucket {
+        // Ids come from request paths: a long one is stored by its hash, so every bucket
+        // costs about the same whatever a caller sends.
+        let key = if id.len() <= 64 {
+            (scope, id.to_owned())
+        } else {
+            (scope, hex::encode(sha2::Sha256::digest(id.as_bytes())))
+        };
+        if !consume && !map.contains_key(&key) {
+            // A peek at an absent bucket: it is full, and stays absent.
+            return Decision {
+                limit: cfg.capacity,
+                remaining: cfg.capacity,
+                retry_after: None,
+                refill_per_minute: cfg.refill_per_minute,
+            };
+        }
+        if !map.contains_key(&key) && map.len() >= MAX_BUCKETS_PER_SHARD {
+            evict(&mut map, now, &self.config);
+        }
+        let bucket = map.entry(key).or_insert(Bucket {
             tokens: cap,
             at: now,
         });
@@ -228,6 +258,44 @@ impl RateLimiter {
             remaining: bucket.tokens.floor().max(0.0) as u32,
             retry_after,
             refill_per_minute: cfg.refill_per_minute,
+        }
+    }
+}
+
+impl RateLimiter {
+    /// How many buckets exist now (served as `rateLimitBuckets` by `/__emulator/stats`).
+    pub(crate) fn bucket_count(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| {
+                s.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .len()
+            })
+            .sum()
+    }
+}
+
+/// Makes room in a full shard: drops every bucket that has refilled to capacity (it
+/// behaves exactly like an absent one), and if none has, the least recently used quarter.
+fn evict(map: &mut HashMap<(Scope, String), Bucket>, now: Instant, config: &RateLimitConfig) {
+    let full = |scope: Scope, b: &Bucket| {
+        let cfg = match (config, scope) {
+            (RateLimitConfig::Off, _) => return true,
+            (_, Scope::OrgSettings) => ORG_SETTINGS,
+            (_, Scope::Token | Scope::TokenFailure) => TOKEN_ENDPOINT,
+            (RateLimitConfig::On { org, .. }, Scope::Org) => *org,
+            (RateLimitConfig::On { group, .. }, Scope::Group) => *group,
+        };
+        let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
+        b.tokens + elapsed * f64::from(cfg.refill_per_minute) / 60.0 >= f64::from(cfg.capacity)
+    };
+    map.retain(|(scope, _), b| !full(*scope, b));
+    if map.len() >= MAX_BUCKETS_PER_SHARD {
+        let mut ages: Vec<Instant> = map.values().map(|b| b.at).collect();
+        ages.sort_unstable();
+        if let Some(cut) = ages.get(MAX_BUCKETS_PER_SHARD / 4).copied() {
+            map.retain(|_, b| b.at > cut);
         }
     }
 }
@@ -257,5 +325,21 @@ mod tests {
         assert!(d.retry_after.unwrap() >= 1);
         assert_eq!(r.check(Scope::Org, "b", true).remaining, 1);
         assert_eq!(r.check(Scope::Group, "a", false).remaining, 2);
+    }
+
+    #[test]
+    fn peeks_create_nothing_and_the_count_is_bounded() {
+        let r = RateLimiter::new(RateLimitConfig::default());
+        for i in 0..10_000 {
+            r.check(Scope::Org, &format!("junk{i}"), false);
+        }
+        assert_eq!(r.bucket_count(), 0);
+        for i in 0..100_000 {
+            r.check(Scope::Group, &format!("g{i}"), true);
+        }
+        assert!(r.bucket_count() <= SHARDS * MAX_BUCKETS_PER_SHARD);
+        // A bucket in use keeps its level.
+        let d = r.check(Scope::Group, "g99999", true);
+        assert_eq!(d.remaining, 1198);
     }
 }

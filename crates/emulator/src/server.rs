@@ -21,7 +21,7 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::app::App;
 use crate::auth::{self, AuthError};
@@ -50,13 +50,25 @@ impl fmt::Display for Reset {
 impl StdError for Reset {}
 
 /// Accepts connections until `shutdown` turns true (or its sender is dropped).
+///
+/// At most `app.max_connections` are open at once: beyond that the loop stops accepting
+/// until one closes, so further clients wait in the kernel's listen backlog and hold no
+/// file descriptor of ours.
 pub(crate) async fn serve(
     listener: TcpListener,
     app: Arc<App>,
     tls: Option<tokio_rustls::TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let slots = Arc::new(Semaphore::new(app.max_connections.max(1)));
     loop {
+        let permit = tokio::select! {
+            _ = shutdown.wait_for(|s| *s) => break,
+            p = slots.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
         let accepted = tokio::select! {
             _ = shutdown.wait_for(|s| *s) => break,
             a = listener.accept() => a,
@@ -74,6 +86,7 @@ pub(crate) async fn serve(
         let tls = tls.clone();
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
+            let _slot = Slot::new(permit, app.clone());
             match tls {
                 None => serve_connection(TokioIo::new(stream), app, peer, shutdown).await,
                 Some(acceptor) => {
@@ -86,6 +99,28 @@ pub(crate) async fn serve(
                 }
             }
         });
+    }
+}
+
+/// One open connection: holds its place under the cap and is counted in the stats.
+struct Slot {
+    _permit: OwnedSemaphorePermit,
+    app: Arc<App>,
+}
+
+impl Slot {
+    fn new(permit: OwnedSemaphorePermit, app: Arc<App>) -> Slot {
+        app.stats.connection_opened();
+        Slot {
+            _permit: permit,
+            app,
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.app.stats.connection_closed();
     }
 }
 
@@ -468,7 +503,10 @@ fn emulator_endpoint(app: &App, method: &Method, rest: &str) -> Resp {
         );
     }
     match rest {
-        "stats" => json(StatusCode::OK, to_json(&app.stats.snapshot(), false)),
+        "stats" => json(
+            StatusCode::OK,
+            to_json(&app.stats.snapshot(app.limiter.bucket_count()), false),
+        ),
         "state/summary" => json(
             StatusCode::OK,
             to_json(&crate::summary::summarize(&app.store.read()), false),

@@ -17,6 +17,9 @@ pub(crate) struct Counters {
     faults_injected: AtomicU64,
     rate_limited: AtomicU64,
     resets: AtomicU64,
+    /// Connections open now, and the most ever open at once.
+    open_connections: AtomicU64,
+    peak_connections: AtomicU64,
     /// Responses per HTTP status, indexed by `status - 100`.
     by_status: Box<[AtomicU64]>,
 }
@@ -31,6 +34,8 @@ impl Default for Counters {
             faults_injected: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
             resets: AtomicU64::new(0),
+            open_connections: AtomicU64::new(0),
+            peak_connections: AtomicU64::new(0),
             by_status: (100..600).map(|_| AtomicU64::new(0)).collect(),
         }
     }
@@ -66,6 +71,17 @@ impl Counters {
         self.slot(c).fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a connection in (until `connection_closed`).
+    pub(crate) fn connection_opened(&self) {
+        let now = self.open_connections.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak_connections.fetch_max(now, Ordering::Relaxed);
+    }
+
+    /// Counts a connection out.
+    pub(crate) fn connection_closed(&self) {
+        self.open_connections.fetch_sub(1, Ordering::Relaxed);
+    }
+
     /// Counts one response with this status.
     pub(crate) fn status(&self, status: u16) {
         if let Some(slot) = status
@@ -77,7 +93,8 @@ impl Counters {
     }
 
     /// A consistent-enough copy of every counter.
-    pub(crate) fn snapshot(&self) -> Stats {
+    /// `rate_limit_buckets` is the limiter's current count (not a counter of ours).
+    pub(crate) fn snapshot(&self, rate_limit_buckets: usize) -> Stats {
         let by_status = self
             .by_status
             .iter()
@@ -96,6 +113,9 @@ impl Counters {
             faults_injected: get(Counter::FaultsInjected),
             rate_limited: get(Counter::RateLimited),
             resets: get(Counter::Resets),
+            rate_limit_buckets: rate_limit_buckets as u64,
+            open_connections: self.open_connections.load(Ordering::Relaxed),
+            peak_connections: self.peak_connections.load(Ordering::Relaxed),
             by_status,
         }
     }
@@ -119,6 +139,12 @@ pub struct Stats {
     pub rate_limited: u64,
     /// Connections reset by fault injection.
     pub resets: u64,
+    /// Rate-limit buckets held now (bounded: peeks create none, and shards evict).
+    pub rate_limit_buckets: u64,
+    /// Connections open now.
+    pub open_connections: u64,
+    /// The most connections ever open at once (never above `max_connections`).
+    pub peak_connections: u64,
     /// Responses per HTTP status code (only codes seen at least once).
     pub by_status: std::collections::BTreeMap<String, u64>,
 }

@@ -118,13 +118,13 @@ pub(crate) fn authenticate(
                     ));
                 }
                 Err(DigestFailure::BadRequest(why)) => {
-                    tracing::debug!(public_key = %username, why, "digest refused");
+                    tracing::debug!(public_key = %crate::log_safe::Escaped(username), why, "digest refused");
                     return Err(unauthorized(&format!(
                         "Digest authentication failed: {why}."
                     )));
                 }
                 Err(other) => {
-                    tracing::debug!(public_key = %username, reason = ?other, "digest refused");
+                    tracing::debug!(public_key = %crate::log_safe::Escaped(username), reason = ?other, "digest refused");
                     return Err(unauthorized("You are not authorized for this resource."));
                 }
             }

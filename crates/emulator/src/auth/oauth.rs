@@ -126,8 +126,19 @@ pub(crate) async fn handle(
             "Client authentication failed.",
         );
     };
+    // Failed attempts are throttled per client id and address (the documented token
+    // limit), so secrets cannot be guessed at speed; keyed by a hash, so a long junk id
+    // costs the limiter no more than a short one.
+    let failures = token_hash(&format!("{id}|{ip}"));
+    let seen = app.limiter.check(Scope::TokenFailure, &failures, false);
+    if seen.remaining == 0 {
+        app.stats.bump(Counter::RateLimited);
+        let retry = u64::from(60 / seen.refill_per_minute.max(1)).max(1);
+        return token_rate_limited(path, retry);
+    }
     if !client_ok(app, &id, &secret) {
-        tracing::debug!(client_id = %id, "oauth client refused");
+        app.limiter.check(Scope::TokenFailure, &failures, true);
+        tracing::debug!(client_id = %crate::log_safe::Escaped(&id), "oauth client refused");
         return oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -238,7 +249,7 @@ pub(crate) async fn handle(
         }
     }
     app.stats.bump(Counter::TokensIssued);
-    tracing::debug!(client_id = %id, "issued an access token");
+    tracing::debug!(client_id = %crate::log_safe::Escaped(&id), "issued an access token");
     let body = serde_json::json!({
         "access_token": token,
         "expires_in": ttl.as_secs(),

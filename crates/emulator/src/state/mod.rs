@@ -463,27 +463,29 @@ impl<'s> KeyList<'s> {
     }
 }
 
-/// A write in progress: applies ops to the state and records them for the log.
+/// A write in progress: reads the state as it was before the write and records ops.
+///
+/// Ops take effect only at commit, after they are durable, so a write that fails to
+/// reach disk leaves memory as it was and readers never see an unacknowledged change.
 #[derive(Debug)]
 pub(crate) struct Tx<'a> {
-    state: &'a mut State,
+    state: &'a State,
     ops: Vec<Op>,
 }
 
 impl Tx<'_> {
-    /// Reads the state as it is now (including this transaction's changes).
+    /// The state before this transaction (its own ops are not visible yet).
     pub(crate) fn state(&self) -> &State {
         self.state
     }
 
-    /// Applies and records one change.
+    /// Records one change, applied at commit.
     pub(crate) fn apply(&mut self, op: Op) {
-        self.ops.push(op.clone());
-        self.state.apply(op);
+        self.ops.push(op);
     }
 }
 
-/// A write that was applied in memory but could not be made durable.
+/// A write that could not be made durable; memory was left unchanged.
 #[derive(Debug, thiserror::Error)]
 #[error("could not persist state: {0}")]
 pub(crate) struct PersistError(#[from] pub(crate) std::io::Error);
@@ -492,7 +494,12 @@ pub(crate) struct PersistError(#[from] pub(crate) std::io::Error);
 #[derive(Debug)]
 pub(crate) struct Store {
     state: RwLock<State>,
-    log: Option<tokio::sync::Mutex<persist::Log>>,
+    /// Serialises writers (so the log order is the apply order and a transaction's view
+    /// stays current until it commits), and holds the durable log when there is one.
+    pub(super) writer: tokio::sync::Mutex<Option<persist::Log>>,
+    /// Set once a durable store's log was closed: writes then fail instead of going to
+    /// memory only.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -500,7 +507,8 @@ impl Store {
     pub(crate) fn in_memory(state: State) -> Store {
         Store {
             state: RwLock::new(state),
-            log: None,
+            writer: tokio::sync::Mutex::new(None),
+            closed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -508,7 +516,27 @@ impl Store {
     pub(crate) fn durable(state: State, log: persist::Log) -> Store {
         Store {
             state: RwLock::new(state),
-            log: Some(tokio::sync::Mutex::new(log)),
+            writer: tokio::sync::Mutex::new(Some(log)),
+            closed: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Closes the durable log (releasing the state file's lock); later writes fail.
+    pub(crate) async fn close(&self) {
+        if let Some(log) = self.writer.lock().await.take() {
+            drop(log);
+            self.closed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// As `close`, without waiting: used on drop, where a writer in flight keeps the log.
+    pub(crate) fn try_close(&self) {
+        if let Ok(mut w) = self.writer.try_lock()
+            && w.take().is_some()
+        {
+            self.closed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
         }
     }
 
@@ -517,30 +545,39 @@ impl Store {
         self.state.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `f` with exclusive access, then makes its ops durable (when a log is set)
-    /// before returning. Writers are serialised by the log mutex, so the log order is the
-    /// apply order.
+    /// Runs `f` against the current state, makes its ops durable (when a log is set),
+    /// and only then applies them to memory. On a persistence error nothing is applied.
     pub(crate) async fn write<R>(
         &self,
         f: impl FnOnce(&mut Tx<'_>) -> R,
     ) -> Result<R, PersistError> {
-        let mut log = match &self.log {
-            Some(m) => Some(m.lock().await),
-            None => None,
-        };
+        let mut log = self.writer.lock().await;
         let (result, ops) = {
-            let mut guard = self.state.write().unwrap_or_else(PoisonError::into_inner);
+            let guard = self.read();
             let mut tx = Tx {
-                state: &mut guard,
+                state: &guard,
                 ops: Vec::new(),
             };
             let r = f(&mut tx);
             (r, tx.ops)
         };
-        if let Some(log) = log.as_mut()
-            && !ops.is_empty()
-        {
-            log.append(&ops).await?;
+        if ops.is_empty() {
+            return Ok(result);
+        }
+        match log.as_mut() {
+            Some(log) => log.append(&ops).await?,
+            None if self.closed.load(std::sync::atomic::Ordering::Relaxed) => {
+                return Err(PersistError(std::io::Error::other(
+                    "the emulator is shutting down",
+                )));
+            }
+            None => {}
+        }
+        // No other writer ran since `f` (we hold `writer`), so these ops apply to the
+        // state `f` saw.
+        let mut guard = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        for op in ops {
+            guard.apply(op);
         }
         Ok(result)
     }

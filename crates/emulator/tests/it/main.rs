@@ -4,6 +4,7 @@
 
 mod common;
 
+mod abuse;
 mod auth;
 mod durability;
 mod errors;
@@ -11,3 +12,4 @@ mod limits;
 mod live;
 mod operations;
 mod paging;
+mod state_log;

@@ -6,6 +6,7 @@
 mod cli_input;
 mod concurrency;
 mod durability;
+mod durability_state_file;
 mod faults;
 mod hostile_input;
 mod parsers_never_panic;
