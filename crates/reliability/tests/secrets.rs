@@ -331,7 +331,11 @@ async fn an_sdk_session_at_trace_level_leaks_no_secret_in_logs_debug_or_errors()
         "{:?}\n",
         sa.org_keys().list(&org).send().await.expect("sa list")
     ));
-    let token = store.load(emulator.client_id()).await.expect("a token");
+    let key = atlas_keys::transport::token_store_key(
+        emulator.client_id(),
+        &SecretString::from(emulator.client_secret().to_owned()),
+    );
+    let token = store.load(&key).await.expect("a token");
     printed.push_str(&format!("{token:?}\n{store:?}\n"));
     secrets.push(Secret::new(
         "an access token",
@@ -358,7 +362,7 @@ async fn an_sdk_session_at_trace_level_leaks_no_secret_in_logs_debug_or_errors()
         "{:?}\n",
         sa.org_keys().list(&org).send().await.expect("after revoke")
     ));
-    let refreshed = store.load(emulator.client_id()).await.expect("a new token");
+    let refreshed = store.load(&key).await.expect("a new token");
     secrets.push(Secret::new(
         "a refreshed access token",
         refreshed.access_token.expose_secret(),

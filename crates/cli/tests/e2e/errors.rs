@@ -151,7 +151,8 @@ fn an_unknown_key_is_an_api_error_with_status_and_error_code() {
         1,
     );
     let stderr = one_line(&out.stderr);
-    assert!(stderr.starts_with("error: 404 "), "{stderr}");
+    // Live Atlas: an unknown key id is 400 API_KEY_NOT_FOUND (NOTES (j)).
+    assert!(stderr.starts_with("error: 400 "), "{stderr}");
     assert!(stderr.contains("NOT_FOUND"), "{stderr}");
     assert!(out.stdout.is_empty());
 }

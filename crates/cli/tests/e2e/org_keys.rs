@@ -99,7 +99,7 @@ fn create_list_describe_update_delete_round_trip_in_json() {
         1,
     );
     assert!(
-        text(&out.stderr).starts_with("error: 404 "),
+        text(&out.stderr).starts_with("error: 400 API_KEY_NOT_FOUND"),
         "{}",
         text(&out.stderr)
     );

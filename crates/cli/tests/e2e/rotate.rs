@@ -119,7 +119,7 @@ fn rotating_a_missing_key_changes_nothing_and_exits_1() {
     );
     let stderr = text(&out.stderr);
     assert!(
-        stderr.starts_with("error: 404 ") && stderr.lines().count() == 1,
+        stderr.starts_with("error: 400 API_KEY_NOT_FOUND") && stderr.lines().count() == 1,
         "{stderr}"
     );
     assert!(out.stdout.is_empty());

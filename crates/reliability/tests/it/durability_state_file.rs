@@ -36,7 +36,7 @@ async fn create(emulator: &EmulatorProcess, tag: &str, n: usize) -> Vec<String> 
             .send()
             .await
             .expect("a create on a healthy disk");
-        ids.push(key.id.to_string());
+        ids.push(key.id().to_string());
     }
     ids
 }
@@ -48,7 +48,7 @@ async fn lost(emulator: &EmulatorProcess, acked: &[String]) -> usize {
     let listed: HashSet<String> = list_all_keys(&client, &org)
         .await
         .iter()
-        .map(|k| k.id.to_string())
+        .map(|k| k.id().to_string())
         .collect();
     acked.iter().filter(|id| !listed.contains(*id)).count()
 }

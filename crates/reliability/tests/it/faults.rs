@@ -431,10 +431,11 @@ async fn service_account_traffic_survives_token_expiry_and_a_revoke_with_one_ref
     }
     assert_eq!(tokens_issued().await, 2, "expiry costs exactly one refresh");
     // Revoke the token the client holds, behind its back, then keep going.
-    let held = store
-        .load(emulator.client_id())
-        .await
-        .expect("the client saved its token");
+    let key = atlas_keys::transport::token_store_key(
+        emulator.client_id(),
+        &atlas_keys::transport::SecretString::from(emulator.client_secret().to_owned()),
+    );
+    let held = store.load(&key).await.expect("the client saved its token");
     use atlas_keys::transport::ExposeSecret as _;
     use base64::Engine as _;
     let basic = base64::engine::general_purpose::STANDARD.encode(format!(
