@@ -238,6 +238,8 @@ async fn get(target: &Target, args: GetArgs) -> Result<Value, BoxError> {
     .await?;
     let warm = call.clone();
     drive::drive(args.warmup, args.concurrency, move || warm()).await?;
+    // Steady state starts here: every digest lane the concurrency needs has its challenge.
+    let steady = floor.stats(target).await?;
     let cpu_before = cpu_seconds();
     let elapsed = drive::drive(args.calls, args.concurrency, move || call()).await?;
     let cpu = cpu_seconds() - cpu_before;
@@ -250,8 +252,19 @@ async fn get(target: &Target, args: GetArgs) -> Result<Value, BoxError> {
         &before,
         &after,
     );
-    // Throughput is over the timed calls only; the wire counters over every call.
+    // Throughput is over the timed calls only; the wire counters over every call, and
+    // again over the timed calls alone (the steady state, after the warm-up's challenges).
     line["opsPerSec"] = json!(args.calls as f64 / elapsed.as_secs_f64());
+    let timed = result(
+        "get",
+        args.calls,
+        args.concurrency,
+        elapsed,
+        &steady,
+        &after,
+    );
+    line["steadyRequestsPerCall"] = timed["requestsPerCall"].clone();
+    line["steadyChallenges"] = timed["challenges"].clone();
     line["timedCalls"] = json!(args.calls);
     // The client's own CPU per call: unlike throughput, barely moved by other processes.
     line["cpuUsPerCall"] = json!(cpu * 1e6 / args.calls.max(1) as f64);

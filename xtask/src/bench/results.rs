@@ -16,6 +16,13 @@ pub(super) struct Sample {
     pub(super) challenges: u64,
     pub(super) tokens: u64,
     pub(super) per_call: f64,
+    /// Requests per call over the timed calls only (after the warm-up); `per_call` when the
+    /// scenario does not say.
+    pub(super) steady_per_call: f64,
+    /// Challenges during the timed calls only.
+    pub(super) steady_challenges: u64,
+    /// The calls after the warm-up; `calls` when the scenario does not say.
+    pub(super) timed_calls: u64,
     pub(super) rss_kib: u64,
     pub(super) items: u64,
     /// The client process's CPU per timed call, microseconds.
@@ -36,6 +43,13 @@ impl Sample {
             challenges: int("challenges"),
             tokens: int("tokensIssued"),
             per_call: float("requestsPerCall"),
+            steady_per_call: json["steadyRequestsPerCall"]
+                .as_f64()
+                .unwrap_or_else(|| float("requestsPerCall")),
+            timed_calls: json["timedCalls"].as_u64().unwrap_or_else(|| int("calls")),
+            steady_challenges: json["steadyChallenges"]
+                .as_u64()
+                .unwrap_or_else(|| int("challenges")),
             rss_kib: int("peakRssKib"),
             items: int("items"),
             cpu_us: float("cpuUsPerCall"),
