@@ -11,8 +11,8 @@ use super::Options;
 use super::figures::{cell, cell4, num, spread, time, verdict};
 use super::machine::Machine;
 use super::micro::Micro;
-use super::results::Results;
-use super::scenarios::{GET_CONFIGS, Sizes, list_name};
+use super::results::{Results, Sample};
+use super::scenarios::{GET_CONFIGS, STRICT_DIGEST, Sizes, list_name};
 
 /// The line that separates the generated part of BENCHMARKS.md from the hand-written analysis,
 /// which a run keeps as it is.
@@ -203,6 +203,42 @@ impl Report<'_> {
                 cell4(&per_call).0,
                 cell(&challenges).0,
                 cell(&tokens).0
+            );
+        }
+
+        let _ = writeln!(
+            out,
+            "\n### Digest against a lenient and a strict server\n\nThe same runs against an emulator that only refuses a reused `nc` and one started with `--strict-nonce-count` (each request on a nonce must carry the previous `nc` plus one, as Apache's `AuthDigestNcCheck On`). Requests per call and challenges are over the timed calls, after the warm-up.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| run | lenient calls/s | strict calls/s | lenient requests per call | strict requests per call | strict challenges (run / after warm-up) |"
+        );
+        let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- |");
+        for &(strict, lenient) in STRICT_DIGEST {
+            let (l, s) = (r.get(lenient), r.get(strict));
+            if l.is_empty() || s.is_empty() {
+                let why = r
+                    .skipped
+                    .get(strict)
+                    .or_else(|| r.skipped.get(lenient))
+                    .map_or("not run", String::as_str);
+                let _ = writeln!(out, "| {lenient} | — | {why} | | | |");
+                continue;
+            }
+            let steady =
+                |v: &[Sample]| cell4(&v.iter().map(|x| x.steady_per_call).collect::<Vec<_>>()).0;
+            let run_ch: Vec<f64> = s.iter().map(|x| x.challenges as f64).collect();
+            let steady_ch: Vec<f64> = s.iter().map(|x| x.steady_challenges as f64).collect();
+            let _ = writeln!(
+                out,
+                "| {lenient} | {} | {} | {} | {} | {} / {} |",
+                cell(&self.ops(lenient)).0,
+                cell(&self.ops(strict)).0,
+                steady(l),
+                steady(s),
+                cell(&run_ch).0,
+                cell(&steady_ch).0,
             );
         }
 

@@ -8,7 +8,7 @@ use super::emulator::Emulator;
 use super::paths::Paths;
 use super::peers::Peers;
 use super::results::{Results, Sample};
-use super::scenarios::{GET_CONFIGS, Sizes, list_name};
+use super::scenarios::{GET_CONFIGS, STRICT_DIGEST, Sizes, list_name};
 
 pub(super) fn get_suite(
     paths: &Paths,
@@ -23,9 +23,21 @@ pub(super) fn get_suite(
         .as_str()
         .ok_or("setup printed no keyId")?
         .to_owned();
+    let strict = Emulator::start(paths, "strict-digest", &["--strict-nonce-count".to_owned()])?;
+    let strict_key = strict.scenario(paths, &["setup".to_owned()])?["keyId"]
+        .as_str()
+        .ok_or("setup printed no keyId")?
+        .to_owned();
     for rep in 1..=options.reps {
         eprintln!("\n==> get-one-key, repetition {rep} of {}", options.reps);
-        for config in GET_CONFIGS {
+        let strict_runs = STRICT_DIGEST.iter().filter_map(|&(strict_name, twin)| {
+            let config = GET_CONFIGS.iter().find(|c| c.name == twin)?;
+            Some((strict_name, config, &strict, strict_key.as_str()))
+        });
+        let lenient_runs = GET_CONFIGS
+            .iter()
+            .map(|config| (config.name, config, &emulator, key_id.as_str()));
+        for (name, config, emulator, key_id) in lenient_runs.chain(strict_runs) {
             let mut args: Vec<String> = [
                 "get",
                 "--client",
@@ -35,7 +47,7 @@ pub(super) fn get_suite(
                 "--auth",
                 config.auth,
                 "--key-id",
-                &key_id,
+                key_id,
                 "--calls",
                 &sizes.calls.to_string(),
                 "--warmup",
@@ -48,7 +60,7 @@ pub(super) fn get_suite(
             if let Some(pool) = config.pool {
                 args.extend(["--pool".to_owned(), pool.to_string()]);
             }
-            results.record(config.name, emulator.scenario(paths, &args));
+            results.record(name, emulator.scenario(paths, &args));
         }
         // Exactly `token_calls` calls from a cold client, 64 in flight: the single-flight
         // refresh must turn them into one token request.

@@ -120,6 +120,16 @@ pub(super) const GET_CONFIGS: &[GetConfig] = &[
     },
 ];
 
+/// The digest runs repeated against an emulator with `--strict-nonce-count` (each request on a
+/// nonce must carry the previous `nc` plus one, as Apache's `AuthDigestNcCheck On`), beside the
+/// same runs against the lenient one: (name against the strict server, lenient twin).
+pub(super) const STRICT_DIGEST: &[(&str, &str)] = &[
+    ("strict sdk hyper digest seq", "sdk hyper digest seq"),
+    ("strict sdk hyper digest 64", "sdk hyper digest 64"),
+    ("strict sdk reqwest digest seq", "sdk reqwest digest seq"),
+    ("strict sdk reqwest digest 64", "sdk reqwest digest 64"),
+];
+
 pub(super) fn list_name(keys: u64, mode: &str, concurrency: Option<usize>) -> String {
     match concurrency {
         Some(n) => format!("list {keys} {mode} c={n}"),
