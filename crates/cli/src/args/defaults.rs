@@ -1,0 +1,132 @@
+//! The two steps that let the configuration supply defaults to the command line: a lenient
+//! first look at the global flags (`-P`, `-o`, `--base-url`, `--flavor`) so the
+//! configuration can be loaded, then the real command tree with `--orgId` / `--projectId`
+//! defaulted from it.
+//!
+//! Why not clap's `env = …`: the default may also come from the profile, and a malformed
+//! variable must fail only a command that takes the flag, with an error naming the
+//! variable; as an `env` default it failed every command. This module must NOT do I/O:
+//! the caller loads the configuration between the two steps.
+
+use std::ffi::OsString;
+
+use clap::{ArgMatches, Command};
+
+use crate::config::{ConfigError, FlagInputs, Resolved};
+
+/// What the first, lenient pass found: the global flags the configuration needs, and
+/// whether the command needs credentials at all (so the keyring is left alone otherwise).
+#[derive(Debug, Default)]
+pub(crate) struct FirstLook {
+    pub(crate) flags: FlagInputs,
+    pub(crate) needs_credentials: bool,
+    /// `-o json` (or `json-path`) was asked for on the command line, so even a command
+    /// line error is reported as JSON.
+    pub(crate) json_errors: bool,
+}
+
+/// Reads the global flags, tolerating every other error (the second pass reports them).
+pub(crate) fn first_look(command: Command, argv: &[OsString]) -> FirstLook {
+    let Ok(matches) = command
+        .ignore_errors(true)
+        .try_get_matches_from(argv.iter().cloned())
+    else {
+        return FirstLook::default();
+    };
+    let leaf = leaf(&matches);
+    let string = |id: &str| {
+        leaf.try_get_one::<String>(id)
+            .ok()
+            .flatten()
+            .or_else(|| matches.try_get_one::<String>(id).ok().flatten())
+            .cloned()
+    };
+    let output = string("output");
+    let flags = FlagInputs {
+        profile: string("profile"),
+        base_url: string("base_url"),
+        flavour: leaf
+            .try_get_one("flavor")
+            .ok()
+            .flatten()
+            .or_else(|| matches.try_get_one("flavor").ok().flatten())
+            .copied(),
+        output: output.clone(),
+        ..FlagInputs::default()
+    };
+    let top = matches.subcommand_name().unwrap_or_default();
+    FirstLook {
+        flags,
+        needs_credentials: !matches!(top, "" | "completion" | "emulator" | "__man"),
+        json_errors: output.is_some_and(|o| o == "json" || o.starts_with("json-path")),
+    }
+}
+
+fn leaf(matches: &ArgMatches) -> &ArgMatches {
+    let mut m = matches;
+    while let Some((_, sub)) = m.subcommand() {
+        m = sub;
+    }
+    m
+}
+
+/// The command tree with `--orgId` and `--projectId` defaulted from the configuration,
+/// where it holds a valid value.
+pub(crate) fn with_defaults(command: Command, resolved: &Resolved) -> Command {
+    let org = resolved
+        .org_id()
+        .ok()
+        .flatten()
+        .map(|s| s.value.to_string());
+    let project = resolved
+        .project_id()
+        .ok()
+        .flatten()
+        .map(|s| s.value.to_string());
+    set_defaults(command, org.as_deref(), project.as_deref())
+}
+
+fn set_defaults(mut command: Command, org: Option<&str>, project: Option<&str>) -> Command {
+    for (id, value) in [("org_id", org), ("project_id", project)] {
+        if let Some(value) = value {
+            if command.get_arguments().any(|a| a.get_id() == id) {
+                // The value is known only at run time; clap wants an owned string (its
+                // `string` feature) for that.
+                command = command.mut_arg(id, |a| {
+                    a.default_value(value.to_owned())
+                        .required(false)
+                        .hide_default_value(true)
+                });
+            }
+        }
+    }
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    for name in names {
+        command = command.mut_subcommand(name, |c| set_defaults(c, org, project));
+    }
+    command
+}
+
+/// For clap's "required argument missing" about `--orgId` or `--projectId`: the
+/// configuration's own error, which names the variable and the profile (or says which
+/// variable holds a malformed value).
+pub(crate) fn missing_id_error(error: &clap::Error, resolved: &Resolved) -> Option<ConfigError> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if error.kind() != ErrorKind::MissingRequiredArgument {
+        return None;
+    }
+    let missing = match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::Strings(args)) => args.clone(),
+        Some(ContextValue::String(arg)) => vec![arg.clone()],
+        _ => return None,
+    };
+    // Only when nothing else is missing: otherwise clap's usage message says it all.
+    match missing.as_slice() {
+        [one] if one.starts_with("--orgId") => resolved.require_org_id().err(),
+        [one] if one.starts_with("--projectId") => resolved.require_project_id().err(),
+        _ => None,
+    }
+}
