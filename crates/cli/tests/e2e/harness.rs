@@ -66,12 +66,17 @@ impl Emu {
         let mut cmd = Command::cargo_bin("atlas-keys").expect("binary built");
         for (name, _) in std::env::vars_os() {
             let name_text = name.to_string_lossy();
-            if name_text.starts_with("MONGODB_ATLAS_") || name_text.starts_with("ATLAS_KEYS_") {
+            if name_text.starts_with("MONGODB_ATLAS_")
+                || name_text.starts_with("ATLAS_KEYS_")
+                || name_text.starts_with("MCLI_")
+            {
                 cmd.env_remove(&name);
             }
         }
+        // The developer's own Atlas CLI profiles stay out too: an empty config directory.
         cmd.env_remove("RUST_LOG")
-            .env("ATLAS_KEYS_CACHE_DIR", self.cache.path());
+            .env("ATLAS_KEYS_CACHE_DIR", self.cache.path())
+            .env("XDG_CONFIG_HOME", self.cache.path().join("config"));
         cmd
     }
 
