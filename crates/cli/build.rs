@@ -21,7 +21,10 @@ fn main() {
         })
         .unwrap_or_else(|| "unknown".to_owned());
     // Rebuild when HEAD moves (a commit or a checkout), so the version stays true.
-    if let Ok(out) = Command::new("git").args(["rev-parse", "--git-dir"]).output() {
+    if let Ok(out) = Command::new("git")
+        .args(["rev-parse", "--git-dir"])
+        .output()
+    {
         if let Ok(dir) = String::from_utf8(out.stdout) {
             let dir = dir.trim();
             if !dir.is_empty() {

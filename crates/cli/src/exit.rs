@@ -101,9 +101,9 @@ impl From<crate::config::ConfigError> for Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Usage(message)
-            | Failure::Api(message)
-            | Failure::Service { message, .. } => f.write_str(message),
+            Failure::Usage(message) | Failure::Api(message) | Failure::Service { message, .. } => {
+                f.write_str(message)
+            }
             Failure::Output(error) => write!(f, "could not write the output: {error}"),
         }
     }

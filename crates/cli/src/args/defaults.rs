@@ -31,7 +31,17 @@ pub(crate) fn first_look(command: Command, argv: &[OsString]) -> FirstLook {
         .ignore_errors(true)
         .try_get_matches_from(argv.iter().cloned())
     else {
-        return FirstLook::default();
+        // Even the lenient parse gave up (a bad value, say): the profile and the output
+        // format still decide how that error is shown, so find them by hand.
+        let output = scan(argv, "-o", "--output");
+        return FirstLook {
+            json_errors: output.is_some_and(|o| o == "json" || o.starts_with("json-path")),
+            flags: FlagInputs {
+                profile: scan(argv, "-P", "--profile"),
+                ..FlagInputs::default()
+            },
+            needs_credentials: false,
+        };
     };
     let leaf = leaf(&matches);
     let string = |id: &str| {
@@ -41,9 +51,11 @@ pub(crate) fn first_look(command: Command, argv: &[OsString]) -> FirstLook {
             .or_else(|| matches.try_get_one::<String>(id).ok().flatten())
             .cloned()
     };
-    let output = string("output");
+    // A lenient parse stops at the first bad value, so later flags may be missing from
+    // its matches; the scan finds them anyway.
+    let output = string("output").or_else(|| scan(argv, "-o", "--output"));
     let flags = FlagInputs {
-        profile: string("profile"),
+        profile: string("profile").or_else(|| scan(argv, "-P", "--profile")),
         base_url: string("base_url"),
         flavour: leaf
             .try_get_one("flavor")
@@ -60,6 +72,28 @@ pub(crate) fn first_look(command: Command, argv: &[OsString]) -> FirstLook {
         needs_credentials: !matches!(top, "" | "completion" | "emulator" | "__man"),
         json_errors: output.is_some_and(|o| o == "json" || o.starts_with("json-path")),
     }
+}
+
+/// The last value of `-x VALUE`, `-xVALUE`, `--long VALUE` or `--long=VALUE`, before any
+/// `--`. A rough reading, used only when clap could not parse the line at all.
+fn scan(argv: &[OsString], short: &str, long: &str) -> Option<String> {
+    let words: Vec<String> = argv
+        .iter()
+        .skip(1)
+        .map(|w| w.to_string_lossy().into_owned())
+        .take_while(|w| w != "--")
+        .collect();
+    let mut found = None;
+    for (i, word) in words.iter().enumerate() {
+        if word == short || word == long {
+            found = words.get(i + 1).cloned();
+        } else if let Some(value) = word.strip_prefix(&format!("{long}=")) {
+            found = Some(value.to_owned());
+        } else if let Some(value) = word.strip_prefix(short).filter(|v| !v.is_empty()) {
+            found = Some(value.trim_start_matches('=').to_owned());
+        }
+    }
+    found
 }
 
 fn leaf(matches: &ArgMatches) -> &ArgMatches {
@@ -128,5 +162,35 @@ pub(crate) fn missing_id_error(error: &clap::Error, resolved: &Resolved) -> Opti
         [one] if one.starts_with("--orgId") => resolved.require_org_id().err(),
         [one] if one.starts_with("--projectId") => resolved.require_project_id().err(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scan;
+    use std::ffi::OsString;
+
+    fn argv(words: &[&str]) -> Vec<OsString> {
+        words.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn the_fallback_scan_finds_every_spelling() {
+        for words in [
+            &["atlas-keys", "x", "-o", "json"][..],
+            &["atlas-keys", "x", "-ojson"],
+            &["atlas-keys", "x", "--output", "json"],
+            &["atlas-keys", "x", "--output=json"],
+        ] {
+            assert_eq!(
+                scan(&argv(words), "-o", "--output").as_deref(),
+                Some("json"),
+                "{words:?}"
+            );
+        }
+        assert_eq!(
+            scan(&argv(&["atlas-keys", "--", "-o", "json"]), "-o", "--output"),
+            None
+        );
     }
 }

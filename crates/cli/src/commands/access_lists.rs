@@ -27,7 +27,13 @@ pub(crate) async fn run(
                 create = create.address(address);
             }
             let page = create.send().await?;
-            printer.entries_page(&page, PageAt { num: 1, limit: None })?;
+            printer.entries_page(
+                &page,
+                PageAt {
+                    num: 1,
+                    limit: None,
+                },
+            )?;
         }
         AccessListCommand::List(args) => {
             let key_id = args
@@ -60,7 +66,7 @@ pub(crate) async fn run(
             api.delete(org_id, key_id, address).send().await?;
             printer.done(
                 &format!("{address} removed from the access list of API key {key_id}."),
-                &json!({ "id": key_id, "address": address.to_string(), "deleted": true }),
+                &json!({ "action": "deleted", "id": key_id, "orgId": org_id, "address": address.to_string(), "deleted": true }),
             )?;
         }
     }

@@ -40,7 +40,7 @@ pub(crate) fn run(args: &AuthArgs, resolved: &Resolved, printer: &Printer) -> Re
                     if removed == 1 { "" } else { "s" },
                     dir.display()
                 ),
-                &json!({ "removed": removed, "dir": dir.display().to_string(), "done": true }),
+                &json!({ "action": "logout", "removed": removed, "dir": dir.display().to_string() }),
             )?;
         }
     }

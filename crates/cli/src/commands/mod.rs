@@ -66,7 +66,10 @@ fn run_inner(
         let setup = || -> Result<_, Failure> {
             // The output format first: a bad -o is the user's latest mistake.
             let printer = printer?;
-            Ok((client::build(resolved, base_url.as_deref(), flavor)?, printer))
+            Ok((
+                client::build(resolved, base_url.as_deref(), flavor)?,
+                printer,
+            ))
         };
         match command {
             Command::Emulator(args) => emulator::run(args).await,

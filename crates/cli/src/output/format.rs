@@ -65,7 +65,10 @@ mod tests {
     fn formats_parse_and_go_template_is_refused_with_the_reason() {
         assert!(matches!(Format::parse("json"), Ok(Format::Json)));
         assert!(matches!(Format::parse("table"), Ok(Format::Table)));
-        assert!(matches!(Format::parse("json-path=$.id"), Ok(Format::JsonPath(_))));
+        assert!(matches!(
+            Format::parse("json-path=$.id"),
+            Ok(Format::JsonPath(_))
+        ));
         let refused = Format::parse("go-template={{.ID}}").unwrap_err();
         assert!(refused.contains("not supported"), "{refused}");
         assert!(Format::parse("json-path=$[").is_err());

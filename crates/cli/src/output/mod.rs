@@ -53,14 +53,6 @@ pub(crate) struct Printer {
 }
 
 impl Printer {
-    #[cfg_attr(not(test), allow(dead_code))]
-    pub(crate) fn new(format: OutputFormat) -> Self {
-        Self {
-            format,
-            style: JsonStyle::Pretty,
-        }
-    }
-
     /// The printer `-o` (or MONGODB_ATLAS_OUTPUT, or the profile's `output`) and `-c`
     /// ask for; a bad value is a usage error naming where it came from.
     pub(crate) fn from_config(resolved: &Resolved, compact: bool) -> Result<Self, Failure> {
@@ -298,8 +290,10 @@ impl Printer {
         }
     }
 
-    /// A command without a response body (delete, assign): a sentence for people, and a
-    /// small object for scripts.
+    /// A command without a response body (delete, unassign, assign): a sentence for
+    /// people, and for scripts one object shape for all of them: `action` (what was done:
+    /// `deleted`, `unassigned`, `assigned`, …), `id` (the key), and the ids that locate it
+    /// (`orgId`, `projectId`, `address`).
     pub(crate) fn done(&self, sentence: &str, json: &impl Serialize) -> io::Result<()> {
         let mut out = Self::out();
         match self.format {
@@ -439,20 +433,17 @@ pub(crate) struct PageAt {
 
 /// `Page 2: 5 keys of 12. Next: --page 3 --limit 5, or --all.` — tells a person how to
 /// get the rest, with the same page size.
-fn page_footer(
-    at: PageAt,
-    shown: usize,
-    total: Option<u64>,
-    has_next: bool,
-    noun: &str,
-) -> String {
+fn page_footer(at: PageAt, shown: usize, total: Option<u64>, has_next: bool, noun: &str) -> String {
     let page_num = at.num;
     let mut footer = match total {
         Some(total) => format!("Page {page_num}: {shown} of {total} {noun}."),
         None => format!("Page {page_num}: {shown} {noun}."),
     };
     if has_next {
-        let limit = at.limit.map(|l| format!(" --limit {l}")).unwrap_or_default();
+        let limit = at
+            .limit
+            .map(|l| format!(" --limit {l}"))
+            .unwrap_or_default();
         footer.push_str(&format!(
             " Next: --page {}{limit}, or --all.",
             page_num.saturating_add(1)
