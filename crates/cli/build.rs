@@ -21,17 +21,16 @@ fn main() {
         })
         .unwrap_or_else(|| "unknown".to_owned());
     // Rebuild when HEAD moves (a commit or a checkout), so the version stays true.
-    if let Ok(out) = Command::new("git")
+    let git_dir = Command::new("git")
         .args(["rev-parse", "--git-dir"])
         .output()
-    {
-        if let Ok(dir) = String::from_utf8(out.stdout) {
-            let dir = dir.trim();
-            if !dir.is_empty() {
-                println!("cargo:rerun-if-changed={dir}/HEAD");
-                println!("cargo:rerun-if-changed={dir}/refs/heads");
-            }
-        }
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .map(|dir| dir.trim().to_owned())
+        .filter(|dir| !dir.is_empty());
+    if let Some(dir) = git_dir {
+        println!("cargo:rerun-if-changed={dir}/HEAD");
+        println!("cargo:rerun-if-changed={dir}/refs/heads");
     }
     println!("cargo:rustc-env=ATLAS_KEYS_GIT_COMMIT={commit}");
 }

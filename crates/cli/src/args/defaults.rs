@@ -122,16 +122,16 @@ pub(crate) fn with_defaults(command: Command, resolved: &Resolved) -> Command {
 
 fn set_defaults(mut command: Command, org: Option<&str>, project: Option<&str>) -> Command {
     for (id, value) in [("org_id", org), ("project_id", project)] {
-        if let Some(value) = value {
-            if command.get_arguments().any(|a| a.get_id() == id) {
-                // The value is known only at run time; clap wants an owned string (its
-                // `string` feature) for that.
-                command = command.mut_arg(id, |a| {
-                    a.default_value(value.to_owned())
-                        .required(false)
-                        .hide_default_value(true)
-                });
-            }
+        if let Some(value) = value
+            && command.get_arguments().any(|a| a.get_id() == id)
+        {
+            // The value is known only at run time; clap wants an owned string (its
+            // `string` feature) for that.
+            command = command.mut_arg(id, |a| {
+                a.default_value(value.to_owned())
+                    .required(false)
+                    .hide_default_value(true)
+            });
         }
     }
     let names: Vec<String> = command
