@@ -153,7 +153,7 @@ Examples:
 pub(crate) const EMULATOR: &str = "\
 Examples:
   # Serve on a free loopback port; the first stdout line is JSON with the URL and keys:
-  atlas-keys emulator --port 0\n";
+  atlas-keys emulator --listen 127.0.0.1:0\n";
 
 #[cfg(test)]
 mod tests {
