@@ -11,8 +11,6 @@ use std::fmt;
 use std::io::Write;
 use std::process::ExitCode;
 
-use serde_json::json;
-
 /// Why a command failed.
 #[derive(Debug)]
 pub(crate) enum Failure {
@@ -54,7 +52,7 @@ impl Failure {
             }
         }
         let line = if json {
-            self.to_json().to_string()
+            self.to_json_line()
         } else {
             format!("error: {}", one_line(&self.to_string()))
         };
@@ -63,21 +61,23 @@ impl Failure {
         self.exit_code()
     }
 
-    /// The `-o json` form: the API's status and code when it answered, else `status`
-    /// null and our own code (`INVALID_INPUT` for exit 2, `REQUEST_FAILED` for exit 1).
-    pub(crate) fn to_json(&self) -> serde_json::Value {
-        let (status, code) = match self {
+    /// The `-o json` form, one line: the API's status and code when it answered, else
+    /// `status` null and our own code (`INVALID_INPUT` for exit 2, `REQUEST_FAILED` for
+    /// exit 1).
+    fn to_json_line(&self) -> String {
+        let (status, error_code) = match self {
             Failure::Usage(_) => (None, Some("INVALID_INPUT".to_owned())),
             Failure::Api(_) => (None, Some("REQUEST_FAILED".to_owned())),
             Failure::Output(_) => (None, Some("OUTPUT_FAILED".to_owned())),
             Failure::Service { status, code, .. } => (Some(*status), code.clone()),
         };
-        json!({
-            "status": status,
-            "errorCode": code,
-            "detail": one_line(&self.to_string()),
-            "hint": self.hint(),
-        })
+        let error = JsonError {
+            status,
+            error_code,
+            detail: one_line(&self.to_string()),
+            hint: self.hint(),
+        };
+        serde_json::to_string(&error).unwrap_or_default()
     }
 
     /// What to try next, where there is something useful to say.
@@ -89,6 +89,17 @@ impl Failure {
             _ => None,
         }
     }
+}
+
+/// A failure under `-o json`. A struct rather than `json!`, so the fields keep this order
+/// on the wire (serde_json's maps sort their keys).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonError {
+    status: Option<u16>,
+    error_code: Option<String>,
+    detail: String,
+    hint: Option<String>,
 }
 
 impl From<crate::config::ConfigError> for Failure {
@@ -181,6 +192,25 @@ mod tests {
     fn usage_failures_exit_2_and_api_failures_exit_1() {
         assert_eq!(Failure::Usage("x".into()).exit_code(), ExitCode::from(2));
         assert_eq!(Failure::Api("x".into()).exit_code(), ExitCode::from(1));
+    }
+
+    #[test]
+    fn a_json_error_has_status_code_detail_and_hint_in_that_order() {
+        let line = Failure::Service {
+            status: 404,
+            code: Some("RESOURCE_NOT_FOUND".into()),
+            message: "404 RESOURCE_NOT_FOUND: gone\nreally".into(),
+        }
+        .to_json_line();
+        assert_eq!(
+            line,
+            r#"{"status":404,"errorCode":"RESOURCE_NOT_FOUND","detail":"404 RESOURCE_NOT_FOUND: gone really","hint":null}"#
+        );
+        let usage = Failure::Usage("bad".into()).to_json_line();
+        assert!(
+            usage.starts_with(r#"{"status":null,"errorCode":"INVALID_INPUT""#),
+            "{usage}"
+        );
     }
 
     #[test]

@@ -30,6 +30,14 @@ fn main() -> ExitCode {
     } else {
         config::load(&first.flags, &ProcessEnv, &NoKeyring)
     };
+    // Errors are JSON when -o (or MONGODB_ATLAS_OUTPUT, or the profile) asks for JSON.
+    let json_errors = first.json_errors
+        || matches!(
+            resolved.output_as(output::format::Format::parse),
+            Ok(Some(
+                output::format::Format::Json | output::format::Format::JsonPath(_)
+            ))
+        );
     let command = args::defaults::with_defaults(args::Cli::command(), &resolved);
     let cli = match command
         .try_get_matches_from(&argv)
@@ -40,9 +48,9 @@ fn main() -> ExitCode {
             // A missing --orgId/--projectId: say where a default could have come from, or
             // which variable holds a malformed one.
             if let Some(config_error) = args::defaults::missing_id_error(&error, &resolved) {
-                return exit::Failure::from(config_error).report(first.json_errors);
+                return exit::Failure::from(config_error).report(json_errors);
             }
-            return exit::command_line(error, first.json_errors);
+            return exit::command_line(error, json_errors);
         }
     };
     commands::run(cli, resolved)
