@@ -67,9 +67,16 @@ pub(crate) fn first_look(command: Command, argv: &[OsString]) -> FirstLook {
         ..FlagInputs::default()
     };
     let top = matches.subcommand_name().unwrap_or_default();
+    let second = matches
+        .subcommand()
+        .and_then(|(_, sub)| sub.subcommand_name())
+        .unwrap_or_default();
     FirstLook {
         flags,
-        needs_credentials: !matches!(top, "" | "completion" | "emulator" | "__man"),
+        needs_credentials: !matches!(
+            (top, second),
+            ("" | "completion" | "emulator" | "__man", _) | ("auth", "logout")
+        ),
         json_errors: output.is_some_and(|o| o == "json" || o.starts_with("json-path")),
     }
 }
