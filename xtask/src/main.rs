@@ -12,6 +12,7 @@ mod demo;
 mod emulator_line;
 mod fuzz;
 mod interop;
+mod man;
 mod process;
 mod python_env;
 mod soak;
@@ -51,6 +52,9 @@ enum Command {
     /// Python requests and schemathesis (installs a throwaway Python virtualenv and, with
     /// apt-get, Apache when missing); ends with one line `N passed, N failed`
     Interop,
+    /// The man pages of atlas-keys, one per command, written by the built binary into DIR
+    /// (default target/man)
+    Man(man::Args),
     /// The reliability suites at full size (release, ATLAS_KEYS_SOAK=1); prints the figures
     /// RELIABILITY.md records
     Soak(soak::Args),
@@ -64,6 +68,7 @@ impl Command {
             Command::Demo => "demo",
             Command::Fuzz(_) => "fuzz",
             Command::Interop => "interop",
+            Command::Man(_) => "man",
             Command::Soak(_) => "soak",
         }
     }
@@ -79,6 +84,7 @@ fn main() -> ExitCode {
         Command::Demo => demo::run(),
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Interop => interop::run(),
+        Command::Man(args) => man::run(&args),
         Command::Soak(args) => soak::run(&args),
     };
     match result {
@@ -117,6 +123,7 @@ mod tests {
             ("demo", "demo"),
             ("fuzz", "fuzz"),
             ("interop", "interop"),
+            ("man", "man"),
             ("soak", "soak"),
         ] {
             let cli = Cli::try_parse_from(["xtask", word]).expect(word);

@@ -2,10 +2,13 @@
 //!
 //! 0 success; 1 an API or transport failure (the request was made, or may have been);
 //! 2 a usage or validation failure (nothing was sent). Clap's own errors exit 2 too.
-//! This module must NOT print anything but that single `error: …` line, and the line must
-//! NOT contain a secret: API error details and our messages carry none.
+//! Under `-o json` the same failure is one JSON object on stderr instead:
+//! `{"status", "errorCode", "detail", "hint"}`. This module must NOT print anything but
+//! that single line (or object), and it must NOT contain a secret: API error details and
+//! our messages carry none. Writing to a closed stderr is ignored, never a panic.
 
 use std::fmt;
+use std::io::Write;
 use std::process::ExitCode;
 
 /// Why a command failed.
@@ -13,8 +16,19 @@ use std::process::ExitCode;
 pub(crate) enum Failure {
     /// Bad input or a refused action; nothing was sent. Exit 2.
     Usage(String),
-    /// The API answered with an error, or the request failed on the way. Exit 1.
+    /// The request failed on the way (or something else outside the input went wrong).
+    /// Exit 1.
     Api(String),
+    /// The API answered with an error: its status and `errorCode` are kept for `-o json`.
+    /// Exit 1.
+    Service {
+        /// The HTTP status.
+        status: u16,
+        /// The API's `errorCode`, if it sent one.
+        code: Option<String>,
+        /// The whole message, as for [`Failure::Api`].
+        message: String,
+    },
     /// Writing the results failed (other than a closed pipe). Exit 1.
     Output(std::io::Error),
 }
@@ -23,12 +37,13 @@ impl Failure {
     pub(crate) fn exit_code(&self) -> ExitCode {
         match self {
             Failure::Usage(_) => ExitCode::from(2),
-            Failure::Api(_) | Failure::Output(_) => ExitCode::from(1),
+            Failure::Api(_) | Failure::Service { .. } | Failure::Output(_) => ExitCode::from(1),
         }
     }
 
-    /// Prints `error: …` on stderr and returns the exit status.
-    pub(crate) fn report(self) -> ExitCode {
+    /// Prints `error: …` (or, with `json`, the JSON object) on stderr and returns the exit
+    /// status.
+    pub(crate) fn report(self, json: bool) -> ExitCode {
         if let Failure::Output(error) = &self {
             // `atlas-keys … | head` closes the pipe early; that is the reader's choice, not
             // an error worth a message.
@@ -36,15 +51,70 @@ impl Failure {
                 return ExitCode::SUCCESS;
             }
         }
-        eprintln!("error: {}", one_line(&self.to_string()));
+        let line = if json {
+            self.to_json_line()
+        } else {
+            format!("error: {}", one_line(&self.to_string()))
+        };
+        // Not eprintln!: it panics when stderr is a closed pipe.
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
         self.exit_code()
+    }
+
+    /// The `-o json` form, one line: the API's status and code when it answered, else
+    /// `status` null and our own code (`INVALID_INPUT` for exit 2, `REQUEST_FAILED` for
+    /// exit 1).
+    fn to_json_line(&self) -> String {
+        let (status, error_code) = match self {
+            Failure::Usage(_) => (None, Some("INVALID_INPUT".to_owned())),
+            Failure::Api(_) => (None, Some("REQUEST_FAILED".to_owned())),
+            Failure::Output(_) => (None, Some("OUTPUT_FAILED".to_owned())),
+            Failure::Service { status, code, .. } => (Some(*status), code.clone()),
+        };
+        let error = JsonError {
+            status,
+            error_code,
+            detail: one_line(&self.to_string()),
+            hint: self.hint(),
+        };
+        serde_json::to_string(&error).unwrap_or_default()
+    }
+
+    /// What to try next, where there is something useful to say.
+    fn hint(&self) -> Option<String> {
+        match self {
+            Failure::Usage(message) if message.starts_with("no credentials") => Some(
+                "run `atlas-keys auth whoami` to see which variables and profile were read".into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// A failure under `-o json`. A struct rather than `json!`, so the fields keep this order
+/// on the wire (serde_json's maps sort their keys).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonError {
+    status: Option<u16>,
+    error_code: Option<String>,
+    detail: String,
+    hint: Option<String>,
+}
+
+impl From<crate::config::ConfigError> for Failure {
+    fn from(error: crate::config::ConfigError) -> Self {
+        // Everything the configuration can fail on is found before any request.
+        Failure::Usage(error.to_string())
     }
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Usage(message) | Failure::Api(message) => f.write_str(message),
+            Failure::Usage(message) | Failure::Api(message) | Failure::Service { message, .. } => {
+                f.write_str(message)
+            }
             Failure::Output(error) => write!(f, "could not write the output: {error}"),
         }
     }
@@ -62,7 +132,7 @@ impl From<std::io::Error> for Failure {
 /// list of accepted values folded in where it has one: the user named the right flag and
 /// needs only to know what it takes. Help, an unknown flag and a missing argument keep
 /// clap's rendering with its usage section, which is what a mistyped command needs.
-pub(crate) fn command_line(error: clap::Error) -> ExitCode {
+pub(crate) fn command_line(error: clap::Error, json: bool) -> ExitCode {
     use clap::error::ErrorKind;
     let bad_value = matches!(
         error.kind(),
@@ -74,8 +144,21 @@ pub(crate) fn command_line(error: clap::Error) -> ExitCode {
             | ErrorKind::NoEquals
             | ErrorKind::InvalidUtf8
     );
+    let is_error = error.use_stderr();
+    if json && is_error {
+        let rendered = error.render().to_string();
+        let detail = rendered
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("invalid command line")
+            .trim_start_matches("error: ")
+            .to_owned();
+        return Failure::Usage(detail).report(true);
+    }
     if !bad_value {
-        // Prints help to stdout (exit 0) or the usage error to stderr (exit 2).
+        // Prints help to stdout (exit 0) or the usage error to stderr (exit 2). A closed
+        // pipe makes print() fail, which is ignored: nothing is left to tell anyone.
         let code = error.exit_code();
         let _ = error.print();
         return ExitCode::from(u8::try_from(code).unwrap_or(2));
@@ -83,10 +166,11 @@ pub(crate) fn command_line(error: clap::Error) -> ExitCode {
     let rendered = error.render().to_string();
     let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("error: invalid value");
-    match lines.find(|l| l.starts_with("[possible values:")) {
-        Some(possible) => eprintln!("{first} {possible}"),
-        None => eprintln!("{first}"),
-    }
+    let line = match lines.find(|l| l.starts_with("[possible values:")) {
+        Some(possible) => format!("{first} {possible}"),
+        None => first.to_owned(),
+    };
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
     ExitCode::from(2)
 }
 
@@ -108,6 +192,25 @@ mod tests {
     fn usage_failures_exit_2_and_api_failures_exit_1() {
         assert_eq!(Failure::Usage("x".into()).exit_code(), ExitCode::from(2));
         assert_eq!(Failure::Api("x".into()).exit_code(), ExitCode::from(1));
+    }
+
+    #[test]
+    fn a_json_error_has_status_code_detail_and_hint_in_that_order() {
+        let line = Failure::Service {
+            status: 404,
+            code: Some("RESOURCE_NOT_FOUND".into()),
+            message: "404 RESOURCE_NOT_FOUND: gone\nreally".into(),
+        }
+        .to_json_line();
+        assert_eq!(
+            line,
+            r#"{"status":404,"errorCode":"RESOURCE_NOT_FOUND","detail":"404 RESOURCE_NOT_FOUND: gone really","hint":null}"#
+        );
+        let usage = Failure::Usage("bad".into()).to_json_line();
+        assert!(
+            usage.starts_with(r#"{"status":null,"errorCode":"INVALID_INPUT""#),
+            "{usage}"
+        );
     }
 
     #[test]

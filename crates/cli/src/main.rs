@@ -1,13 +1,12 @@
-//! The `atlas-keys` binary: parse the command line, run one command, map the outcome to an
-//! exit status.
+//! The `atlas-keys` binary: parse the command line, load the configuration, run one
+//! command, map the outcome to an exit status.
 //!
-//! Kept thin on purpose: parsing lives in `args`, behaviour in `commands`, printing in
-//! `output`, and failures in `exit`. This file must NOT print results or errors itself.
+//! Kept thin on purpose: parsing lives in `args`, configuration in `config`, behaviour in
+//! `commands`, printing in `output`, and failures in `exit`. This file must NOT print
+//! results or errors itself.
 
 mod args;
 mod commands;
-// Wired by the lead into commands/client.rs and args; unused until then.
-#[cfg_attr(not(test), allow(dead_code))]
 mod config;
 mod exit;
 mod output;
@@ -16,18 +15,45 @@ mod token_cache;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
+
+use crate::config::{NoKeyring, OsKeyring, ProcessEnv};
 
 fn main() -> ExitCode {
-    let cli = match args::Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(error) => return exit::command_line(error),
-    };
     init_tracing();
-    match commands::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => failure.report(),
-    }
+    let argv: Vec<_> = std::env::args_os().collect();
+    // First a lenient look at the global flags (profile, output, server), so the
+    // configuration can supply `--orgId` / `--projectId` defaults to the real parse.
+    let first = args::defaults::first_look(args::Cli::command(), &argv);
+    let resolved = if first.needs_credentials {
+        config::load(&first.flags, &ProcessEnv, &OsKeyring::default())
+    } else {
+        config::load(&first.flags, &ProcessEnv, &NoKeyring)
+    };
+    // Errors are JSON when -o (or MONGODB_ATLAS_OUTPUT, or the profile) asks for JSON.
+    let json_errors = first.json_errors
+        || matches!(
+            resolved.output_as(output::format::Format::parse),
+            Ok(Some(
+                output::format::Format::Json | output::format::Format::JsonPath(_)
+            ))
+        );
+    let command = args::defaults::with_defaults(args::Cli::command(), &resolved);
+    let cli = match command
+        .try_get_matches_from(&argv)
+        .and_then(|m| args::Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(error) => {
+            // A missing --orgId/--projectId: say where a default could have come from, or
+            // which variable holds a malformed one.
+            if let Some(config_error) = args::defaults::missing_id_error(&error, &resolved) {
+                return exit::Failure::from(config_error).report(json_errors);
+            }
+            return exit::command_line(error, json_errors);
+        }
+    };
+    commands::run(cli, resolved)
 }
 
 /// Logs only when RUST_LOG asks, and only to stderr, so stdout stays the command's output.

@@ -1,4 +1,4 @@
-//! A one-line "fetched N items" indicator on stderr while `--all` walks the pages.
+//! A one-line "fetched N of TOTAL keys" indicator on stderr while `--all` walks the pages.
 //!
 //! It draws only when stderr is a terminal (std::io::IsTerminal): in pipes, logs and tests
 //! stderr stays silent, so scripts see nothing but errors there. This module must NOT write
@@ -16,6 +16,7 @@ pub(crate) struct Progress {
     enabled: bool,
     noun: &'static str,
     count: usize,
+    total: Option<u64>,
     last_draw: Option<Instant>,
 }
 
@@ -30,13 +31,28 @@ impl Progress {
             enabled,
             noun,
             count: 0,
+            total: None,
             last_draw: None,
         }
     }
 
-    /// Counts one more item and redraws if enough time has passed.
-    pub(crate) fn tick(&mut self) {
-        self.count += 1;
+    /// Counts one more page of `n` items (of `total`, when the server counted them) and
+    /// redraws if enough time has passed.
+    pub(crate) fn add(&mut self, n: usize, total: Option<u64>) {
+        self.count += n;
+        self.total = total.or(self.total);
+        self.draw();
+    }
+
+    /// The line as drawn: `fetched 200 of 1234 keys`, or without a total.
+    fn line(&self) -> String {
+        match self.total {
+            Some(total) => format!("fetched {} of {total} {}", self.count, self.noun),
+            None => format!("fetched {} {}", self.count, self.noun),
+        }
+    }
+
+    fn draw(&mut self) {
         if !self.enabled {
             return;
         }
@@ -44,7 +60,7 @@ impl Progress {
         if due {
             self.last_draw = Some(Instant::now());
             let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\rfetching {}… {}", self.noun, self.count);
+            let _ = write!(err, "\r\x1b[2K{}", self.line());
             let _ = err.flush();
         }
     }
@@ -69,9 +85,11 @@ mod tests {
     #[test]
     fn a_disabled_indicator_only_counts() {
         let mut progress = Progress::new(false, "keys");
-        progress.tick();
-        progress.tick();
-        assert_eq!(progress.count, 2);
+        progress.add(100, Some(250));
+        progress.add(100, Some(250));
+        assert_eq!(progress.count, 200);
         assert!(progress.last_draw.is_none());
+        assert_eq!(progress.line(), "fetched 200 of 250 keys");
+        assert_eq!(Progress::new(false, "keys").line(), "fetched 0 keys");
     }
 }

@@ -6,21 +6,23 @@
 use atlas_keys_model::{AccessListAddress, ApiKeyId};
 use clap::{Args, Subcommand};
 
+use super::examples as ex;
 use super::{ForceArg, OrgIdArg, PagingArgs, parse_cidr, parse_single_ip};
 
 /// The access-list commands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum AccessListCommand {
     /// Add addresses or CIDR blocks to a key's access list.
+    #[command(after_help = ex::ACCESS_LIST_CREATE)]
     Create(AccessListCreate),
     /// List a key's access-list entries.
-    #[command(visible_alias = "ls")]
+    #[command(visible_alias = "ls", after_help = ex::ACCESS_LIST_LIST)]
     List(AccessListList),
     /// Show one entry.
-    #[command(visible_alias = "get")]
+    #[command(visible_alias = "show", alias = "get", after_help = ex::ACCESS_LIST_DESCRIBE)]
     Describe(AccessListEntryArgs),
     /// Remove one entry.
-    #[command(visible_alias = "rm")]
+    #[command(visible_alias = "rm", after_help = ex::ACCESS_LIST_DELETE)]
     Delete(AccessListDelete),
 }
 
@@ -36,7 +38,7 @@ pub(crate) struct AccessListTarget {
 
 /// `create --orgId ID --apiKey KEY_ID (--ip IP | --cidr CIDR)…`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("entries").required(true).multiple(true).args(["ips", "cidrs"]))]
+#[command(group = clap::ArgGroup::new("entries").required(true).multiple(true).args(["ips", "cidrs", "current_ip"]))]
 pub(crate) struct AccessListCreate {
     #[command(flatten)]
     pub(crate) target: AccessListTarget,
@@ -46,15 +48,34 @@ pub(crate) struct AccessListCreate {
     /// A CIDR block such as 192.0.2.0/24; repeat or separate with commas.
     #[arg(long = "cidr", value_name = "CIDR", value_delimiter = ',', value_parser = parse_cidr)]
     pub(crate) cidrs: Vec<AccessListAddress>,
+    /// Add the address this command runs from, as the service sees it (its ipinfo
+    /// endpoint), so a NAT or proxy in between is accounted for.
+    #[arg(long = "currentIp", alias = "current-ip")]
+    pub(crate) current_ip: bool,
 }
 
-/// `list --orgId ID --apiKey KEY_ID [paging]`.
+/// `list KEY_ID --orgId ID [paging]` (the Atlas CLI's shape), or `--apiKey KEY_ID` as its
+/// older releases and documentation examples have it.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("key").required(true).args(["key_id", "key_flag"]))]
 pub(crate) struct AccessListList {
+    /// The key whose access list this is.
+    #[arg(value_name = "API_KEY_ID")]
+    pub(crate) key_id: Option<ApiKeyId>,
+    /// The same, as a flag.
+    #[arg(long = "apiKey", alias = "api-key", value_name = "KEY_ID")]
+    pub(crate) key_flag: Option<ApiKeyId>,
     #[command(flatten)]
-    pub(crate) target: AccessListTarget,
+    pub(crate) org: OrgIdArg,
     #[command(flatten)]
     pub(crate) paging: PagingArgs,
+}
+
+impl AccessListList {
+    /// The key, whichever way it was given (the group makes exactly one required).
+    pub(crate) fn key(&self) -> Option<&ApiKeyId> {
+        self.key_id.as_ref().or(self.key_flag.as_ref())
+    }
 }
 
 /// `IP_OR_CIDR --orgId ID --apiKey KEY_ID`.

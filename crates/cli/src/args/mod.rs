@@ -7,6 +7,8 @@
 //! the API: it only describes and parses the command line.
 
 mod access_lists;
+pub(crate) mod defaults;
+pub(crate) mod examples;
 mod orgs;
 mod projects;
 
@@ -19,40 +21,63 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Manage MongoDB Atlas, Cloud Manager and Ops Manager Programmatic API Keys.
 ///
-/// Credentials come from the environment: MONGODB_ATLAS_PUBLIC_API_KEY and
-/// MONGODB_ATLAS_PRIVATE_API_KEY (HTTP Digest), or MONGODB_ATLAS_CLIENT_ID and
-/// MONGODB_ATLAS_CLIENT_SECRET (service account). MONGODB_ATLAS_BASE_URL or
-/// MONGODB_ATLAS_OPS_MANAGER_URL choose the server.
+/// Settings come, in this order, from flags, MONGODB_ATLAS_* variables, then the Atlas CLI
+/// profile (-P, else `default`) in its config.toml. Credentials: MONGODB_ATLAS_PUBLIC_API_KEY
+/// and MONGODB_ATLAS_PRIVATE_API_KEY (HTTP Digest), or MONGODB_ATLAS_CLIENT_ID and
+/// MONGODB_ATLAS_CLIENT_SECRET (service account), or the profile's keys.
+/// MONGODB_ATLAS_BASE_URL or MONGODB_ATLAS_OPS_MANAGER_URL choose the server.
 #[derive(Debug, Parser)]
 #[command(
     name = "atlas-keys",
-    version,
+    version = VERSION,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    after_help = examples::ROOT
 )]
 pub(crate) struct Cli {
-    /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table, global = true)]
-    pub(crate) output: OutputFormat,
+    /// Output format: table, json, or json-path=EXPR (default table; also
+    /// MONGODB_ATLAS_OUTPUT or the profile's `output`). go-template is not supported.
+    #[arg(short = 'o', long, value_name = "FORMAT", global = true, help_heading = GLOBAL)]
+    pub(crate) output: Option<String>,
+
+    /// With -o json: one line instead of pretty-printed.
+    #[arg(short = 'c', long, global = true, help_heading = GLOBAL)]
+    pub(crate) compact: bool,
+
+    /// The Atlas CLI profile to read from its config.toml (default: MONGODB_ATLAS_PROFILE,
+    /// the only profile, or `default`).
+    #[arg(short = 'P', long, value_name = "NAME", global = true, help_heading = GLOBAL)]
+    pub(crate) profile: Option<String>,
 
     /// The server's base URL, e.g. https://cloud.mongodb.com (overrides MONGODB_ATLAS_BASE_URL).
-    #[arg(long = "base-url", value_name = "URL", global = true, value_parser = parse_base_url)]
+    #[arg(long = "base-url", value_name = "URL", global = true, value_parser = parse_base_url, help_heading = GLOBAL)]
     pub(crate) base_url: Option<String>,
 
     /// Which API the server speaks: atlas (v2), atlas-v1, cloud-manager or ops-manager.
-    #[arg(long, alias = "flavour", value_name = "FLAVOR", global = true)]
+    #[arg(long, alias = "flavour", value_name = "FLAVOR", global = true, help_heading = GLOBAL)]
     pub(crate) flavor: Option<Flavour>,
 
     #[command(subcommand)]
     pub(crate) command: Command,
 }
 
+/// The heading of the flags every command takes, kept apart from each command's own.
+pub(crate) const GLOBAL: &str = "Global options";
+
+/// `--version`: the crate version and the commit it was built from (build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("ATLAS_KEYS_GIT_COMMIT"),
+    ")"
+);
+
 /// How results are printed on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum OutputFormat {
     /// Aligned columns for people.
     Table,
-    /// The API's JSON, pretty-printed, for scripts.
+    /// The API's JSON (pretty, compact, or filtered by json-path), for scripts.
     Json,
 }
 
@@ -60,16 +85,65 @@ pub(crate) enum OutputFormat {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Organization API keys and their access lists.
-    #[command(visible_alias = "orgs", alias = "organization", alias = "org")]
+    #[command(visible_alias = "orgs", alias = "organization", alias = "org", after_help = examples::ORGS)]
     Organizations(OrgCommand),
     /// Project API keys: create, list, assign, change roles, unassign.
-    #[command(alias = "project", alias = "groups")]
+    #[command(alias = "project", alias = "groups", after_help = examples::PROJECTS)]
     Projects(ProjectCommand),
     /// Replace a key with a new one (same roles, assignments and access list), print the new
     /// secret once, then delete the old key.
+    #[command(after_help = examples::ROTATE)]
     Rotate(RotateArgs),
+    /// Which credential, profile and settings a command would use (never a secret), and
+    /// clearing cached service-account tokens.
+    #[command(after_help = examples::AUTH)]
+    Auth(AuthArgs),
+    /// Print a shell completion script: bash, zsh, fish or powershell.
+    #[command(after_help = examples::COMPLETION)]
+    Completion(CompletionArgs),
     /// Run the local emulator of the API (same flags as atlas-keys-emulator).
+    #[command(after_help = examples::EMULATOR)]
     Emulator(atlas_keys_emulator::cli::EmulatorArgs),
+    /// Writes one man page per command into DIR (run by `cargo xtask man`).
+    #[command(name = "__man", hide = true)]
+    Man(ManArgs),
+}
+
+/// `atlas-keys auth …`.
+#[derive(Debug, Args)]
+pub(crate) struct AuthArgs {
+    #[command(subcommand)]
+    pub(crate) command: AuthCommand,
+}
+
+/// What `auth` does: no login here (the Atlas CLI's `auth login` is a browser flow for
+/// user accounts, which this tool cannot use).
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuthCommand {
+    /// Show the credential (public key or client id only), the profile and where every
+    /// setting came from. Sends no request.
+    #[command(after_help = examples::WHOAMI)]
+    Whoami,
+    /// Forget cached service-account access tokens (all of them). Profiles, keyring
+    /// entries and variables are left alone.
+    #[command(after_help = examples::LOGOUT)]
+    Logout,
+}
+
+/// `atlas-keys completion SHELL`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+/// `atlas-keys __man DIR`.
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// Where to write the pages (created if missing).
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: std::path::PathBuf,
 }
 
 /// `atlas-keys rotate KEY_ID --orgId ID`.
@@ -82,29 +156,21 @@ pub(crate) struct RotateArgs {
     pub(crate) org: OrgIdArg,
 }
 
-/// `--orgId`, defaulting to MONGODB_ATLAS_ORG_ID.
+/// `--orgId`. Its default (MONGODB_ATLAS_ORG_ID, then the profile's `org_id`) is set by
+/// [`defaults::with_defaults`] once the configuration is loaded, so a malformed default
+/// only fails the commands that take `--orgId`.
 #[derive(Debug, Args)]
 pub(crate) struct OrgIdArg {
-    /// The organization (defaults to MONGODB_ATLAS_ORG_ID).
-    #[arg(
-        long = "orgId",
-        alias = "org-id",
-        value_name = "ID",
-        env = "MONGODB_ATLAS_ORG_ID"
-    )]
+    /// The organization (default: MONGODB_ATLAS_ORG_ID or the profile's org_id).
+    #[arg(long = "orgId", alias = "org-id", value_name = "ID")]
     pub(crate) org_id: OrgId,
 }
 
-/// `--projectId`, defaulting to MONGODB_ATLAS_PROJECT_ID.
+/// `--projectId`, defaulted like [`OrgIdArg`].
 #[derive(Debug, Args)]
 pub(crate) struct ProjectIdArg {
-    /// The project (defaults to MONGODB_ATLAS_PROJECT_ID).
-    #[arg(
-        long = "projectId",
-        alias = "project-id",
-        value_name = "ID",
-        env = "MONGODB_ATLAS_PROJECT_ID"
-    )]
+    /// The project (default: MONGODB_ATLAS_PROJECT_ID or the profile's project_id).
+    #[arg(long = "projectId", alias = "project-id", value_name = "ID")]
     pub(crate) project_id: ProjectId,
 }
 

@@ -6,6 +6,7 @@
 use atlas_keys_model::{ApiKeyId, Description, OrgRole};
 use clap::{Args, Subcommand};
 
+use super::examples as ex;
 use super::{AccessListCommand, ForceArg, OrgIdArg, PagingArgs};
 
 /// `atlas-keys organizations …`.
@@ -23,7 +24,10 @@ pub(crate) enum OrgSubcommand {
         name = "apiKeys",
         visible_alias = "apikeys",
         alias = "apikey",
-        alias = "api-keys"
+        alias = "api-keys",
+        alias = "apiKey",
+        alias = "api-key",
+        after_help = ex::ORG_KEYS
     )]
     ApiKeys(OrgApiKeysArgs),
 }
@@ -39,24 +43,36 @@ pub(crate) struct OrgApiKeysArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum OrgApiKeysCommand {
     /// Create an organization key. Its private key is printed once, here only.
+    #[command(after_help = ex::ORG_KEY_CREATE)]
     Create(OrgKeyCreate),
     /// List the organization's keys, one page or --all.
-    #[command(visible_alias = "ls")]
+    #[command(visible_alias = "ls", after_help = ex::ORG_KEY_LIST)]
     List(OrgKeyList),
     /// Show one key (the private key redacted).
-    #[command(visible_alias = "get")]
+    #[command(visible_alias = "show", alias = "get", after_help = ex::ORG_KEY_DESCRIBE)]
     Describe(OrgKeyTarget),
-    /// Change a key's description or organization roles.
+    /// Change a key's description or organization roles (the Atlas CLI's `assign`).
+    #[command(
+        name = "assign",
+        visible_alias = "update",
+        alias = "updates",
+        after_help = ex::ORG_KEY_ASSIGN
+    )]
     Update(OrgKeyUpdate),
     /// Delete a key from the organization and every project.
-    #[command(visible_alias = "rm")]
+    #[command(visible_alias = "rm", after_help = ex::ORG_KEY_DELETE)]
     Delete(OrgKeyDelete),
     /// A key's IP access list.
     #[command(
         name = "accessLists",
         visible_alias = "accesslists",
         alias = "accessList",
-        alias = "access-lists"
+        alias = "access-lists",
+        alias = "accesslist",
+        alias = "access-list",
+        alias = "whitelists",
+        alias = "whitelist",
+        after_help = ex::ACCESS_LISTS
     )]
     AccessLists(AccessListArgs),
 }

@@ -6,6 +6,7 @@
 use atlas_keys_model::{ApiKeyId, Description, ProjectRole};
 use clap::{Args, Subcommand};
 
+use super::examples as ex;
 use super::{ForceArg, PagingArgs, ProjectIdArg};
 
 /// `atlas-keys projects …`.
@@ -23,7 +24,10 @@ pub(crate) enum ProjectSubcommand {
         name = "apiKeys",
         visible_alias = "apikeys",
         alias = "apikey",
-        alias = "api-keys"
+        alias = "api-keys",
+        alias = "apiKey",
+        alias = "api-key",
+        after_help = ex::PROJECT_KEYS
     )]
     ApiKeys(ProjectApiKeysArgs),
 }
@@ -40,16 +44,19 @@ pub(crate) struct ProjectApiKeysArgs {
 pub(crate) enum ProjectApiKeysCommand {
     /// Create an organization key and assign it to the project. Its private key is printed
     /// once, here only.
+    #[command(after_help = ex::PROJECT_KEY_CREATE)]
     Create(ProjectKeyCreate),
     /// List the keys assigned to the project, one page or --all.
-    #[command(visible_alias = "ls")]
+    #[command(visible_alias = "ls", after_help = ex::PROJECT_KEY_LIST)]
     List(ProjectKeyList),
     /// Assign an existing organization key to the project.
+    #[command(after_help = ex::PROJECT_KEY_ASSIGN)]
     Assign(ProjectKeyRoles),
     /// Replace a key's roles in the project.
+    #[command(after_help = ex::PROJECT_KEY_UPDATE)]
     Update(ProjectKeyRoles),
     /// Remove a key from the project (the key itself stays in the organization).
-    #[command(visible_alias = "rm", alias = "unassign")]
+    #[command(visible_alias = "rm", alias = "unassign", after_help = ex::PROJECT_KEY_DELETE)]
     Delete(ProjectKeyDelete),
 }
 

@@ -9,7 +9,7 @@ use super::confirm::confirm_delete;
 use super::list::{Fetched, fetch};
 use crate::args::AccessListCommand;
 use crate::exit::Failure;
-use crate::output::Printer;
+use crate::output::{PageAt, Printer};
 
 pub(crate) async fn run(
     client: &Client,
@@ -20,14 +20,26 @@ pub(crate) async fn run(
     match command {
         AccessListCommand::Create(args) => {
             let mut create = api.create(&args.target.org.org_id, &args.target.key_id);
+            if args.current_ip {
+                create = create.address(current_ip(client).await?);
+            }
             for address in args.ips.into_iter().chain(args.cidrs) {
                 create = create.address(address);
             }
             let page = create.send().await?;
-            printer.entries_page(&page, 1)?;
+            printer.entries_page(
+                &page,
+                PageAt {
+                    num: 1,
+                    limit: None,
+                },
+            )?;
         }
         AccessListCommand::List(args) => {
-            let list = api.list(&args.target.org.org_id, &args.target.key_id);
+            let key_id = args
+                .key()
+                .ok_or_else(|| Failure::Usage("no API key: pass API_KEY_ID or --apiKey".into()))?;
+            let list = api.list(&args.org.org_id, key_id);
             match fetch(list, &args.paging, "entries").await? {
                 Fetched::Page { page, page_num } => printer.entries_page(&page, page_num)?,
                 Fetched::All(entries) => printer.entries_all(&entries)?,
@@ -54,9 +66,22 @@ pub(crate) async fn run(
             api.delete(org_id, key_id, address).send().await?;
             printer.done(
                 &format!("{address} removed from the access list of API key {key_id}."),
-                &json!({ "id": key_id, "address": address.to_string(), "deleted": true }),
+                &json!({ "action": "deleted", "id": key_id, "orgId": org_id, "address": address.to_string(), "deleted": true }),
             )?;
         }
     }
     Ok(())
+}
+
+/// The address this command runs from, as the service sees it (`GET
+/// /api/private/ipinfo`, the Atlas CLI's source for `--currentIp`).
+///
+/// The api crate's `Client::current_ip()` is being added on another branch; until it is
+/// merged this says so instead of guessing the address locally (a local interface
+/// address is wrong behind NAT, which is the usual case).
+async fn current_ip(_client: &Client) -> Result<atlas_keys_model::AccessListAddress, Failure> {
+    Err(Failure::Usage(
+        "--currentIp needs the api crate's Client::current_ip(), which this build lacks; pass --ip ADDRESS"
+            .into(),
+    ))
 }

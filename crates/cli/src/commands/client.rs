@@ -1,29 +1,60 @@
-//! Builds the api client from the environment (the Atlas CLI's variables) and the global
-//! flags, with service-account tokens cached on disk across runs.
+//! Builds the api client from the resolved configuration (flags, then the Atlas CLI's
+//! variables, then its profile), with service-account tokens cached on disk across runs.
 //!
-//! This module must NOT read or print a secret itself (`ClientBuilder::from_env` reads the
-//! credentials), and does no I/O: nothing connects until the first request.
+//! No credentials, no request: a missing or half-configured credential, or a broken
+//! profile, is a usage error (exit 2) here, before anything connects. This module must
+//! NOT print a secret; it hands the secrets to the builder, whose types redact them. It
+//! does no I/O: nothing connects until the first request.
 
 use std::sync::Arc;
 
 use atlas_keys::{Client, ClientBuilder};
 use atlas_keys_model::Flavour;
+use secrecy::{ExposeSecret, SecretString};
 
+use crate::config::{Credentials, Resolved};
 use crate::exit::Failure;
 use crate::token_cache::{FileTokenCache, FileTokenStore};
 
 /// The User-Agent of every request, so server logs can tell the CLI from the library.
 const USER_AGENT: &str = concat!("atlas-keys-cli/", env!("CARGO_PKG_VERSION"));
 
-/// The client for this run: environment first, then `--base-url` and `--flavor` on top.
-pub(crate) fn build(base_url: Option<&str>, flavor: Option<Flavour>) -> Result<Client, Failure> {
-    let mut builder = ClientBuilder::from_env()?.user_agent(USER_AGENT);
-    if let Some(url) = base_url {
-        builder = builder.base_url(url);
+/// The client for this run. `base_url` and `flavor` are the flags, which win over what
+/// the configuration says (the configuration saw them too, unless the first lenient parse
+/// missed them).
+pub(crate) fn build(
+    resolved: &Resolved,
+    base_url: Option<&str>,
+    flavor: Option<Flavour>,
+) -> Result<Client, Failure> {
+    if let Some(error) = resolved.profile_error() {
+        return Err(error.into());
     }
-    if let Some(flavor) = flavor {
-        builder = builder.flavour(flavor);
+    let mut builder = ClientBuilder::new().user_agent(USER_AGENT);
+    builder = match resolved.credentials()? {
+        Credentials::ApiKey {
+            public_key,
+            private_key,
+            ..
+        } => builder.digest(public_key.clone(), copy(private_key)),
+        Credentials::ServiceAccount {
+            client_id,
+            client_secret,
+            ..
+        } => builder.service_account(client_id.clone(), copy(client_secret)),
+    };
+    match base_url {
+        Some(url) => builder = builder.base_url(url),
+        None => {
+            if let Some(url) = resolved.base_url()? {
+                builder = builder.base_url(url.value.clone());
+            }
+        }
     }
+    builder = builder.flavour(match flavor {
+        Some(flavor) => flavor,
+        None => resolved.flavour()?.value,
+    });
     if let Some(cache) = FileTokenCache::from_env() {
         // Tokens are per server as well as per client id; building is free of I/O, and
         // this settles the base URL exactly as the real client will.
@@ -31,4 +62,9 @@ pub(crate) fn build(base_url: Option<&str>, flavor: Option<Flavour>) -> Result<C
         builder = builder.token_store(Arc::new(FileTokenStore::new(cache, server)));
     }
     Ok(builder.build()?)
+}
+
+/// The builder takes its own `SecretString`; the copy is redacting too.
+fn copy(secret: &SecretString) -> SecretString {
+    SecretString::from(secret.expose_secret().to_owned())
 }

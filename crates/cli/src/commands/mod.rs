@@ -1,11 +1,13 @@
 //! Runs one parsed command against the API and prints its result.
 //!
-//! One file per command group; this one only builds the runtime and the client and
-//! dispatches. This module must NOT parse flags (args does), format output (output does),
-//! or print errors (exit does).
+//! One file per command group; this one only builds the runtime, the printer and the
+//! client, and dispatches. This module must NOT parse flags (args does), format output
+//! (output does), or print errors (exit does).
 
 mod access_lists;
+mod auth;
 mod client;
+mod completion;
 mod confirm;
 mod emulator;
 mod list;
@@ -13,17 +15,41 @@ mod org_keys;
 mod project_keys;
 mod rotate;
 
+use std::process::ExitCode;
+
 use crate::args::{Cli, Command};
+use crate::config::Resolved;
 use crate::exit::Failure;
 use crate::output::Printer;
 
-pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
+/// Runs the command and reports its outcome (as JSON on stderr under `-o json`).
+pub(crate) fn run(cli: Cli, resolved: Resolved) -> ExitCode {
+    let printer = Printer::from_config(&resolved, cli.compact);
+    let json_errors = printer.as_ref().is_ok_and(Printer::is_json);
+    match run_inner(cli, &resolved, printer) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(json_errors),
+    }
+}
+
+fn run_inner(
+    cli: Cli,
+    resolved: &Resolved,
+    printer: Result<Printer, Failure>,
+) -> Result<(), Failure> {
     let Cli {
-        output,
         base_url,
         flavor,
         command,
+        ..
     } = cli;
+    // Commands that neither print results nor need the API run before anything else.
+    match command {
+        Command::Completion(args) => return completion::completion(args.shell),
+        Command::Man(args) => return completion::man_pages(&args.dir),
+        Command::Auth(ref auth) => return auth::run(auth, resolved, &printer?),
+        _ => {}
+    }
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     runtime.enable_all();
     if !matches!(command, Command::Emulator(_)) {
@@ -36,11 +62,13 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
         .map_err(|e| Failure::Api(format!("could not start the async runtime: {e}")))?;
     runtime.block_on(async move {
         // The client is built (and credentials checked) before any request, so a missing
-        // variable is a usage error with nothing sent. The emulator needs neither.
+        // credential is a usage error with nothing sent. The emulator needs neither.
         let setup = || -> Result<_, Failure> {
+            // The output format first: a bad -o is the user's latest mistake.
+            let printer = printer?;
             Ok((
-                client::build(base_url.as_deref(), flavor)?,
-                Printer::new(output),
+                client::build(resolved, base_url.as_deref(), flavor)?,
+                printer,
             ))
         };
         match command {
@@ -57,6 +85,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
                 let (client, printer) = setup()?;
                 rotate::run(&client, &printer, args).await
             }
+            Command::Auth(_) | Command::Completion(_) | Command::Man(_) => Ok(()),
         }
     })
 }
@@ -68,7 +97,15 @@ impl From<atlas_keys::Error> for Failure {
             atlas_keys::ErrorKind::Validation | atlas_keys::ErrorKind::Config => {
                 Failure::Usage(error.to_string())
             }
-            _ => Failure::Api(error.to_string()),
+            _ => match error.api_error() {
+                // The service answered: keep its status and code for `-o json` errors.
+                Some(api) => Failure::Service {
+                    status: api.status,
+                    code: api.code.as_ref().map(|c| c.as_str().to_owned()),
+                    message: error.to_string(),
+                },
+                None => Failure::Api(error.to_string()),
+            },
         }
     }
 }

@@ -60,7 +60,7 @@ pub(crate) async fn run(
                 &format!(
                     "API key {key_id} deleted from organization {org_id} and all its projects."
                 ),
-                &json!({ "id": key_id, "orgId": org_id, "deleted": true }),
+                &json!({ "action": "deleted", "id": key_id, "orgId": org_id, "deleted": true }),
             )?;
         }
         OrgApiKeysCommand::AccessLists(access) => {

@@ -44,7 +44,7 @@ pub(crate) async fn run(
                 "API key {key_id} assigned to project {project_id} as {}.",
                 roles.join(", ")
             );
-            let summary = json!({ "id": key_id, "projectId": project_id, "roles": roles });
+            let summary = json!({ "action": "assigned", "id": key_id, "projectId": project_id, "roles": roles });
             keys_api
                 .assign(project_id, key_id)
                 .roles(args.roles.clone())
@@ -70,7 +70,7 @@ pub(crate) async fn run(
             keys_api.unassign(project_id, key_id).send().await?;
             printer.done(
                 &format!("API key {key_id} removed from project {project_id}; it stays in the organization."),
-                &json!({ "id": key_id, "projectId": project_id, "removed": true }),
+                &json!({ "action": "unassigned", "id": key_id, "projectId": project_id, "removed": true }),
             )?;
         }
     }

@@ -70,10 +70,6 @@
 //!   URL alone does not select the Ops Manager flavour.
 //! - `user_account` profiles (`atlas auth login` tokens) are refused with a clear error.
 
-// The re-exports below are the wiring surface; until the lead wires the module into
-// `commands` and `args`, only the tests use some of them.
-#![allow(unused_imports)]
-
 mod env;
 mod file;
 mod keyring;
@@ -85,12 +81,12 @@ pub(crate) mod whoami;
 mod tests;
 
 pub(crate) use env::{EnvSource, ProcessEnv, vars};
-pub(crate) use file::{ConfigFile, DEFAULT_PROFILE, Profile, ProfileError};
+pub(crate) use file::{ConfigFile, DEFAULT_PROFILE, ProfileError};
 pub(crate) use keyring::{KeyringStatus, NoKeyring, OsKeyring, SecretStore};
 pub(crate) use resolve::{
     ConfigError, Credentials, FlagInputs, ProfileChoice, ProfileInfo, Resolved, resolve,
 };
-pub(crate) use setting::{Setting, SettingError, Source};
+pub(crate) use setting::Source;
 
 /// Reads the Atlas CLI's config file and, when it is needed, the keyring; then resolves.
 /// Never fails: problems are kept in the [`Resolved`] for the commands that need them.

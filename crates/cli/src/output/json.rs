@@ -8,10 +8,13 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-/// Writes `value` pretty-printed, followed by a newline.
+/// Writes `value` pretty-printed, followed by a newline. Rendered first and written with
+/// one `write_all`, so a closed pipe surfaces as `BrokenPipe` (serde_json's writer would
+/// wrap it in its own error, and the kind would be lost).
 pub(crate) fn write_value(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
-    writeln!(out)
+    let mut text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
+    text.push('\n');
+    out.write_all(text.as_bytes())
 }
 
 /// The page shape for a whole list: `{"results": [...], "totalCount": N}`.

@@ -1,10 +1,16 @@
-//! What each command prints on stdout, in the chosen format (table or JSON).
+//! What each command prints on stdout, in the chosen format (table, JSON, compact JSON or
+//! a JSONPath selection).
+//!
+//! Every document is rendered in memory and written with one `write_all`, so a closed pipe
+//! is a `BrokenPipe` I/O error (which `exit` turns into a quiet status 0), never a panic
+//! and never a serializer error that hides the kind.
 //!
 //! The one rule here: a private key is printed in full only by [`Printer::created_key`],
 //! the single create response. Every other view goes through [`redacted`] first, even if a
 //! server wrongly sent a full key. This module must NOT print errors or progress (stderr
 //! belongs to `exit.rs` and `progress.rs`) and must NOT call the API.
 
+pub(crate) mod format;
 mod json;
 mod table;
 
@@ -16,7 +22,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::args::OutputFormat;
-use json::{AllResults, write_value};
+use crate::config::Resolved;
+use crate::exit::Failure;
+use format::Format;
+use json::AllResults;
 use table::{Fields, Table};
 
 /// Whose keys a list shows: the roles column differs.
@@ -28,15 +37,57 @@ pub(crate) enum Scope<'a> {
     Project(&'a ProjectId),
 }
 
+/// How JSON is written, once `-o` said JSON of some kind.
+#[derive(Debug, Clone)]
+enum JsonStyle {
+    Pretty,
+    Compact,
+    Path(serde_json_path::JsonPath),
+}
+
 /// Prints command results on stdout.
 #[derive(Debug)]
 pub(crate) struct Printer {
     format: OutputFormat,
+    style: JsonStyle,
 }
 
 impl Printer {
-    pub(crate) fn new(format: OutputFormat) -> Self {
-        Self { format }
+    /// The printer `-o` (or MONGODB_ATLAS_OUTPUT, or the profile's `output`) and `-c`
+    /// ask for; a bad value is a usage error naming where it came from.
+    pub(crate) fn from_config(resolved: &Resolved, compact: bool) -> Result<Self, Failure> {
+        let format = resolved.output_as(Format::parse)?.unwrap_or(Format::Table);
+        let (format, style) = match format {
+            Format::Table => (OutputFormat::Table, JsonStyle::Pretty),
+            Format::Json if compact => (OutputFormat::Json, JsonStyle::Compact),
+            Format::Json => (OutputFormat::Json, JsonStyle::Pretty),
+            Format::JsonPath(path) => (OutputFormat::Json, JsonStyle::Path(path)),
+        };
+        Ok(Self { format, style })
+    }
+
+    /// Whether results (and so errors) are JSON.
+    pub(crate) fn is_json(&self) -> bool {
+        self.format == OutputFormat::Json
+    }
+
+    /// Any JSON document in the chosen style (for commands with no table form).
+    pub(crate) fn value(&self, value: &impl Serialize) -> io::Result<()> {
+        self.write_value(&mut Self::out(), value)
+    }
+
+    /// Renders `value` whole, then writes it at once (see the module doc).
+    fn write_value(&self, out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
+        let text = match &self.style {
+            JsonStyle::Pretty => return json::write_value(out, value).and_then(|()| out.flush()),
+            JsonStyle::Compact => serde_json::to_string(value).map(|t| t + "\n"),
+            JsonStyle::Path(path) => {
+                serde_json::to_value(value).map(|v| format::render_path(path, &v))
+            }
+        }
+        .map_err(io::Error::other)?;
+        out.write_all(text.as_bytes())?;
+        out.flush()
     }
 
     fn out() -> io::StdoutLock<'static> {
@@ -48,7 +99,7 @@ impl Printer {
         let mut out = Self::out();
         match self.format {
             // Asked for explicitly: serializing a key otherwise writes the redacted form.
-            OutputFormat::Json => write_value(&mut out, &key.revealing())?,
+            OutputFormat::Json => self.write_value(&mut out, &key.revealing())?,
             OutputFormat::Table => key_fields(key).write_to(&mut out)?,
         }
         shown_once(out, key)
@@ -70,7 +121,7 @@ impl Printer {
                     .collect();
                 let access_list: Vec<String> =
                     rotated.access_list.iter().map(|a| a.to_string()).collect();
-                write_value(
+                self.write_value(
                     &mut out,
                     &json!({
                         "oldKeyId": rotated.old_key_id,
@@ -118,7 +169,7 @@ impl Printer {
         let key = redacted(key);
         let mut out = Self::out();
         match self.format {
-            OutputFormat::Json => write_value(&mut out, &key),
+            OutputFormat::Json => self.write_value(&mut out, &key),
             OutputFormat::Table => key_fields(&key).write_to(&mut out),
         }
     }
@@ -127,7 +178,7 @@ impl Printer {
     pub(crate) fn keys_page(
         &self,
         page: &Page<ApiKey>,
-        page_num: u32,
+        page_num: PageAt,
         scope: Scope<'_>,
     ) -> io::Result<()> {
         let page = Page::new(
@@ -148,7 +199,7 @@ impl Printer {
     pub(crate) fn entries_page(
         &self,
         page: &Page<AccessListEntry>,
-        page_num: u32,
+        page_num: PageAt,
     ) -> io::Result<()> {
         self.page(page, page_num, "entries", entries_table)
     }
@@ -162,13 +213,13 @@ impl Printer {
     fn page<T: Serialize>(
         &self,
         page: &Page<T>,
-        page_num: u32,
+        page_num: PageAt,
         noun: &str,
         table: impl FnOnce(&[T]) -> Table,
     ) -> io::Result<()> {
         let mut out = Self::out();
         match self.format {
-            OutputFormat::Json => write_value(&mut out, page),
+            OutputFormat::Json => self.write_value(&mut out, page),
             OutputFormat::Table => {
                 table(page.results()).write_to(&mut out)?;
                 let footer = page_footer(
@@ -192,7 +243,7 @@ impl Printer {
     ) -> io::Result<()> {
         let mut out = Self::out();
         match self.format {
-            OutputFormat::Json => write_value(
+            OutputFormat::Json => self.write_value(
                 &mut out,
                 &AllResults {
                     results: items,
@@ -211,7 +262,7 @@ impl Printer {
     pub(crate) fn entry(&self, entry: &AccessListEntry) -> io::Result<()> {
         let mut out = Self::out();
         match self.format {
-            OutputFormat::Json => write_value(&mut out, entry),
+            OutputFormat::Json => self.write_value(&mut out, entry),
             OutputFormat::Table => {
                 let mut fields = Fields::default();
                 fields.push("Address", entry_address(entry));
@@ -239,12 +290,14 @@ impl Printer {
         }
     }
 
-    /// A command without a response body (delete, assign): a sentence for people, and a
-    /// small object for scripts.
+    /// A command without a response body (delete, unassign, assign): a sentence for
+    /// people, and for scripts one object shape for all of them: `action` (what was done:
+    /// `deleted`, `unassigned`, `assigned`, …), `id` (the key), and the ids that locate it
+    /// (`orgId`, `projectId`, `address`).
     pub(crate) fn done(&self, sentence: &str, json: &impl Serialize) -> io::Result<()> {
         let mut out = Self::out();
         match self.format {
-            OutputFormat::Json => write_value(&mut out, json),
+            OutputFormat::Json => self.write_value(&mut out, json),
             OutputFormat::Table => writeln!(out, "{sentence}"),
         }
     }
@@ -296,7 +349,11 @@ fn shown_once(mut out: io::StdoutLock<'static>, key: &ApiKey) -> io::Result<()> 
     out.flush()?;
     drop(out);
     if key.private_key().is_some() {
-        eprintln!("note: save the private key now; it will not be shown again.");
+        // Not eprintln!: it panics when stderr is a closed pipe.
+        let _ = writeln!(
+            io::stderr().lock(),
+            "note: save the private key now; it will not be shown again."
+        );
     }
     Ok(())
 }
@@ -367,21 +424,28 @@ fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
     }
 }
 
-/// `Page 2: 5 keys of 12. Next: --page 3.` — tells a person how to get the rest.
-fn page_footer(
-    page_num: u32,
-    shown: usize,
-    total: Option<u64>,
-    has_next: bool,
-    noun: &str,
-) -> String {
+/// Which page was shown, and the `--limit` that cut it (repeated in the footer's hint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PageAt {
+    pub(crate) num: u32,
+    pub(crate) limit: Option<u32>,
+}
+
+/// `Page 2: 5 keys of 12. Next: --page 3 --limit 5, or --all.` — tells a person how to
+/// get the rest, with the same page size.
+fn page_footer(at: PageAt, shown: usize, total: Option<u64>, has_next: bool, noun: &str) -> String {
+    let page_num = at.num;
     let mut footer = match total {
         Some(total) => format!("Page {page_num}: {shown} of {total} {noun}."),
         None => format!("Page {page_num}: {shown} {noun}."),
     };
     if has_next {
+        let limit = at
+            .limit
+            .map(|l| format!(" --limit {l}"))
+            .unwrap_or_default();
         footer.push_str(&format!(
-            " Next: --page {}, or --all.",
+            " Next: --page {}{limit}, or --all.",
             page_num.saturating_add(1)
         ));
     }
@@ -390,7 +454,7 @@ fn page_footer(
 
 #[cfg(test)]
 mod tests {
-    use super::{page_footer, redacted};
+    use super::{PageAt, page_footer, redacted};
     use atlas_keys_model::{ApiKey, PrivateKey};
 
     #[test]
@@ -406,10 +470,18 @@ mod tests {
 
     #[test]
     fn the_footer_points_to_the_next_page() {
+        let at = |num, limit| PageAt { num, limit };
         assert_eq!(
-            page_footer(1, 5, Some(12), true, "keys"),
+            page_footer(at(1, None), 5, Some(12), true, "keys"),
             "Page 1: 5 of 12 keys. Next: --page 2, or --all."
         );
-        assert_eq!(page_footer(3, 2, None, false, "keys"), "Page 3: 2 keys.");
+        assert_eq!(
+            page_footer(at(1, Some(5)), 5, Some(12), true, "keys"),
+            "Page 1: 5 of 12 keys. Next: --page 2 --limit 5, or --all."
+        );
+        assert_eq!(
+            page_footer(at(3, None), 2, None, false, "keys"),
+            "Page 3: 2 keys."
+        );
     }
 }

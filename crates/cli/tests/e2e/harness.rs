@@ -66,12 +66,17 @@ impl Emu {
         let mut cmd = Command::cargo_bin("atlas-keys").expect("binary built");
         for (name, _) in std::env::vars_os() {
             let name_text = name.to_string_lossy();
-            if name_text.starts_with("MONGODB_ATLAS_") || name_text.starts_with("ATLAS_KEYS_") {
+            if name_text.starts_with("MONGODB_ATLAS_")
+                || name_text.starts_with("ATLAS_KEYS_")
+                || name_text.starts_with("MCLI_")
+            {
                 cmd.env_remove(&name);
             }
         }
+        // The developer's own Atlas CLI profiles stay out too: an empty config directory.
         cmd.env_remove("RUST_LOG")
-            .env("ATLAS_KEYS_CACHE_DIR", self.cache.path());
+            .env("ATLAS_KEYS_CACHE_DIR", self.cache.path())
+            .env("XDG_CONFIG_HOME", self.cache.path().join("config"));
         cmd
     }
 
@@ -93,6 +98,39 @@ impl Emu {
             .env("MONGODB_ATLAS_CLIENT_ID", handle.client_id())
             .env("MONGODB_ATLAS_CLIENT_SECRET", handle.client_secret());
         cmd
+    }
+
+    /// `cli()` as a std `Command`, for tests that wire the child's pipes themselves.
+    pub(crate) fn std_cli(&self) -> std::process::Command {
+        let handle = self.handle();
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("atlas-keys"));
+        for (name, _) in std::env::vars_os() {
+            let name_text = name.to_string_lossy();
+            if name_text.starts_with("MONGODB_ATLAS_")
+                || name_text.starts_with("ATLAS_KEYS_")
+                || name_text.starts_with("MCLI_")
+            {
+                cmd.env_remove(&name);
+            }
+        }
+        cmd.env_remove("RUST_LOG")
+            .env("ATLAS_KEYS_CACHE_DIR", self.cache.path())
+            .env("XDG_CONFIG_HOME", self.cache.path().join("config"))
+            .env("MONGODB_ATLAS_BASE_URL", handle.base_url())
+            .env("MONGODB_ATLAS_PUBLIC_API_KEY", handle.public_key())
+            .env("MONGODB_ATLAS_PRIVATE_API_KEY", handle.private_key());
+        cmd
+    }
+
+    /// The emulator's base URL.
+    pub(crate) fn base_url(&self) -> String {
+        self.handle().base_url().to_string()
+    }
+
+    /// The emulator's owner API key: (public, private).
+    pub(crate) fn api_key(&self) -> (String, String) {
+        let h = self.handle();
+        (h.public_key().to_string(), h.private_key().to_string())
     }
 
     /// Runs `args` and insists on exit status 0.

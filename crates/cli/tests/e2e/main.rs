@@ -8,11 +8,16 @@
 mod harness;
 
 mod access_lists;
+mod atlas_cli_examples;
+mod closed_pipe;
+mod completion;
 mod errors;
 mod flags;
 mod org_keys;
 mod paging;
+mod profiles;
 mod project_keys;
 mod rotate;
 mod secrets;
+mod shapes;
 mod token_cache;
