@@ -614,7 +614,10 @@ mod tests {
             .max_response_body(1 << 20)
             .allow_insecure_http(true);
         let shown = format!("{b:?}");
-        assert!(shown.contains("deadline: 5s") && shown.contains("1048576"), "{shown}");
+        assert!(
+            shown.contains("deadline: 5s") && shown.contains("1048576"),
+            "{shown}"
+        );
         assert!(b.build().is_ok());
     }
 }

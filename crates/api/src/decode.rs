@@ -280,7 +280,13 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     let redacted = redact_secret_fields(&text);
     let one_line: String = redacted
         .chars()
-        .map(|c| if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c })
+        .map(|c| {
+            if matches!(c, '\n' | '\r' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let mut out = escape_untrusted_max(&one_line, EXCERPT_CHARS).into_owned();
     if cut && !out.ends_with('…') {

@@ -563,7 +563,12 @@ mod tests {
         assert!(shown.starts_with("400 x\\u{1b}]52;"), "{shown}");
         let decode = Error::decode(200, "bad \u{1b}[31m", "q\u{85}r".into(), None);
         let shown = decode.to_string();
-        assert!(!shown.chars().any(atlas_keys_transport::sanitize::is_unsafe_char), "{shown}");
+        assert!(
+            !shown
+                .chars()
+                .any(atlas_keys_transport::sanitize::is_unsafe_char),
+            "{shown}"
+        );
     }
 
     #[test]

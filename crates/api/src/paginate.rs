@@ -597,7 +597,10 @@ mod tests {
     }
 
     fn next(n: u32) -> Vec<Link> {
-        vec![Link::new(format!("https://x.test/?pageNum={}", n + 1), "next")]
+        vec![Link::new(
+            format!("https://x.test/?pageNum={}", n + 1),
+            "next",
+        )]
     }
 
     async fn last_error(stream: ItemStream<ApiKey>) -> (usize, Error) {
@@ -617,8 +620,14 @@ mod tests {
         let (ok, err) = last_error(b.items()).await;
         assert_eq!(ok, 30);
         assert!(err.is_limit_exceeded(), "{err}");
-        assert!(err.to_string().contains("page 3 links a next page"), "{err}");
-        assert!(err.to_string().contains("totalCount of 30 items is 3 page(s) of 10"));
+        assert!(
+            err.to_string().contains("page 3 links a next page"),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("totalCount of 30 items is 3 page(s) of 10")
+        );
         assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
 
@@ -628,7 +637,10 @@ mod tests {
         let (b, _) = builder(|n| Page::new((0..10).map(key).collect(), None, next(n)));
         let (ok, err) = last_error(b.include_count(false).items()).await;
         assert_eq!(ok, 10);
-        assert!(err.to_string().contains("page 2 holds the same 10 ids"), "{err}");
+        assert!(
+            err.to_string().contains("page 2 holds the same 10 ids"),
+            "{err}"
+        );
         // New ids, but the same `next` link every time.
         let (b, _) = builder(|n| {
             let start = u64::from(n) * 10;
@@ -637,7 +649,10 @@ mod tests {
         });
         let (ok, err) = last_error(b.include_count(false).items()).await;
         assert_eq!(ok, 10);
-        assert!(err.to_string().contains("page 2 links the same next page"), "{err}");
+        assert!(
+            err.to_string().contains("page 2 links the same next page"),
+            "{err}"
+        );
     }
 
     #[tokio::test]
@@ -650,7 +665,8 @@ mod tests {
         assert_eq!(ok, 90, "the page that crosses the cap is not yielded");
         assert!(err.is_limit_exceeded());
         assert!(
-            err.to_string().contains("limit of 95 items at its page 10 (100 items so far)"),
+            err.to_string()
+                .contains("limit of 95 items at its page 10 (100 items so far)"),
             "{err}"
         );
         assert_eq!(calls.load(Ordering::SeqCst), 10);

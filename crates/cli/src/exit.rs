@@ -1,7 +1,8 @@
 //! How a command ends: the one-line error on stderr and the exit status.
 //!
 //! 0 success; 1 an API or transport failure (the request was made, or may have been);
-//! 2 a usage or validation failure (nothing was sent). Clap's own errors exit 2 too.
+//! 2 a usage or validation failure (nothing was sent); 3 a create answered without the new
+//! key's full private key (the key exists, its secret does not). Clap's own errors exit 2 too.
 //! This module must NOT print anything but that single `error: …` line, and the line must
 //! NOT contain a secret: API error details and our messages carry none.
 
@@ -15,6 +16,8 @@ pub(crate) enum Failure {
     Usage(String),
     /// The API answered with an error, or the request failed on the way. Exit 1.
     Api(String),
+    /// A key was created but the answer lacked its private key. Exit 3.
+    SecretMissing(String),
     /// Writing the results failed (other than a closed pipe). Exit 1.
     Output(std::io::Error),
 }
@@ -24,6 +27,7 @@ impl Failure {
         match self {
             Failure::Usage(_) => ExitCode::from(2),
             Failure::Api(_) | Failure::Output(_) => ExitCode::from(1),
+            Failure::SecretMissing(_) => ExitCode::from(3),
         }
     }
 
@@ -44,7 +48,9 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Usage(message) | Failure::Api(message) => f.write_str(message),
+            Failure::Usage(message) | Failure::Api(message) | Failure::SecretMissing(message) => {
+                f.write_str(message)
+            }
             Failure::Output(error) => write!(f, "could not write the output: {error}"),
         }
     }
