@@ -288,10 +288,11 @@ fn check(case: &str, run: &Run, code: i32, error_says: &str) {
     figure(
         "hostile_servers",
         format!(
-            "{case}: exit {:?}, {:.2} s, peak RSS {:.1} MB",
+            "{case}: exit {:?}, {:.2} s, peak RSS {:.1} MB; {}",
             run.code,
             run.elapsed.as_secs_f64(),
-            run.peak_rss_kb as f64 / 1024.0
+            run.peak_rss_kb as f64 / 1024.0,
+            run.stderr.lines().find(|l| l.starts_with("error:")).unwrap_or("no error")
         ),
     );
     assert_eq!(
