@@ -153,6 +153,24 @@ fn pair(
     }
 }
 
+/// `ATLAS_KEYS_TIMEOUT`: positive seconds, fractions allowed, at most a day (a larger value is
+/// surely a mistake, and `Duration::from_secs_f64` panics on huge ones).
+fn parse_deadline(text: &str) -> Result<std::time::Duration> {
+    let seconds: f64 = text.trim().parse().map_err(|_| {
+        Error::config(format!(
+            "{} must be a number of seconds, e.g. 30",
+            vars::TIMEOUT
+        ))
+    })?;
+    if !(seconds > 0.0 && seconds <= 86_400.0) {
+        return Err(Error::config(format!(
+            "{} must be more than 0 and at most 86400 seconds",
+            vars::TIMEOUT
+        )));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -227,22 +245,23 @@ mod tests {
         assert_eq!(client.base_url(), "https://cloud.mongodb.com");
         assert!(client.default_org_id().is_none());
     }
-}
 
-/// `ATLAS_KEYS_TIMEOUT`: positive seconds, fractions allowed, at most a day (a larger value is
-/// surely a mistake, and `Duration::from_secs_f64` panics on huge ones).
-fn parse_deadline(text: &str) -> Result<std::time::Duration> {
-    let seconds: f64 = text.trim().parse().map_err(|_| {
-        Error::config(format!(
-            "{} must be a number of seconds, e.g. 30",
-            vars::TIMEOUT
-        ))
-    })?;
-    if !(seconds > 0.0 && seconds <= 86_400.0) {
-        return Err(Error::config(format!(
-            "{} must be more than 0 and at most 86400 seconds",
-            vars::TIMEOUT
-        )));
+    #[test]
+    fn atlas_keys_timeout_sets_the_call_deadline() {
+        let lookup = |value: &'static str| {
+            move |name: &str| (name == vars::TIMEOUT).then(|| value.to_owned())
+        };
+        let builder = ClientBuilder::from_env_with(lookup("2.5")).unwrap();
+        assert!(
+            format!("{builder:?}").contains("deadline: 2.5s"),
+            "{builder:?}"
+        );
+        for bad in ["0", "-1", "soon", "1e9", "NaN"] {
+            let err = ClientBuilder::from_env_with(lookup(bad)).unwrap_err();
+            assert!(
+                err.to_string().contains("ATLAS_KEYS_TIMEOUT"),
+                "{bad}: {err}"
+            );
+        }
     }
-    Ok(std::time::Duration::from_secs_f64(seconds))
 }

@@ -292,7 +292,10 @@ fn check(case: &str, run: &Run, code: i32, error_says: &str) {
             run.code,
             run.elapsed.as_secs_f64(),
             run.peak_rss_kb as f64 / 1024.0,
-            run.stderr.lines().find(|l| l.starts_with("error:")).unwrap_or("no error")
+            run.stderr
+                .lines()
+                .find(|l| l.starts_with("error:"))
+                .unwrap_or("no error")
         ),
     );
     assert_eq!(
