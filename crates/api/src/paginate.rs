@@ -446,7 +446,7 @@ impl<T> Bounds<T> {
         if self.items > self.max_items {
             return Err(self.error(format!(
                 "the listing passed the limit of {} items at its page {n} ({} items so far); \
-                 raise max_items (CLI: --max-items) if the list really is that long",
+                 raise max_items if the list really is that long",
                 self.max_items, self.items
             )));
         }
