@@ -634,3 +634,69 @@ fn a_slow_drip_ends_at_the_call_deadline() {
     // A lower bound only: the deadline, not something earlier, ended it.
     assert!(run.elapsed >= Duration::from_secs(DEADLINE_SECS), "{run:?}");
 }
+
+// The SDK's side of the same bounds: the predicates a program branches on, without any
+// foreign error type.
+
+fn sdk_client(server: &HostileServer) -> atlas_keys::ClientBuilder {
+    atlas_keys::Client::builder().base_url(server.url()).digest(
+        "abcdefgh",
+        atlas_keys::transport::SecretString::from("c8150efd-c7a0-4afd-8c4f-01bdd56c8977"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_that_times_out_is_outcome_unknown_and_a_timeout() {
+    let server = HostileServer::start(|_, stream| {
+        stream.write_all(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")?;
+        loop {
+            stream.write_all(b" ")?;
+            thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let client = sdk_client(&server)
+        .deadline(Duration::from_millis(800))
+        .build()
+        .unwrap();
+    let org = ORG.parse().unwrap();
+    let err = client
+        .org_keys()
+        .create(&org)
+        .desc("d")
+        .role(atlas_keys_model::OrgRole::Member)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err}");
+    assert!(err.is_timeout(), "{err}");
+    assert!(err.to_string().contains("may have been applied"), "{err}");
+    assert_eq!(server.requests(), 1, "a create is never re-sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_body_cap_is_a_builder_setting_and_a_predicate() {
+    let server = HostileServer::start(|_, stream| answer(stream, "200 OK", &vec![b' '; 2 << 20]));
+    let client = sdk_client(&server)
+        .max_response_body(1 << 20)
+        .build()
+        .unwrap();
+    let org = ORG.parse().unwrap();
+    let err = client.org_keys().list(&org).send().await.unwrap_err();
+    assert!(err.is_body_too_large(), "{err}");
+    assert!(err.to_string().contains("1048576"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bearer_token_over_plain_http_to_a_remote_host_needs_the_opt_in() {
+    // 192.0.2.1 is TEST-NET-1: the call is refused before any I/O, so nothing is contacted.
+    let client = atlas_keys::Client::builder()
+        .base_url("http://192.0.2.1")
+        .bearer_token(atlas_keys::transport::SecretString::from("tok"))
+        .deadline(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let org = ORG.parse().unwrap();
+    let err = client.org_keys().list(&org).send().await.unwrap_err();
+    assert!(err.is_insecure_http(), "{err}");
+    assert!(!err.to_string().contains("tok\""), "{err}");
+}
