@@ -1,6 +1,8 @@
 //! [`ClientBuilder`]: every setting of a [`Client`], applied in `build()` so that the order
 //! of the calls never matters, and the transport stack assembled from them:
-//! `Retry → auth (digest | service account | bearer) → backend (hyper | reqwest | yours)`.
+//! `Deadline → Retry → auth (digest | service account | bearer) → backend (hyper | reqwest |
+//! yours)`. The deadline is outermost so that one limit covers every attempt, backoff, digest
+//! challenge and token request of a call.
 //! `Client::builder()` is written here too, so that `client.rs` never imports this module.
 //!
 //! What it must NOT do: I/O (building connects nowhere and fetches no token), accept a
@@ -12,7 +14,8 @@ use std::time::Duration;
 
 use atlas_keys_model::{ApiVersion, Flavour, OrgId, ProjectId};
 use atlas_keys_transport::{
-    BearerAuth, DigestAuth, Retry, RetryPolicy, ServiceAccountAuth, TokenStore, Transport,
+    BearerAuth, DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BODY, Deadline, DigestAuth, Retry,
+    RetryPolicy, ServiceAccountAuth, TokenStore, Transport,
 };
 use http::HeaderValue;
 use secrecy::SecretString;
@@ -121,6 +124,9 @@ pub struct ClientBuilder {
     api_version: Option<ApiVersion>,
     default_org_id: Option<OrgId>,
     default_project_id: Option<ProjectId>,
+    deadline: Duration,
+    max_response_body: usize,
+    allow_insecure_http: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -140,6 +146,9 @@ impl fmt::Debug for ClientBuilder {
             .field("api_version", &self.api_version)
             .field("default_org_id", &self.default_org_id)
             .field("default_project_id", &self.default_project_id)
+            .field("deadline", &self.deadline)
+            .field("max_response_body", &self.max_response_body)
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .finish_non_exhaustive()
     }
 }
@@ -178,6 +187,9 @@ impl ClientBuilder {
             api_version: None,
             default_org_id: None,
             default_project_id: None,
+            deadline: DEFAULT_DEADLINE,
+            max_response_body: DEFAULT_MAX_RESPONSE_BODY,
+            allow_insecure_http: false,
         }
     }
 
@@ -272,6 +284,33 @@ impl ClientBuilder {
         self
     }
 
+    /// The overall deadline of one call (default [`DEFAULT_DEADLINE`], 60 s): every attempt,
+    /// retry backoff, digest challenge and token request made for the call must be over by
+    /// then. A read that runs out of time is a transport error ([`Error::is_timeout`]); a
+    /// POST, PATCH or DELETE that may have reached the server is
+    /// [outcome unknown](crate::ErrorKind::OutcomeUnknown). Unlike [`timeout`](Self::timeout)
+    /// it also bounds a custom [`transport`](Self::transport).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The largest response body the built-in backend reads (default
+    /// [`DEFAULT_MAX_RESPONSE_BODY`], 16 MiB, far above a 500-key page); a longer or endless
+    /// body fails the call ([`Error::is_body_too_large`]) instead of growing memory.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = bytes;
+        self
+    }
+
+    /// Allows a client secret or bearer token to be sent over plain `http://` to a host other
+    /// than loopback (default false: such a call fails before any I/O,
+    /// [`Error::is_insecure_http`]). Digest credentials never cross the wire and need no opt-in.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
     /// Trusts an extra root certificate (PEM), e.g. an Ops Manager's private CA.
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.root_certificates.push(pem.into());
@@ -347,7 +386,8 @@ impl ClientBuilder {
         ))
     }
 
-    /// `Retry → auth → wire`, so a retried request is re-authenticated.
+    /// `Deadline → Retry → auth → wire`, so a retried request is re-authenticated and one
+    /// deadline bounds the whole call.
     fn transport_stack(&self, config: &Config) -> Result<Arc<dyn Transport>> {
         let wire: Arc<dyn Transport> = match &self.transport {
             Some(t) => Arc::clone(t),
@@ -369,7 +409,8 @@ impl ClientBuilder {
             }) => {
                 let mut auth =
                     ServiceAccountAuth::builder(wire, client_id.clone(), client_secret.clone())
-                        .base_url(config.base_url.clone());
+                        .base_url(config.base_url.clone())
+                        .allow_insecure_http(self.allow_insecure_http);
                 if let Some(store) = &self.token_store {
                     auth = auth.token_store(Arc::clone(store));
                 }
@@ -378,9 +419,12 @@ impl ClientBuilder {
                     .map_err(|e| Error::config(format!("service account: {e}")))?;
                 Arc::new(auth)
             }
-            Some(Credentials::BearerToken(token)) => Arc::new(BearerAuth::new(wire, token.clone())),
+            Some(Credentials::BearerToken(token)) => Arc::new(
+                BearerAuth::new(wire, token.clone()).allow_insecure_http(self.allow_insecure_http),
+            ),
         };
-        Ok(Arc::new(Retry::new(authed, self.retry.clone())))
+        let retried = Retry::new(authed, self.retry.clone());
+        Ok(Arc::new(Deadline::new(retried, self.deadline)))
     }
 
     fn backend_transport(&self, config: &Config) -> Result<Arc<dyn Transport>> {
@@ -398,7 +442,9 @@ impl ClientBuilder {
 
     #[cfg(feature = "hyper")]
     fn hyper(&self, user_agent: &str) -> Result<Arc<dyn Transport>> {
-        let mut b = atlas_keys_transport::HyperTransport::builder().user_agent(user_agent);
+        let mut b = atlas_keys_transport::HyperTransport::builder()
+            .user_agent(user_agent)
+            .max_response_body(self.max_response_body);
         if let Some(t) = self.connect_timeout {
             b = b.connect_timeout(t);
         }
@@ -426,7 +472,9 @@ impl ClientBuilder {
 
     #[cfg(feature = "reqwest")]
     fn reqwest(&self, user_agent: &str) -> Result<Arc<dyn Transport>> {
-        let mut b = atlas_keys_transport::ReqwestTransport::builder().user_agent(user_agent);
+        let mut b = atlas_keys_transport::ReqwestTransport::builder()
+            .user_agent(user_agent)
+            .max_response_body(self.max_response_body);
         if let Some(t) = self.connect_timeout {
             b = b.connect_timeout(t);
         }
@@ -553,5 +601,23 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::Config);
+    }
+
+    #[test]
+    fn the_deadline_body_cap_and_http_opt_in_are_settings_of_the_builder() {
+        let b = ClientBuilder::new();
+        assert_eq!(b.deadline, DEFAULT_DEADLINE);
+        assert_eq!(b.max_response_body, DEFAULT_MAX_RESPONSE_BODY);
+        assert!(!b.allow_insecure_http);
+        let b = b
+            .deadline(Duration::from_secs(5))
+            .max_response_body(1 << 20)
+            .allow_insecure_http(true);
+        let shown = format!("{b:?}");
+        assert!(
+            shown.contains("deadline: 5s") && shown.contains("1048576"),
+            "{shown}"
+        );
+        assert!(b.build().is_ok());
     }
 }

@@ -9,6 +9,7 @@
 //! excerpts go through [`excerpt`], which caps them and blanks secret-looking fields.
 
 use atlas_keys_model::{AccessListEntry, ApiErrorBody, ApiKey, Page};
+use atlas_keys_transport::sanitize::escape_untrusted_max;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
@@ -260,18 +261,35 @@ fn decode_error(
 /// The most characters of a body an error may quote.
 pub(crate) const EXCERPT_CHARS: usize = 200;
 
-/// A short, one-line, secret-free excerpt of a body: fields whose name suggests a secret
-/// (`privateKey`, `*secret*`, `*token*`, `*password*`) have their string value blanked,
-/// and the result is capped at [`EXCERPT_CHARS`] characters.
+/// The most bytes of a body [`excerpt`] looks at. A body may be as large as the transport's
+/// cap (16 MiB by default); converting and scanning all of it to quote 200 characters cost
+/// 3 GB and 58 s on a 1 GiB body before the cap existed. 4 KiB holds 200 characters of any
+/// UTF-8 text, with room for the redaction of a secret field cut by the prefix.
+pub(crate) const EXCERPT_SCAN_BYTES: usize = 4096;
+
+/// A short, one-line, secret-free excerpt of a body: only its first [`EXCERPT_SCAN_BYTES`]
+/// bytes are read; fields whose name suggests a secret (`privateKey`, `*secret*`, `*token*`,
+/// `*password*`) have their string value blanked; whitespace controls become spaces and every
+/// other character that could drive a terminal is escaped (`escape_untrusted`); the result is
+/// capped at [`EXCERPT_CHARS`] characters.
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    let cut = body.len() > EXCERPT_SCAN_BYTES;
+    // Cut before converting: the lossy conversion turns a character split by the cut into
+    // U+FFFD, which is harmless in a diagnostic.
+    let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_SCAN_BYTES)]);
     let redacted = redact_secret_fields(&text);
     let one_line: String = redacted
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if matches!(c, '\n' | '\r' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
-    let mut out: String = one_line.chars().take(EXCERPT_CHARS).collect();
-    if one_line.chars().count() > EXCERPT_CHARS {
+    let mut out = escape_untrusted_max(&one_line, EXCERPT_CHARS).into_owned();
+    if cut && !out.ends_with('…') {
         out.push('…');
     }
     out
@@ -330,7 +348,7 @@ mod tests {
         assert!(!e.contains("01bdd56c8977"), "{e}");
         assert!(e.contains("<redacted>"));
         let long = "a".repeat(1000);
-        assert_eq!(excerpt(long.as_bytes()).chars().count(), EXCERPT_CHARS + 1);
+        assert_eq!(excerpt(long.as_bytes()).chars().count(), EXCERPT_CHARS);
     }
 
     #[test]
@@ -339,6 +357,20 @@ mod tests {
         assert!(!e.contains("abc"), "{e}");
         let e = excerpt("é\n\"x".as_bytes());
         assert_eq!(e, "é \"x");
+    }
+
+    #[test]
+    fn excerpt_reads_a_prefix_only_and_escapes_terminal_controls() {
+        // 64 MiB of non-JSON: only the first few KiB are converted.
+        let huge = vec![b'<'; 64 << 20];
+        let e = excerpt(&huge);
+        assert_eq!(e.chars().count(), EXCERPT_CHARS, "{e}");
+        let e = excerpt("a\u{1b}]0;title\u{7}b\u{202e}c\u{9b}d".as_bytes());
+        assert_eq!(e, "a\\u{1b}]0;title\\u{7}b\\u{202e}c\\u{9b}d");
+        // A short body cut at the scan limit is marked as cut.
+        let mut body = vec![b'x'; EXCERPT_SCAN_BYTES + 10];
+        body[..EXCERPT_SCAN_BYTES].fill(b' ');
+        assert!(excerpt(&body).ends_with('…'));
     }
 
     #[test]

@@ -36,6 +36,10 @@ pub mod vars {
     /// This crate's own (optional) variable: `atlas`, `atlas-v1`, `cloud-manager` or
     /// `ops-manager`.
     pub const FLAVOUR: &str = "ATLAS_KEYS_FLAVOUR";
+    /// This crate's own (optional) variable: the overall deadline of one call, in seconds
+    /// (a positive number, fractions allowed), e.g. `30`. See
+    /// [`ClientBuilder::deadline`](crate::ClientBuilder::deadline).
+    pub const TIMEOUT: &str = "ATLAS_KEYS_TIMEOUT";
 }
 
 impl Client {
@@ -62,6 +66,7 @@ impl ClientBuilder {
     /// | `MONGODB_ATLAS_BASE_URL` | base URL |
     /// | `MONGODB_ATLAS_OPS_MANAGER_URL` | base URL and the Ops Manager flavour |
     /// | `ATLAS_KEYS_FLAVOUR` | `atlas`, `atlas-v1`, `cloud-manager` or `ops-manager` |
+    /// | `ATLAS_KEYS_TIMEOUT` | the overall deadline of one call, in seconds ([`deadline`](ClientBuilder::deadline)) |
     /// | `MONGODB_ATLAS_ORG_ID`, `MONGODB_ATLAS_PROJECT_ID` | [`Client::default_org_id`](crate::Client::default_org_id), [`default_project_id`](crate::Client::default_project_id) |
     ///
     /// Half a pair (a public key without a private key) is an error rather than an
@@ -86,6 +91,9 @@ impl ClientBuilder {
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let mut builder = ClientBuilder::new();
+        if let Some(text) = get(vars::TIMEOUT) {
+            builder = builder.deadline(parse_deadline(&text)?);
+        }
 
         let explicit_flavour = get(vars::FLAVOUR)
             .map(|v| v.trim().parse::<Flavour>())
@@ -143,6 +151,24 @@ fn pair(
             "{secret_var} is set but {id_var} is not"
         ))),
     }
+}
+
+/// `ATLAS_KEYS_TIMEOUT`: positive seconds, fractions allowed, at most a day (a larger value is
+/// surely a mistake, and `Duration::from_secs_f64` panics on huge ones).
+fn parse_deadline(text: &str) -> Result<std::time::Duration> {
+    let seconds: f64 = text.trim().parse().map_err(|_| {
+        Error::config(format!(
+            "{} must be a number of seconds, e.g. 30",
+            vars::TIMEOUT
+        ))
+    })?;
+    if !(seconds > 0.0 && seconds <= 86_400.0) {
+        return Err(Error::config(format!(
+            "{} must be more than 0 and at most 86400 seconds",
+            vars::TIMEOUT
+        )));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 #[cfg(test)]
@@ -218,5 +244,24 @@ mod tests {
                 .unwrap();
         assert_eq!(client.base_url(), "https://cloud.mongodb.com");
         assert!(client.default_org_id().is_none());
+    }
+
+    #[test]
+    fn atlas_keys_timeout_sets_the_call_deadline() {
+        let lookup = |value: &'static str| {
+            move |name: &str| (name == vars::TIMEOUT).then(|| value.to_owned())
+        };
+        let builder = ClientBuilder::from_env_with(lookup("2.5")).unwrap();
+        assert!(
+            format!("{builder:?}").contains("deadline: 2.5s"),
+            "{builder:?}"
+        );
+        for bad in ["0", "-1", "soon", "1e9", "NaN"] {
+            let err = ClientBuilder::from_env_with(lookup(bad)).unwrap_err();
+            assert!(
+                err.to_string().contains("ATLAS_KEYS_TIMEOUT"),
+                "{bad}: {err}"
+            );
+        }
     }
 }

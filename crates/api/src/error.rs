@@ -7,12 +7,16 @@
 //!
 //! What it must NOT do: expose a foreign error type (transport and serde errors are
 //! reachable through [`std::error::Error::source`] only), or carry a secret, a request
-//! header or a query string in any message. Body excerpts are capped and redacted.
+//! header or a query string in any message. Body excerpts are capped and redacted, and every
+//! string a server chose (`errorCode`, `detail`, `reason`, excerpts, transport messages) goes
+//! through [`escape_untrusted`] in `Display`, so printing an error can never drive a terminal
+//! (escape sequences, bidi overrides, C1 controls).
 
 use std::fmt;
 use std::time::Duration;
 
 use atlas_keys_model::{BadRequestDetail, ErrorCode, ErrorParameter, ValidationError};
+use atlas_keys_transport::sanitize::escape_untrusted;
 
 use crate::metadata::RateLimit;
 use crate::operations::Operation;
@@ -37,6 +41,10 @@ pub enum ErrorKind {
     OutcomeUnknown,
     /// The client could not be built (bad base URL, missing credentials, ...). No I/O.
     Config,
+    /// The server's answers broke a bound of the client: a listing that does not end (a page
+    /// beyond its `totalCount`, a repeated page or `next` link) or that passed
+    /// [`max_items`](crate::ListBuilder::max_items). The message names the rule and figures.
+    LimitExceeded,
 }
 
 impl fmt::Display for ErrorKind {
@@ -48,6 +56,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Decode => "decode error",
             ErrorKind::OutcomeUnknown => "outcome unknown",
             ErrorKind::Config => "configuration error",
+            ErrorKind::LimitExceeded => "limit exceeded",
         })
     }
 }
@@ -119,10 +128,10 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.status)?;
         match &self.code {
-            Some(code) => write!(f, " {}", code.as_str())?,
+            Some(code) => write!(f, " {}", one_line(code.as_str()))?,
             None => {
                 if let Some(reason) = &self.reason {
-                    write!(f, " {reason}")?;
+                    write!(f, " {}", one_line(reason))?;
                 }
             }
         }
@@ -185,6 +194,7 @@ enum Repr {
         source: atlas_keys_transport::Error,
     },
     Config(String),
+    LimitExceeded(String),
 }
 
 impl Error {
@@ -235,6 +245,10 @@ impl Error {
         Self::from_repr(Repr::Config(message.into()))
     }
 
+    pub(crate) fn limit_exceeded(message: impl Into<String>) -> Self {
+        Self::from_repr(Repr::LimitExceeded(message.into()))
+    }
+
     pub(crate) fn with_operation(mut self, operation: Operation) -> Self {
         self.inner.operation = Some(operation);
         self
@@ -249,6 +263,7 @@ impl Error {
             Repr::Decode { .. } => ErrorKind::Decode,
             Repr::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
             Repr::Config(_) => ErrorKind::Config,
+            Repr::LimitExceeded(_) => ErrorKind::LimitExceeded,
         }
     }
 
@@ -327,6 +342,12 @@ impl Error {
             .is_some_and(|e| e.status == 409 || e.code.as_ref().is_some_and(ErrorCode::is_conflict))
     }
 
+    /// True when the server's answers broke a bound of the client (a listing that does not
+    /// end, or passed its item cap).
+    pub fn is_limit_exceeded(&self) -> bool {
+        self.kind() == ErrorKind::LimitExceeded
+    }
+
     /// True when a non-idempotent call may or may not have been applied.
     pub fn is_outcome_unknown(&self) -> bool {
         self.kind() == ErrorKind::OutcomeUnknown
@@ -352,6 +373,25 @@ impl Error {
     pub fn is_timeout(&self) -> bool {
         match &self.inner.repr {
             Repr::Transport(e) | Repr::OutcomeUnknown { source: e, .. } => e.is_timeout(),
+            _ => false,
+        }
+    }
+
+    /// True when a response body was larger than the client's limit
+    /// ([`ClientBuilder::max_response_body`](crate::ClientBuilder::max_response_body)).
+    pub fn is_body_too_large(&self) -> bool {
+        match &self.inner.repr {
+            Repr::Transport(e) | Repr::OutcomeUnknown { source: e, .. } => e.is_body_too_large(),
+            _ => false,
+        }
+    }
+
+    /// True when a client secret or bearer token was not sent because the base URL is plain
+    /// `http://` to a remote host (see
+    /// [`ClientBuilder::allow_insecure_http`](crate::ClientBuilder::allow_insecure_http)).
+    pub fn is_insecure_http(&self) -> bool {
+        match &self.inner.repr {
+            Repr::Transport(e) | Repr::OutcomeUnknown { source: e, .. } => e.is_insecure_http(),
             _ => false,
         }
     }
@@ -400,9 +440,11 @@ impl fmt::Display for Error {
                 if let Some(op) = self.inner.operation {
                     write!(f, " of {op}")?;
                 }
-                write!(f, ": {message}")?;
+                write!(f, ": {}", one_line(message))?;
                 if !excerpt.is_empty() {
-                    write!(f, "; body starts {excerpt:?}")?;
+                    // `excerpt` is escaped already (see `decode::excerpt`); quoting shows where
+                    // the server's text starts and ends.
+                    write!(f, "; body starts \"{}\"", one_line(excerpt))?;
                 }
                 Ok(())
             }
@@ -416,6 +458,13 @@ impl fmt::Display for Error {
                 one_line(&source.to_string())
             ),
             Repr::Config(message) => write!(f, "configuration error: {message}"),
+            Repr::LimitExceeded(message) => {
+                write!(f, "stopped")?;
+                if let Some(op) = self.inner.operation {
+                    write!(f, " {op}")?;
+                }
+                write!(f, ": {message}")
+            }
         }
     }
 }
@@ -450,7 +499,7 @@ impl fmt::Debug for Error {
                 .field("method", method)
                 .field("path", path)
                 .field("source", source),
-            Repr::Config(message) => d.field("message", message),
+            Repr::Config(message) | Repr::LimitExceeded(message) => d.field("message", message),
         };
         d.finish()
     }
@@ -469,9 +518,13 @@ impl std::error::Error for Error {
     }
 }
 
-/// Keeps a message on one line, so `Display` stays one line whatever the server says.
+/// Keeps a message on one line, so `Display` stays one line whatever the server says, and
+/// escapes what could drive a terminal ([`escape_untrusted`]: C0/C1 controls, DEL, bidi
+/// overrides and isolates; at most 1024 characters). Escaping is idempotent on its own output,
+/// so text a lower layer escaped already is left as it is.
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    escape_untrusted(&joined).into_owned()
 }
 
 #[cfg(test)]
@@ -492,6 +545,30 @@ mod tests {
         assert!(e.is_not_found());
         assert!(!e.is_rate_limited());
         assert_eq!(e.code().map(ErrorCode::as_str), Some("RESOURCE_NOT_FOUND"));
+    }
+
+    #[test]
+    fn server_strings_cannot_drive_a_terminal() {
+        let mut api = ApiError::new(400)
+            .with_code("BAD\u{1b}]0;pwned\u{7}")
+            .with_detail("a\u{1b}[2J\u{202e}b\u{9b}c\u{2066}");
+        api.reason = Some("x\u{1b}]52;c;SGVsbG8=\u{7}".into());
+        let shown = Error::from(api.clone()).to_string();
+        assert_eq!(
+            shown,
+            "400 BAD\\u{1b}]0;pwned\\u{7}: a\\u{1b}[2J\\u{202e}b\\u{9b}c\\u{2066}"
+        );
+        api.code = None;
+        let shown = Error::from(api).to_string();
+        assert!(shown.starts_with("400 x\\u{1b}]52;"), "{shown}");
+        let decode = Error::decode(200, "bad \u{1b}[31m", "q\u{85}r".into(), None);
+        let shown = decode.to_string();
+        assert!(
+            !shown
+                .chars()
+                .any(atlas_keys_transport::sanitize::is_unsafe_char),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -111,7 +111,7 @@ pub use env::vars;
 pub use error::{ApiError, Error, ErrorKind, Result};
 pub use metadata::{RateLimit, Response, ResponseMetadata};
 pub use org_keys::OrgKeys;
-pub use paginate::{DEFAULT_CONCURRENCY, ItemStream, ListBuilder, PageStream};
+pub use paginate::{DEFAULT_CONCURRENCY, DEFAULT_MAX_ITEMS, ItemStream, ListBuilder, PageStream};
 pub use project_keys::ProjectKeys;
 
 /// The model crate: ids, roles, request bodies, responses.

@@ -1,7 +1,8 @@
 //! How a command ends: the one-line error on stderr and the exit status.
 //!
 //! 0 success; 1 an API or transport failure (the request was made, or may have been);
-//! 2 a usage or validation failure (nothing was sent). Clap's own errors exit 2 too.
+//! 2 a usage or validation failure (nothing was sent); 3 a create answered without the new
+//! key's full private key (the key exists, its secret does not). Clap's own errors exit 2 too.
 //! Under `-o json` the same failure is one JSON object on stderr instead:
 //! `{"status", "errorCode", "detail", "hint"}`. This module must NOT print anything but
 //! that single line (or object), and it must NOT contain a secret: API error details and
@@ -29,6 +30,8 @@ pub(crate) enum Failure {
         /// The whole message, as for [`Failure::Api`].
         message: String,
     },
+    /// A key was created but the answer lacked its private key. Exit 3.
+    SecretMissing(String),
     /// Writing the results failed (other than a closed pipe). Exit 1.
     Output(std::io::Error),
 }
@@ -38,6 +41,7 @@ impl Failure {
         match self {
             Failure::Usage(_) => ExitCode::from(2),
             Failure::Api(_) | Failure::Service { .. } | Failure::Output(_) => ExitCode::from(1),
+            Failure::SecretMissing(_) => ExitCode::from(3),
         }
     }
 
@@ -69,6 +73,7 @@ impl Failure {
             Failure::Usage(_) => (None, Some("INVALID_INPUT".to_owned())),
             Failure::Api(_) => (None, Some("REQUEST_FAILED".to_owned())),
             Failure::Output(_) => (None, Some("OUTPUT_FAILED".to_owned())),
+            Failure::SecretMissing(_) => (None, Some("PRIVATE_KEY_MISSING".to_owned())),
             Failure::Service { status, code, .. } => (Some(*status), code.clone()),
         };
         let error = JsonError {
@@ -112,9 +117,10 @@ impl From<crate::config::ConfigError> for Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Usage(message) | Failure::Api(message) | Failure::Service { message, .. } => {
-                f.write_str(message)
-            }
+            Failure::Usage(message)
+            | Failure::Api(message)
+            | Failure::Service { message, .. }
+            | Failure::SecretMissing(message) => f.write_str(message),
             Failure::Output(error) => write!(f, "could not write the output: {error}"),
         }
     }

@@ -2,7 +2,8 @@
 //!
 //! It draws only when stderr is a terminal (std::io::IsTerminal): in pipes, logs and tests
 //! stderr stays silent, so scripts see nothing but errors there. This module must NOT write
-//! to stdout, where results go.
+//! to stdout, where results go, nor any text a server chose: it prints a count and a noun of
+//! ours, so nothing from the server can reach the terminal through it.
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};

@@ -2,16 +2,29 @@
 //! token instead of asking the token endpoint each time (it allows about 10 a minute).
 //!
 //! Where: `$ATLAS_KEYS_CACHE_DIR`, else `$XDG_CACHE_HOME/atlas-keys`, else
-//! `~/.cache/atlas-keys`. One file per client id, named by a SHA-256 of the client id (and
-//! the token URL), so the id itself is not written in a file name. Files are mode 0600 in
-//! a 0700 directory and are replaced atomically (write a temporary file, then rename), so a
-//! concurrent reader sees the old token or the new one, never half a file.
+//! `~/.cache/atlas-keys`. To clear it, delete that directory (or its `token-*.json` files):
+//! the next command fetches a fresh token. One file per server and credential, named by a
+//! SHA-256 of the token URL and the transport's `token_store_key` (the client id and a hash
+//! of the client secret), so neither the id nor anything about the secret is in a file name,
+//! and a wrong or rotated secret never finds a token cached for the right one.
+//!
+//! Defences, because the cache holds bearer tokens: the directory is created 0700 and every
+//! file 0600 from its first byte (a `tempfile` in the directory, then renamed over the old
+//! file, so a concurrent reader sees the old token or the new one, never half a file). A file
+//! that group or others may read or write, a directory they may write, a symlink (file or
+//! directory), or anything but a plain file/directory is refused: nothing is read from or
+//! written to it (a cache miss; the reason is logged at debug level). A directory others may
+//! only *read* is accepted: its files are 0600 and named by hashes, so a listing shows nothing,
+//! and `ATLAS_KEYS_CACHE_DIR` often names a 0755 directory (a CI workspace, a `mktemp -d`);
+//! a directory others may write is refused because they could plant or swap files in it. Files are opened with `O_NOFOLLOW`, and read up to
+//! 64 KiB. A cached token that could not be sent (not 1 to 8 KiB of visible ASCII, or
+//! expiring within a minute) is discarded; the transport checks again and fetches anew.
 //!
 //! This module must NOT log or print a token, and must NOT fail a command: a cache that
 //! cannot be read or written is simply a cache miss.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -23,6 +36,12 @@ use sha2::{Digest, Sha256};
 /// Tokens this close to expiry are treated as expired, so a request never starts with a
 /// token that dies in flight.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
+
+/// The most bytes read from a cache file: a token file is a few hundred bytes to a few KiB.
+const MAX_FILE_BYTES: u64 = 64 * 1024;
+
+/// The longest token kept (the transport's own limit: Atlas's tokens are JWTs of about 1 KiB).
+const MAX_TOKEN_LEN: usize = 8 * 1024;
 
 /// The env var that moves the cache (tests point it at a temporary directory).
 pub(crate) const CACHE_DIR_ENV: &str = "ATLAS_KEYS_CACHE_DIR";
@@ -66,7 +85,8 @@ impl FileTokenCache {
         Self { dir: dir.into() }
     }
 
-    /// The file for one client: `token-<32 hex digits of a SHA-256>.json`.
+    /// The file for one client: `token-<32 hex digits of a SHA-256>.json`. `client_id` is
+    /// the transport's store key (`token_store_key`: client id and secret hash).
     pub(crate) fn path_for(&self, scope: &str, client_id: &str) -> PathBuf {
         let mut hasher = Sha256::new();
         // The scope (the token URL) keeps two servers that reuse a client id apart.
@@ -85,8 +105,27 @@ impl FileTokenCache {
 
     /// A token that is still valid for a while, if one is cached.
     pub(crate) fn load(&self, scope: &str, client_id: &str) -> Option<CachedToken> {
-        let text = fs::read_to_string(self.path_for(scope, client_id)).ok()?;
-        let file: TokenFile = serde_json::from_str(&text).ok()?;
+        if let Err(why) = private_dir(&self.dir) {
+            tracing::debug!(dir = %self.dir.display(), why, "token cache directory refused");
+            return None;
+        }
+        let path = self.path_for(scope, client_id);
+        let text = match read_private_file(&path) {
+            Ok(text) => text,
+            Err(why) => {
+                tracing::debug!(file = %path.display(), why, "no usable cached token file");
+                return None;
+            }
+        };
+        let Ok(file) = serde_json::from_str::<TokenFile>(&text) else {
+            let _ = fs::remove_file(&path);
+            return None;
+        };
+        if !token_is_usable(&file.access_token) {
+            // Never a permanent local failure: drop it, the next call fetches a fresh one.
+            let _ = fs::remove_file(&path);
+            return None;
+        }
         // checked: the file is outside our control, and `SystemTime + Duration` panics on
         // overflow; an expiry beyond what the clock can hold is a miss like any bad file.
         let expires_at = UNIX_EPOCH.checked_add(Duration::from_secs(file.expires_at))?;
@@ -111,7 +150,13 @@ impl FileTokenCache {
     }
 
     fn try_store(&self, scope: &str, client_id: &str, token: &CachedToken) -> std::io::Result<()> {
+        if !token_is_usable(token.access_token.expose_secret()) {
+            return Err(std::io::Error::other(
+                "the token is not one that can be sent",
+            ));
+        }
         create_private_dir(&self.dir)?;
+        private_dir(&self.dir).map_err(std::io::Error::other)?;
         let expires_at = token
             .expires_at
             .duration_since(UNIX_EPOCH)
@@ -124,20 +169,17 @@ impl FileTokenCache {
         };
         let body = serde_json::to_vec(&file).map_err(std::io::Error::other)?;
         let target = self.path_for(scope, client_id);
-        // Unique per process and call, so concurrent writers never share a temporary file.
-        let temp = self.dir.join(format!(
-            ".token-{}-{}.tmp",
-            std::process::id(),
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_nanos()
-        ));
-        let result = write_private_file(&temp, &body).and_then(|()| fs::rename(&temp, &target));
-        if result.is_err() {
-            let _ = fs::remove_file(&temp);
-        }
-        result
+        // `tempfile` creates the file 0600 with O_EXCL (so never through a planted symlink)
+        // under a random name; `persist` renames it over the target, which replaces a symlink
+        // there rather than following it. Dropped unpersisted, it deletes itself.
+        let mut temp = tempfile::Builder::new()
+            .prefix(".token-")
+            .suffix(".tmp")
+            .tempfile_in(&self.dir)?;
+        temp.write_all(&body)?;
+        temp.as_file().sync_all()?;
+        temp.persist(&target).map_err(|e| e.error)?;
+        Ok(())
     }
 }
 
@@ -189,18 +231,64 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     fs::create_dir_all(dir)
 }
 
-/// Creates `path` readable by its owner only (from the first byte: no chmod afterwards).
-fn write_private_file(path: &Path, body: &[u8]) -> std::io::Result<()> {
+/// What the transport would send: 1 to 8 KiB of visible ASCII (see the module docs).
+fn token_is_usable(token: &str) -> bool {
+    (1..=MAX_TOKEN_LEN).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Checks that `dir` is a real directory (not a symlink) that only its owner can write.
+fn private_dir(dir: &Path) -> Result<(), &'static str> {
+    let meta = fs::symlink_metadata(dir).map_err(|_| "missing")?;
+    if meta.file_type().is_symlink() {
+        return Err("is a symlink");
+    }
+    if !meta.is_dir() {
+        return Err("is not a directory");
+    }
+    mode_clear(&meta, 0o022, "group or others may write it")
+}
+
+/// Refuses `meta` when any bit of `forbidden` is set in its mode.
+#[cfg(unix)]
+fn mode_clear(meta: &fs::Metadata, forbidden: u32, why: &'static str) -> Result<(), &'static str> {
+    use std::os::unix::fs::PermissionsExt;
+    if meta.permissions().mode() & forbidden == 0 {
+        Ok(())
+    } else {
+        Err(why)
+    }
+}
+
+#[cfg(not(unix))]
+fn mode_clear(_: &fs::Metadata, _: u32, _: &'static str) -> Result<(), &'static str> {
+    Ok(())
+}
+
+/// Reads a cache file without following a symlink, refusing one others may read or write,
+/// and reading at most [`MAX_FILE_BYTES`].
+fn read_private_file(path: &Path) -> Result<String, &'static str> {
     let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.read(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        // The final component must not be a symlink (the open fails with ELOOP).
+        options.custom_flags(libc::O_NOFOLLOW);
     }
-    let mut file = options.open(path)?;
-    file.write_all(body)?;
-    file.sync_all()
+    let file = options
+        .open(path)
+        .map_err(|_| "cannot be opened (missing or a symlink)")?;
+    // The metadata of what was opened, not of the path: nothing can be swapped in between.
+    let meta = file.metadata().map_err(|_| "no metadata")?;
+    if !meta.is_file() {
+        return Err("is not a plain file");
+    }
+    mode_clear(&meta, 0o077, "group or others may read or write it")?;
+    let mut text = String::new();
+    file.take(MAX_FILE_BYTES)
+        .read_to_string(&mut text)
+        .map_err(|_| "unreadable or not UTF-8")?;
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -271,7 +359,7 @@ mod tests {
 
     #[test]
     fn an_expiry_beyond_the_clock_is_a_miss_not_a_panic() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = private_tempdir();
         let cache = FileTokenCache::in_dir(dir.path());
         let body = format!(r#"{{"accessToken":"tok","expiresAt":{}}}"#, u64::MAX);
         std::fs::write(cache.path_for(SCOPE, "client"), body).unwrap();
@@ -280,9 +368,106 @@ mod tests {
 
     #[test]
     fn a_corrupt_file_is_a_miss() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = private_tempdir();
         let cache = FileTokenCache::in_dir(dir.path());
-        std::fs::write(cache.path_for(SCOPE, "client"), "not json").unwrap();
+        write_0600(&cache.path_for(SCOPE, "client"), "not json");
         assert!(cache.load(SCOPE, "client").is_none());
+    }
+
+    /// `tempfile::tempdir` is 0700 already; said here because the cache depends on it.
+    fn private_tempdir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        dir
+    }
+
+    fn write_0600(path: &std::path::Path, body: &str) {
+        std::fs::write(path, body).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+    }
+
+    #[test]
+    fn an_unusable_cached_token_is_discarded() {
+        let dir = private_tempdir();
+        let cache = FileTokenCache::in_dir(dir.path());
+        let path = cache.path_for(SCOPE, "client");
+        let far = 4_000_000_000u64;
+        for token in ["tok\u{1b}]0;x\u{7}", "", "a b", &"x".repeat(9000)] {
+            let body = serde_json::json!({"accessToken": token, "expiresAt": far}).to_string();
+            write_0600(&path, &body);
+            assert!(cache.load(SCOPE, "client").is_none(), "{token:?}");
+            assert!(!path.exists(), "discarded: {token:?}");
+        }
+        // Nor is one stored.
+        let bad = CachedToken::new(
+            SecretString::from("a\nb"),
+            SystemTime::now() + Duration::from_secs(3600),
+        );
+        cache.store(SCOPE, "client", &bad);
+        assert!(!path.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn shared_directories_files_and_symlinks_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let set = |p: &std::path::Path, mode| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        let dir = private_tempdir();
+        let cache = FileTokenCache::in_dir(dir.path().join("c"));
+        cache.store(SCOPE, "client", &token(Duration::from_secs(3600)));
+        let path = cache.path_for(SCOPE, "client");
+        assert!(cache.load(SCOPE, "client").is_some());
+        // A file others may read.
+        set(&path, 0o644);
+        assert!(cache.load(SCOPE, "client").is_none());
+        set(&path, 0o600);
+        // A directory others may only read is fine; one they may write is refused.
+        set(&dir.path().join("c"), 0o755);
+        assert!(cache.load(SCOPE, "client").is_some());
+        set(&dir.path().join("c"), 0o777);
+        assert!(cache.load(SCOPE, "client").is_none());
+        std::fs::remove_file(&path).unwrap();
+        cache.store(SCOPE, "client", &token(Duration::from_secs(3600)));
+        assert!(!path.exists(), "nothing written into a shared directory");
+        set(&dir.path().join("c"), 0o700);
+        // A symlinked file: not followed on read; replaced, not written through, on store.
+        let elsewhere = dir.path().join("elsewhere.json");
+        let far = 4_000_000_000u64;
+        write_0600(
+            &elsewhere,
+            &serde_json::json!({"accessToken": "planted", "expiresAt": far}).to_string(),
+        );
+        std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+        assert!(cache.load(SCOPE, "client").is_none());
+        cache.store(SCOPE, "client", &token(Duration::from_secs(3600)));
+        assert!(
+            !std::fs::symlink_metadata(&path)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(
+            std::fs::read_to_string(&elsewhere)
+                .unwrap()
+                .contains("planted")
+        );
+        // A symlinked directory.
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(dir.path().join("c"), &link).unwrap();
+        assert!(
+            FileTokenCache::in_dir(&link)
+                .load(SCOPE, "client")
+                .is_none()
+        );
     }
 }

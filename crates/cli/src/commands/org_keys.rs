@@ -2,8 +2,14 @@
 //!
 //! This module must NOT print a private key except through `Printer::created_key` on a
 //! create response.
+//!
+//! A create whose answer lacks the full private key (absent, or masked like a listed key's)
+//! is not a success: the key exists on the server but nobody holds its secret. The key is
+//! printed as it came, a loud `error:` on stderr says the secret is missing and what to do,
+//! and the run exits 3 ([`Failure::SecretMissing`]).
 
 use atlas_keys::Client;
+use atlas_keys_model::ApiKey;
 use serde_json::json;
 
 use super::confirm::confirm_delete;
@@ -28,6 +34,7 @@ pub(crate) async fn run(
                 .send()
                 .await?;
             printer.created_key(&key)?;
+            require_private_key(&key)?;
         }
         OrgApiKeysCommand::List(args) => {
             match fetch(keys_api.list(&args.org.org_id), &args.paging, "keys").await? {
@@ -68,4 +75,18 @@ pub(crate) async fn run(
         }
     }
     Ok(())
+}
+
+/// Fails a create whose answer has no usable private key (see the module docs); the key has
+/// been printed already, so its id is on stdout for the clean-up.
+pub(crate) fn require_private_key(key: &ApiKey) -> Result<(), Failure> {
+    if key.private_key().is_some_and(|k| !k.is_redacted()) {
+        return Ok(());
+    }
+    Err(Failure::SecretMissing(format!(
+        "the server created API key {} but its answer holds no full private key: the key is \
+         unusable. Delete it (organizations apiKeys delete {}) and create another",
+        key.id(),
+        key.id()
+    )))
 }

@@ -1,7 +1,7 @@
 //! `projects apiKeys …`: create-and-assign, list, assign, change roles, unassign.
 //!
 //! This module must NOT print a private key except through `Printer::created_key` on a
-//! create response.
+//! create response. A create without the full private key exits 3, as in `org_keys`.
 
 use atlas_keys::Client;
 use serde_json::json;
@@ -28,6 +28,7 @@ pub(crate) async fn run(
                 .send()
                 .await?;
             printer.created_key(&key)?;
+            super::org_keys::require_private_key(&key)?;
         }
         ProjectApiKeysCommand::List(args) => {
             let project_id = &args.project.project_id;

@@ -80,7 +80,9 @@ impl Printer {
     fn write_value(&self, out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
         let text = match &self.style {
             JsonStyle::Pretty => return json::write_value(out, value).and_then(|()| out.flush()),
-            JsonStyle::Compact => serde_json::to_string(value).map(|t| t + "\n"),
+            JsonStyle::Compact => {
+                return json::write_compact(out, value).and_then(|()| out.flush());
+            }
             JsonStyle::Path(path) => {
                 serde_json::to_value(value).map(|v| format::render_path(path, &v))
             }

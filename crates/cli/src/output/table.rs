@@ -1,11 +1,15 @@
 //! Plain-text layouts for people: aligned columns for lists, label/value lines for one item.
 //!
 //! Column widths count characters, not bytes, so a description with accents stays aligned,
-//! and control characters in server text are shown escaped rather than sent to the terminal.
+//! and every character of server text that could drive a terminal (C0 and C1 controls, DEL,
+//! bidi overrides and isolates, line separators: `sanitize::is_unsafe_char`) is shown escaped
+//! as `\u{…}` rather than sent to it.
 //! This module must NOT know about API types or secrets: it lays out strings it is given,
 //! and the caller decides what may be shown.
 
 use std::io::{self, Write};
+
+use atlas_keys_transport::sanitize::is_unsafe_char;
 
 /// Columns of text, each as wide as its widest cell; the last column is not padded.
 #[derive(Debug)]
@@ -98,15 +102,18 @@ impl Fields {
     }
 }
 
-/// Server text (a description, an address) with control characters shown as `\u{…}`, so it
-/// can neither move the cursor nor recolour the terminal, nor break a row in two.
-fn printable(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
+/// Server text (a description, an address) with unsafe characters shown as `\u{…}`, so it
+/// can neither move the cursor, recolour or retitle the terminal, write the clipboard (OSC 52)
+/// nor reorder what the reader sees (bidi overrides), nor break a row in two. Not cut to a
+/// length, unlike `escape_untrusted`: a table shows the whole value the API holds.
+pub(crate) fn printable(text: &str) -> String {
+    let unsafe_char = |c: char| c.is_control() || is_unsafe_char(c);
+    if !text.chars().any(unsafe_char) {
         return text.to_owned();
     }
     text.chars()
         .map(|c| {
-            if c.is_control() {
+            if unsafe_char(c) {
                 c.escape_unicode().to_string()
             } else {
                 c.to_string()
@@ -136,6 +143,19 @@ mod tests {
         let mut out = Vec::new();
         write(&mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn bidi_overrides_c1_and_osc_sequences_are_shown_escaped() {
+        let mut table = Table::new(vec!["DESCRIPTION"]);
+        table.push(vec![
+            "a\u{202e}b\u{2066}c\u{9b}31m\u{1b}]52;c;eA==\u{7}\u{7f}".into(),
+        ]);
+        let text = render(|out| table.write_to(out));
+        assert_eq!(
+            text,
+            "DESCRIPTION\na\\u{202e}b\\u{2066}c\\u{9b}31m\\u{1b}]52;c;eA==\\u{7}\\u{7f}\n"
+        );
     }
 
     #[test]

@@ -9,4 +9,5 @@ mod durability;
 mod durability_state_file;
 mod faults;
 mod hostile_input;
+mod hostile_servers;
 mod parsers_never_panic;
