@@ -10,5 +10,7 @@ mod backends;
 mod digest;
 mod digest_lanes;
 mod hostile;
+mod proxy;
 mod retry;
 mod service_account;
+mod tls_roots;
