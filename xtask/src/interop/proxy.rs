@@ -127,7 +127,7 @@ pub(super) fn part(report: &mut Report, paths: &Paths) {
             }
             report_note(format!("tinyproxy: {backend}: {tunnels} CONNECT tunnel(s) carried {wire} requests ({REQUESTS} calls)"))
         });
-        report.check(names.next().expect("name"), outcome.map(|n| n));
+        report.check(names.next().expect("name"), outcome);
         let before = open.requests().len();
         let outcome = probe(paths, backend, &plain, &[
             ("http_proxy", &open.url(None)),

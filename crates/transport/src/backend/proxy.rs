@@ -33,7 +33,7 @@ use crate::Error;
 /// let proxy = Proxy::all("http://user:secret@proxy.example:3128").no_proxy("localhost,.corp");
 /// assert!(!format!("{proxy:?}").contains("secret"));
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Proxy {
     http: Option<Setting>,
     https: Option<Setting>,
@@ -50,7 +50,11 @@ struct Setting {
 impl Proxy {
     /// No proxy: every request goes direct, whatever the environment says.
     pub fn none() -> Proxy {
-        Proxy::default()
+        Proxy {
+            http: None,
+            https: None,
+            no_proxy: String::new(),
+        }
     }
 
     /// The proxies named by the environment, read now: `HTTPS_PROXY` for `https://` URLs,
