@@ -288,7 +288,8 @@ fn probe(
             "--user",
             &emulator.public_key,
         ])
-        .args(["--requests", &REQUESTS.to_string()]);
+        .args(["--requests", &REQUESTS.to_string()])
+        .args(["--accept", super::ATLAS_MEDIA_TYPE]);
     clear_network_env(&mut command);
     command.env("DIGEST_PROBE_PASSWORD", &emulator.private_key);
     for (name, value) in vars {

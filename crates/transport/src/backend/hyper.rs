@@ -195,9 +195,15 @@ fn classify_send_error(e: hyper_util::client::legacy::Error, target: &str) -> Er
         return refused.with_source(e);
     }
     if let Some(failure) = chain_proxy_failure(&e) {
-        // Nothing reached the target: the proxy did not connect us.
+        // Nothing reached the target: the proxy did not connect us. A 407 is an auth error
+        // (never retried: the same credentials are refused again).
+        let kind = if failure.auth_required {
+            ErrorKind::Auth
+        } else {
+            ErrorKind::Connect
+        };
         let message = format!("cannot connect to {target}: {failure}");
-        return Error::new(ErrorKind::Connect, message, false).with_source(e);
+        return Error::new(kind, message, false).with_source(e);
     }
     if e.is_connect() {
         // Nothing of the request was written: DNS, TCP connect, connect timeout or TLS handshake.

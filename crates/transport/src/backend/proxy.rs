@@ -271,6 +271,8 @@ impl fmt::Debug for ProxyConnector {
 #[derive(Debug)]
 pub(crate) struct ProxyFailure {
     pub(crate) message: String,
+    /// The proxy answered 407: our credentials (or their absence) were refused.
+    pub(crate) auth_required: bool,
     source: crate::BoxError,
 }
 
@@ -417,6 +419,7 @@ impl tower_service::Service<Uri> for ProxyConnector {
                 let io = http.call(proxy.uri().clone()).await.map_err(|e| {
                     crate::BoxError::from(ProxyFailure {
                         message: format!("cannot connect to the proxy {shown}"),
+                        auth_required: false,
                         source: e.into(),
                     })
                 })?;
@@ -425,6 +428,9 @@ impl tower_service::Service<Uri> for ProxyConnector {
         })
     }
 }
+
+/// hyper-util's text for a 407 answer to a CONNECT (reqwest uses the same tunnel).
+pub(crate) const AUTH_REQUIRED_TEXT: &str = "proxy authorization required";
 
 /// Says that a proxy was involved and what it answered. hyper-util's `TunnelError` is not
 /// exported, so its variants cannot be matched; its fixed `Display` texts ("proxy authorization
@@ -435,7 +441,8 @@ where
     E: std::error::Error + Send + Sync + 'static,
 {
     let said = e.to_string();
-    let message = if said.contains("authorization required") {
+    let auth_required = said.contains(AUTH_REQUIRED_TEXT);
+    let message = if auth_required {
         format!(
             "the proxy {shown} requires authentication (407): put the credentials in the proxy \
              URL (http://user:password@host:port)"
@@ -447,6 +454,7 @@ where
     };
     Box::new(ProxyFailure {
         message,
+        auth_required,
         source: Box::new(e),
     })
 }

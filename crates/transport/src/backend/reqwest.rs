@@ -136,6 +136,13 @@ fn classify(e: reqwest::Error, target: &str) -> Error {
         // the innermost error says it (no URL or credential is in it: hyper and reqwest quote
         // neither at that depth, and `redact_text` drops any query anyway).
         let cause = crate::error::redact_text(&super::innermost_cause(&e));
+        // A proxy's 407 to the CONNECT (reqwest tunnels with hyper-util's `Tunnel` too): an
+        // auth error, as with hyper, and so never retried.
+        let kind = if cause.contains(super::proxy::AUTH_REQUIRED_TEXT) {
+            ErrorKind::Auth
+        } else {
+            kind
+        };
         return Error::new(kind, format!("{what} {target}: {cause}"), false)
             .with_source(e.without_url());
     }
