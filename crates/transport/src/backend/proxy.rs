@@ -11,7 +11,9 @@
 //! ever travel as a `Proxy-Authorization` header, marked sensitive.
 
 use std::fmt;
+#[cfg(feature = "hyper")]
 use std::future::Future;
+#[cfg(feature = "hyper")]
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -220,6 +222,8 @@ fn env_setting(names: &[&'static str]) -> Option<Setting> {
 /// A checked [`Proxy`]: hyper-util's matcher (which applies `NO_PROXY`) and the URLs for
 /// reqwest.
 #[derive(Clone)]
+// The URLs are what reqwest is given; the hyper backend uses the matcher alone.
+#[cfg_attr(not(feature = "reqwest"), allow(dead_code))]
 pub(crate) struct Resolved {
     pub(crate) matcher: Arc<Matcher>,
     pub(crate) http: Option<String>,
@@ -268,6 +272,7 @@ impl fmt::Debug for ProxyConnector {
 
 /// Why a proxy did not give us a connection: its message names the proxy (host and port only)
 /// and what it answered; the cause (hyper-util's tunnel error) stays as the source.
+#[cfg(feature = "hyper")]
 #[derive(Debug)]
 pub(crate) struct ProxyFailure {
     pub(crate) message: String,
@@ -276,12 +281,14 @@ pub(crate) struct ProxyFailure {
     source: crate::BoxError,
 }
 
+#[cfg(feature = "hyper")]
 impl fmt::Display for ProxyFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
+#[cfg(feature = "hyper")]
 impl std::error::Error for ProxyFailure {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&*self.source)
@@ -289,6 +296,7 @@ impl std::error::Error for ProxyFailure {
 }
 
 /// The first [`ProxyFailure`] in the chain of `error`.
+#[cfg(feature = "hyper")]
 pub(crate) fn chain_proxy_failure<'a>(
     error: &'a (dyn std::error::Error + 'static),
 ) -> Option<&'a ProxyFailure> {

@@ -49,10 +49,10 @@ mod tempfile_path {
 
     static SEQ: AtomicU64 = AtomicU64::new(0);
 
-    pub struct TempPath(PathBuf);
+    pub(super) struct TempPath(PathBuf);
 
     impl TempPath {
-        pub fn with(text: &str) -> TempPath {
+        pub(super) fn with(text: &str) -> TempPath {
             let path = std::env::temp_dir().join(format!(
                 "atlas-keys-ca-{}-{}.pem",
                 std::process::id(),
