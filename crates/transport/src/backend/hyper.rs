@@ -133,15 +133,17 @@ impl HyperTransport {
         let proxy = self.proxy.clone();
         if let Some(proxy) = &proxy
             && parts.uri.scheme() == Some(&http::uri::Scheme::HTTP)
-            && let Some(auth) = proxy
-                .matcher
-                .intercept(&parts.uri)
-                .and_then(|i| i.basic_auth().cloned())
+            && let Some(intercept) = proxy.matcher.intercept(&parts.uri)
         {
             // A plain `http://` request through a proxy carries the proxy's credentials itself
             // (an `https://` one sends them in the CONNECT, see `ProxyConnector`). The value
             // is marked sensitive by hyper-util, so no log or Debug shows it.
-            parts.headers.insert(header::PROXY_AUTHORIZATION, auth);
+            if let Some(auth) = intercept.basic_auth() {
+                parts
+                    .headers
+                    .insert(header::PROXY_AUTHORIZATION, auth.clone());
+            }
+            super::proxy::close_after(&mut parts.headers);
         }
         let pending = self
             .client

@@ -224,6 +224,12 @@ impl Transport for ReqwestTransport {
             .headers_mut()
             .entry(header::USER_AGENT)
             .or_insert_with(|| self.config.user_agent.clone());
+        if let Some(proxy) = &self.proxy
+            && request.uri().scheme() == Some(&http::uri::Scheme::HTTP)
+            && proxy.matcher.intercept(request.uri()).is_some()
+        {
+            super::proxy::close_after(request.headers_mut());
+        }
         let span = trace::request_span(&request, "reqwest");
         let started = Instant::now();
         let result = self.exchange(request).instrument(span.clone()).await;
