@@ -9,6 +9,7 @@ mod support;
 mod backends;
 mod digest;
 mod digest_lanes;
+mod env;
 mod hostile;
 mod proxy;
 mod retry;

@@ -4,21 +4,21 @@
 //! print why they skipped otherwise).
 //!
 //! The variables are process-wide and setting them is `unsafe` in a threaded test binary, so
-//! each scenario runs this binary again as a child process (`child`, which does nothing when
-//! run on its own) with exactly the variables it needs; the parent starts the servers and
+//! each scenario runs this test binary again as a child process running only `env::child`
+//! (which does nothing when run on its own) with exactly the variables it needs; the parent starts the servers and
 //! reads tinyproxy's log.
-
-#[path = "support/mod.rs"]
-mod support;
 
 use std::process::Command;
 use std::sync::Arc;
 
 use atlas_keys_transport::{HyperTransport, ReqwestTransport, Transport};
 
-use support::tinyproxy::Tinyproxy;
-use support::{Handler, get, start, start_with, test_pki_for};
+use crate::support;
+use crate::support::tinyproxy::Tinyproxy;
+use crate::support::{Handler, get, start, start_with, test_pki_for};
 
+/// The child's test name in this binary.
+const CHILD: &str = "env::child";
 const URLS: &str = "ENV_TEST_CHILD_URLS";
 const EXPECT: &str = "ENV_TEST_CHILD_EXPECT";
 const PROXY_VARS: [&str; 8] = [
@@ -40,7 +40,7 @@ fn ok() -> Handler {
 /// returns its combined output after checking it passed.
 fn run_child(urls: &[String], expect: &str, vars: &[(&str, &str)]) -> String {
     let mut command = Command::new(std::env::current_exe().unwrap());
-    command.args(["child", "--exact", "--nocapture", "--test-threads=1"]);
+    command.args([CHILD, "--exact", "--nocapture", "--test-threads=1"]);
     for name in PROXY_VARS.iter().chain(&["SSL_CERT_FILE", "SSL_CERT_DIR"]) {
         command.env_remove(name);
     }
@@ -64,7 +64,7 @@ fn run_child(urls: &[String], expect: &str, vars: &[(&str, &str)]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn child() {
     let Ok(urls) = std::env::var(URLS) else {
-        eprintln!("runs only as the child process of the other tests in this binary");
+        eprintln!("runs only as the child process of the other tests in this module");
         return;
     };
     let expect = std::env::var(EXPECT).unwrap();
@@ -103,7 +103,7 @@ async fn ssl_cert_file_is_trusted_by_default_built_backends() {
     // A variable naming nothing usable fails the build, naming the variable.
     let missing = dir.join("missing.pem");
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["child", "--exact", "--nocapture"])
+        .args([CHILD, "--exact", "--nocapture"])
         .env(URLS, &urls[0])
         .env(EXPECT, "ok")
         .env("SSL_CERT_FILE", &missing)
