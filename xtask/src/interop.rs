@@ -8,6 +8,10 @@
 //!    `strict_digest`; Apache is installed with apt-get when missing).
 //! 4. The emulator binary, driven by clients we did not write: curl, Python `requests`, and
 //!    schemathesis generating requests from the official OpenAPI spec.
+//! 5. The probe and the CLI through tinyproxy: `HTTPS_PROXY` (CONNECT, to the emulator with
+//!    `--tls`), `http_proxy` (absolute form), proxy credentials, `NO_PROXY` (see `proxy`;
+//!    tinyproxy is installed with apt-get when missing). `INTEROP_PART=proxy` runs this part
+//!    alone.
 //!
 //! Every part prints what it runs, one `PASS`/`FAIL` line per check and how long it took; the last
 //! line is the plain `N passed, N failed` CI reads, and any failure makes the command fail. A check
@@ -30,6 +34,7 @@ use crate::emulator_line::EmulatorLine as Emulator;
 use crate::process::{Server, run_captured, run_inherited};
 use crate::python_env::{self, PythonEnv};
 
+mod proxy;
 mod strict_digest;
 
 /// The only media type of every v2 Programmatic API Keys operation, for requests and 2xx bodies.
@@ -64,21 +69,34 @@ pub(crate) fn run() -> Result<(), String> {
     let started = Instant::now();
     let paths = Paths::new()?;
     let mut report = Report::default();
+    let only_proxy = std::env::var("INTEROP_PART").as_deref() == Ok("proxy");
 
+    if !only_proxy {
+        parts_1_to_4(&mut report, &paths);
+    }
+    report.part("5. transport and CLI through tinyproxy", |report| {
+        proxy::part(report, &paths)
+    });
+    finish(report, started)
+}
+
+fn parts_1_to_4(report: &mut Report, paths: &Paths) {
     let (python, curl_ok) = report.part("1. python environment and curl", |report| {
-        python_part(report, &paths)
+        python_part(report, paths)
     });
     let probe_built = report.part("2. transport digest vs httpbin", |report| {
-        digest_part(report, &paths, python.as_ref())
+        digest_part(report, paths, python.as_ref())
     });
     report.part(
         "3. transport digest vs Apache httpd (AuthDigestNcCheck On)",
-        |report| strict_digest::part(report, &paths, probe_built),
+        |report| strict_digest::part(report, paths, probe_built),
     );
     report.part("4. emulator vs curl, requests, schemathesis", |report| {
-        emulator_part(report, &paths, python.as_ref(), curl_ok)
+        emulator_part(report, paths, python.as_ref(), curl_ok)
     });
+}
 
+fn finish(report: Report, started: Instant) -> Result<(), String> {
     eprintln!("\n==> interop summary");
     for (part, took) in &report.timings {
         eprintln!("    {:>6.1}s  {part}", took.as_secs_f64());

@@ -119,6 +119,8 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
     root_certificates: Vec<Vec<u8>>,
+    ca_files: Vec<std::path::PathBuf>,
+    proxy: Option<atlas_keys_transport::Proxy>,
     pool_max_idle_per_host: Option<usize>,
     user_agent: Option<String>,
     api_version: Option<ApiVersion>,
@@ -142,6 +144,8 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
+            .field("ca_files", &self.ca_files)
+            .field("proxy", &self.proxy)
             .field("user_agent", &self.user_agent)
             .field("api_version", &self.api_version)
             .field("default_org_id", &self.default_org_id)
@@ -182,6 +186,8 @@ impl ClientBuilder {
             connect_timeout: None,
             timeout: None,
             root_certificates: Vec::new(),
+            ca_files: Vec::new(),
+            proxy: None,
             pool_max_idle_per_host: None,
             user_agent: None,
             api_version: None,
@@ -314,6 +320,24 @@ impl ClientBuilder {
     /// Trusts an extra root certificate (PEM), e.g. an Ops Manager's private CA.
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.root_certificates.push(pem.into());
+        self
+    }
+
+    /// Trusts the CA certificates of a PEM file besides the bundled and system roots (and
+    /// `SSL_CERT_FILE`), e.g. an Ops Manager's private CA: the CLI's `--ca-file`. Read when
+    /// the client is built; an unreadable file or one with no certificate is a config error
+    /// naming it.
+    pub fn ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.ca_files.push(path.into());
+        self
+    }
+
+    /// The proxy of the built-in backend. Default: `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`
+    /// (either case) read when the client is built, see
+    /// [`Proxy::from_env`](atlas_keys_transport::Proxy::from_env); `Proxy::none()` goes
+    /// direct.
+    pub fn proxy(mut self, proxy: atlas_keys_transport::Proxy) -> Self {
+        self.proxy = Some(proxy);
         self
     }
 
@@ -454,6 +478,12 @@ impl ClientBuilder {
         for pem in &self.root_certificates {
             b = b.add_root_certificate_pem(pem);
         }
+        for path in &self.ca_files {
+            b = b.ca_file(path.clone());
+        }
+        if let Some(proxy) = &self.proxy {
+            b = b.proxy(proxy.clone());
+        }
         if let Some(max) = self.pool_max_idle_per_host {
             b = b.pool_max_idle_per_host(max);
         }
@@ -483,6 +513,12 @@ impl ClientBuilder {
         }
         for pem in &self.root_certificates {
             b = b.add_root_certificate_pem(pem);
+        }
+        for path in &self.ca_files {
+            b = b.ca_file(path.clone());
+        }
+        if let Some(proxy) = &self.proxy {
+            b = b.proxy(proxy.clone());
         }
         if let Some(max) = self.pool_max_idle_per_host {
             b = b.pool_max_idle_per_host(max);

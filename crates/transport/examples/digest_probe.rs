@@ -71,10 +71,11 @@ struct Args {
     pages: u64,
     duration: Option<Duration>,
     retry: bool,
+    accept: Option<String>,
 }
 
 const USAGE: &str = "usage: digest_probe --backend hyper|reqwest --url URL --user USER \
-                     [--requests N] [--concurrency N] [--pages N] [--duration SECONDS] [--retry] \
+                     [--requests N] [--concurrency N] [--pages N] [--duration SECONDS] [--retry] [--accept TYPE] \
                      (password in DIGEST_PROBE_PASSWORD)";
 
 fn parse_args() -> Result<Args, String> {
@@ -86,6 +87,7 @@ fn parse_args() -> Result<Args, String> {
     let mut pages = 0;
     let mut duration = None;
     let mut retry = false;
+    let mut accept = None;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -105,6 +107,7 @@ fn parse_args() -> Result<Args, String> {
             "--pages" => pages = number(value()?)?,
             "--duration" => duration = Some(Duration::from_secs(number(value()?)?)),
             "--retry" => retry = true,
+            "--accept" => accept = Some(value()?),
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -118,6 +121,7 @@ fn parse_args() -> Result<Args, String> {
         pages,
         duration,
         retry,
+        accept,
     })
 }
 
@@ -220,8 +224,13 @@ async fn main() -> ExitCode {
         .take_while(|_| std::future::ready(deadline.is_none_or(|end| Instant::now() < end)))
         .map(|index| {
             let (auth, url) = (auth.clone(), args.url_of(index));
+            let accept = args.accept.clone();
             async move {
-                let request = Request::get(url.as_str())
+                let mut request = Request::get(url.as_str());
+                if let Some(accept) = accept {
+                    request = request.header(http::header::ACCEPT, accept);
+                }
+                let request = request
                     .body(Bytes::new())
                     .expect("checked above: the same URL shape parses");
                 auth.send(request).await

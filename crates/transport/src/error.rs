@@ -24,7 +24,8 @@ pub enum ErrorKind {
     Connect,
     /// A timeout elapsed (connect or whole request).
     Timeout,
-    /// The TLS handshake or certificate verification failed.
+    /// The TLS handshake failed for a reason other than the server's certificate (a protocol
+    /// error, an alert, no common cipher suite). A refused certificate is [`ErrorKind::Certificate`].
     Tls,
     /// Reading or writing a body failed, or the connection broke mid-exchange.
     Body,
@@ -45,6 +46,47 @@ pub enum ErrorKind {
     /// A credential other than a digest answer (a bearer token, a client secret) would have been
     /// sent over plain `http://` to a host that is not loopback, and no opt-in was given.
     InsecureHttp,
+    /// The server's certificate was refused: see [`Error::certificate_problem`] for why (unknown
+    /// issuer, expired, name mismatch, ...). Nothing was sent, and retrying cannot help: the
+    /// same certificate will be refused again until the server or our trusted roots change.
+    Certificate,
+}
+
+/// Why a server certificate was refused (see [`Error::certificate_problem`]). New causes may be
+/// added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CertificateProblem {
+    /// The certificate chain does not lead to a trusted root: a private CA (trust it with the
+    /// backend builders' `ca_file`, `add_root_certificate_pem` or `SSL_CERT_FILE`), a
+    /// self-signed certificate, or a proxy that intercepts TLS.
+    UnknownIssuer,
+    /// The certificate's validity period has ended.
+    Expired,
+    /// The certificate's validity period has not started yet (or the local clock is wrong).
+    NotYetValid,
+    /// The certificate is not valid for the host name (or IP address) in the URL.
+    NameMismatch,
+    /// The certificate has been revoked.
+    Revoked,
+    /// A signature in the chain is invalid or uses an unsupported algorithm.
+    BadSignature,
+    /// Any other reason (bad encoding, wrong key usage, unhandled critical extension, ...).
+    Other,
+}
+
+impl fmt::Display for CertificateProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CertificateProblem::UnknownIssuer => "unknown issuer",
+            CertificateProblem::Expired => "expired",
+            CertificateProblem::NotYetValid => "not yet valid",
+            CertificateProblem::NameMismatch => "name mismatch",
+            CertificateProblem::Revoked => "revoked",
+            CertificateProblem::BadSignature => "bad signature",
+            CertificateProblem::Other => "invalid certificate",
+        })
+    }
 }
 
 impl fmt::Display for ErrorKind {
@@ -60,6 +102,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Decode => "decode error",
             ErrorKind::BodyTooLarge => "response too large",
             ErrorKind::InsecureHttp => "insecure transport refused",
+            ErrorKind::Certificate => "certificate error",
         })
     }
 }
@@ -96,6 +139,7 @@ struct Inner {
     attempts: u32,
     status: Option<StatusCode>,
     oauth: Option<OAuthError>,
+    certificate: Option<CertificateProblem>,
 }
 
 impl Error {
@@ -113,6 +157,7 @@ impl Error {
                 attempts: 1,
                 status: None,
                 oauth: None,
+                certificate: None,
             }),
         }
     }
@@ -140,6 +185,13 @@ impl Error {
         self
     }
 
+    /// A refused server certificate: kind [`ErrorKind::Certificate`], nothing sent.
+    pub(crate) fn certificate(problem: CertificateProblem, message: impl Into<String>) -> Self {
+        let mut error = Error::new(ErrorKind::Certificate, message, false);
+        error.inner.certificate = Some(problem);
+        error
+    }
+
     pub(crate) fn builder(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Builder, message, false)
     }
@@ -161,15 +213,27 @@ impl Error {
         self.inner.kind == ErrorKind::InsecureHttp
     }
 
+    /// True when the server's certificate was refused; [`Error::certificate_problem`] says why
+    /// and `Display` names the cause. Such an error is never retried.
+    pub fn is_certificate(&self) -> bool {
+        self.inner.kind == ErrorKind::Certificate
+    }
+
+    /// Why the server's certificate was refused, for an [`ErrorKind::Certificate`] error.
+    pub fn certificate_problem(&self) -> Option<CertificateProblem> {
+        self.inner.certificate
+    }
+
     /// True for a timeout (connect, one attempt, or the whole call's [`Deadline`](crate::Deadline)).
     pub fn is_timeout(&self) -> bool {
         self.inner.kind == ErrorKind::Timeout
     }
 
-    /// True when no connection could be established (this includes a connect timeout and a
-    /// failed TLS handshake).
+    /// True when no connection could be established (this includes a connect timeout, a
+    /// failed TLS handshake and a refused certificate).
     pub fn is_connect(&self) -> bool {
         self.inner.kind == ErrorKind::Connect
+            || self.inner.kind == ErrorKind::Certificate
             || (self.inner.kind == ErrorKind::Tls && !self.inner.reached_server)
             || (self.inner.kind == ErrorKind::Timeout && !self.inner.reached_server)
     }
@@ -224,6 +288,9 @@ impl fmt::Debug for Error {
         }
         if let Some(oauth) = &self.inner.oauth {
             d.field("oauth", oauth);
+        }
+        if let Some(problem) = self.inner.certificate {
+            d.field("certificate", &problem);
         }
         if let Some(source) = &self.inner.source {
             d.field("source", &redact_text(&source.to_string()));

@@ -61,13 +61,15 @@ pub mod test_util;
 pub use backend::DEFAULT_MAX_RESPONSE_BODY;
 #[cfg(feature = "hyper")]
 pub use backend::hyper::{HyperTransport, HyperTransportBuilder};
+#[cfg(any(feature = "hyper", feature = "reqwest"))]
+pub use backend::proxy::Proxy;
 #[cfg(feature = "reqwest")]
 pub use backend::reqwest::{ReqwestTransport, ReqwestTransportBuilder};
 pub use bearer::BearerAuth;
 pub use deadline::{CallDeadline, DEFAULT_DEADLINE, Deadline};
 pub use digest::DigestAuth;
 pub use digest::challenge::{Challenge, parse_challenges};
-pub use error::{BoxError, Error, ErrorKind, OAuthError, redact_uri};
+pub use error::{BoxError, CertificateProblem, Error, ErrorKind, OAuthError, redact_uri};
 pub use retry::{Attempt, Attempts, Retry, RetryPolicy};
 pub use service_account::token_store::{
     CachedToken, MemoryTokenStore, TokenStore, token_store_key,

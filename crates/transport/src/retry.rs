@@ -144,8 +144,10 @@ impl RetryPolicy {
     fn error_is_retryable(&self, method: &Method, error: &Error) -> bool {
         match error.kind() {
             // Nothing the network can fix: a refusal, our own configuration, an answer we cannot
-            // use (an oversized body will be oversized again), an insecure URL.
+            // use (an oversized body will be oversized again), an insecure URL, a certificate
+            // we refused (the same certificate comes back on the next handshake).
             ErrorKind::Auth
+            | ErrorKind::Certificate
             | ErrorKind::Builder
             | ErrorKind::Decode
             | ErrorKind::BodyTooLarge

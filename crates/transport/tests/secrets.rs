@@ -8,8 +8,8 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use atlas_keys_transport::{
-    BearerAuth, CachedToken, DigestAuth, MemoryTokenStore, Retry, RetryPolicy, SecretString,
-    ServiceAccountAuth, TokenStore, Transport, token_store_key,
+    BearerAuth, CachedToken, DigestAuth, HyperTransport, MemoryTokenStore, ReqwestTransport, Retry,
+    RetryPolicy, SecretString, ServiceAccountAuth, TokenStore, Transport, token_store_key,
 };
 use base64::Engine as _;
 use support::digest_server::{DigestConfig, start_digest};
@@ -126,6 +126,40 @@ async fn no_secret_reaches_logs_debug_or_errors() {
         .unwrap_err();
     writeln!(seen, "{err:?} {err}").unwrap();
 
+    // Proxy credentials in the proxy URL: a proxy that is not there (port 1), both backends,
+    // an https target (CONNECT) and an http one (Proxy-Authorization on the request).
+    let proxy_password = "PROXY-pass-77c1";
+    let proxy =
+        atlas_keys_transport::Proxy::all(format!("http://puser:{proxy_password}@127.0.0.1:1"));
+    writeln!(seen, "{proxy:?}").unwrap();
+    let proxied: [(&str, Arc<dyn Transport>); 2] = [
+        (
+            "hyper",
+            Arc::new(
+                HyperTransport::builder()
+                    .proxy(proxy.clone())
+                    .build()
+                    .unwrap(),
+            ),
+        ),
+        (
+            "reqwest",
+            Arc::new(
+                ReqwestTransport::builder()
+                    .proxy(proxy.clone())
+                    .build()
+                    .unwrap(),
+            ),
+        ),
+    ];
+    for (name, backend) in proxied {
+        writeln!(seen, "{name} {backend:?}").unwrap();
+        for url in ["https://127.0.0.1:9/x", "http://127.0.0.1:9/x"] {
+            let err = backend.send(get(url)).await.unwrap_err();
+            writeln!(seen, "{err:?} {err} {:?}", std::error::Error::source(&err)).unwrap();
+        }
+    }
+
     let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
     let printed = String::from_utf8(seen.0.lock().unwrap().clone()).unwrap();
     assert!(
@@ -136,10 +170,18 @@ async fn no_secret_reaches_logs_debug_or_errors() {
 
     let basic =
         base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"));
-    let mut secrets: Vec<String> =
-        vec![password.into(), CLIENT_SECRET.into(), bearer.into(), basic];
+    let proxy_basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("puser:{proxy_password}"));
+    let mut secrets: Vec<String> = vec![
+        password.into(),
+        CLIENT_SECRET.into(),
+        bearer.into(),
+        basic,
+        proxy_password.into(),
+        proxy_basic,
+    ];
     secrets.extend(oauth.stats.issued.lock().unwrap().iter().cloned());
-    assert!(secrets.len() > 6, "tokens were issued");
+    assert!(secrets.len() > 8, "tokens were issued");
     for secret in &secrets {
         assert!(!logs.contains(secret.as_str()), "a secret is in the logs");
         assert!(

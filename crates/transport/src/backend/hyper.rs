@@ -12,14 +12,17 @@ use bytes::Bytes;
 use http::{Request, Response, header};
 use http_body_util::Full;
 use hyper_rustls::HttpsConnector;
+use std::sync::Arc;
+
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tracing::Instrument;
 
+use super::proxy::{ProxyConnector, Resolved, chain_proxy_failure};
 use super::{
     BackendConfig, MAX_HEADER_BUFFER, MAX_HEADERS, ReadError, backend_builder_methods,
-    chain_has_timeout, chain_has_tls_error, read_capped, too_large,
+    certificate_error, chain_has_timeout, chain_has_tls_error, read_capped, too_large,
 };
 use crate::deadline::CallDeadline;
 use crate::error::redact_uri;
@@ -42,8 +45,11 @@ use crate::{Error, ErrorKind, Transport, trace};
 /// ```
 #[derive(Clone)]
 pub struct HyperTransport {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Client<HttpsConnector<ProxyConnector>, Full<Bytes>>,
     config: BackendConfig,
+    /// The proxy settings in effect, for the `Proxy-Authorization` of plain `http://` requests
+    /// and for messages; `None` (no proxy) costs nothing per request.
+    proxy: Option<Arc<Resolved>>,
 }
 
 impl fmt::Debug for HyperTransport {
@@ -73,10 +79,10 @@ impl HyperTransport {
 impl HyperTransportBuilder {
     backend_builder_methods!();
 
-    /// Builds the transport. Fails on a bad PEM root certificate or User-Agent.
+    /// Builds the transport. Fails on a bad PEM root certificate or CA file, an unreadable
+    /// `SSL_CERT_FILE`, a bad proxy URL or a bad User-Agent.
     pub fn build(self) -> Result<HyperTransport, Error> {
-        self.config.check()?;
-        let tls = crate::tls::client_config(&self.config.extra_roots, false)?;
+        let (tls, proxy) = self.config.prepare(false)?;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_connect_timeout(Some(self.config.connect_timeout));
@@ -86,7 +92,10 @@ impl HyperTransportBuilder {
             .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
-            .wrap_connector(http);
+            .wrap_connector(ProxyConnector {
+                http,
+                proxy: proxy.clone(),
+            });
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(self.config.pool_idle_timeout)
             .pool_max_idle_per_host(self.config.pool_max_idle_per_host)
@@ -98,6 +107,7 @@ impl HyperTransportBuilder {
         Ok(HyperTransport {
             client,
             config: self.config,
+            proxy: proxy.map(Arc::new),
         })
     }
 }
@@ -120,6 +130,21 @@ impl HyperTransport {
             .headers
             .entry(header::USER_AGENT)
             .or_insert_with(|| self.config.user_agent.clone());
+        let proxy = self.proxy.clone();
+        if let Some(proxy) = &proxy
+            && parts.uri.scheme() == Some(&http::uri::Scheme::HTTP)
+            && let Some(intercept) = proxy.matcher.intercept(&parts.uri)
+        {
+            // A plain `http://` request through a proxy carries the proxy's credentials itself
+            // (an `https://` one sends them in the CONNECT, see `ProxyConnector`). The value
+            // is marked sensitive by hyper-util, so no log or Debug shows it.
+            if let Some(auth) = intercept.basic_auth() {
+                parts
+                    .headers
+                    .insert(header::PROXY_AUTHORIZATION, auth.clone());
+            }
+            super::proxy::close_after(&mut parts.headers);
+        }
         let pending = self
             .client
             .request(Request::from_parts(parts, Full::new(body)));
@@ -128,7 +153,7 @@ impl HyperTransport {
         async move {
             // The call's deadline, if a `Deadline` set one, bounds this attempt too.
             let (timeout, by_deadline) = CallDeadline::bound(deadline.as_ref(), own_timeout);
-            let target = || redact_uri(&uri);
+            let target = || super::with_proxy(redact_uri(&uri), proxy.as_deref(), &uri);
             let work = async {
                 let response = pending
                     .await
@@ -168,6 +193,20 @@ impl HyperTransport {
 }
 
 fn classify_send_error(e: hyper_util::client::legacy::Error, target: &str) -> Error {
+    if let Some(refused) = certificate_error(&e, target) {
+        return refused.with_source(e);
+    }
+    if let Some(failure) = chain_proxy_failure(&e) {
+        // Nothing reached the target: the proxy did not connect us. A 407 is an auth error
+        // (never retried: the same credentials are refused again).
+        let kind = if failure.auth_required {
+            ErrorKind::Auth
+        } else {
+            ErrorKind::Connect
+        };
+        let message = format!("cannot connect to {target}: {failure}");
+        return Error::new(kind, message, false).with_source(e);
+    }
     if e.is_connect() {
         // Nothing of the request was written: DNS, TCP connect, connect timeout or TLS handshake.
         let (kind, what) = if chain_has_tls_error(&e) {

@@ -14,6 +14,7 @@ use crate::Error;
 
 #[cfg(feature = "hyper")]
 pub(crate) mod hyper;
+pub(crate) mod proxy;
 #[cfg(feature = "reqwest")]
 pub(crate) mod reqwest;
 
@@ -48,6 +49,10 @@ pub(crate) struct BackendConfig {
     pub(crate) pool_max_idle_per_host: usize,
     pub(crate) pool_idle_timeout: Duration,
     pub(crate) extra_roots: Vec<CertificateDer<'static>>,
+    pub(crate) ca_files: Vec<std::path::PathBuf>,
+    pub(crate) system_roots: bool,
+    /// `None`: read the environment at `build()` ([`proxy::Proxy::from_env`]).
+    pub(crate) proxy: Option<proxy::Proxy>,
     pub(crate) max_response_body: usize,
     pub(crate) deferred_error: Option<String>,
 }
@@ -64,6 +69,9 @@ impl Default for BackendConfig {
             pool_max_idle_per_host: 64,
             pool_idle_timeout: Duration::from_secs(90),
             extra_roots: Vec::new(),
+            ca_files: Vec::new(),
+            system_roots: true,
+            proxy: None,
             max_response_body: DEFAULT_MAX_RESPONSE_BODY,
             deferred_error: None,
         }
@@ -99,6 +107,9 @@ impl BackendConfig {
             .field("timeout", &self.timeout)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
             .field("extra_roots", &self.extra_roots.len())
+            .field("ca_files", &self.ca_files)
+            .field("system_roots", &self.system_roots)
+            .field("proxy", &self.proxy)
             .field("max_response_body", &self.max_response_body)
             .finish_non_exhaustive()
     }
@@ -108,6 +119,25 @@ impl BackendConfig {
             Some(message) => Err(Error::builder(message.clone())),
             None => Ok(()),
         }
+    }
+
+    /// What `build()` needs from the settings: the TLS configuration (roots from every source)
+    /// and the checked proxy (from the environment unless one was given).
+    pub(crate) fn prepare(
+        &self,
+        set_alpn: bool,
+    ) -> Result<(rustls::ClientConfig, Option<proxy::Resolved>), Error> {
+        self.check()?;
+        let mut roots = self.extra_roots.clone();
+        for path in &self.ca_files {
+            roots.extend(crate::tls::read_ca_file(path)?);
+        }
+        let tls = crate::tls::client_config(&roots, self.system_roots, set_alpn)?;
+        let proxy = match &self.proxy {
+            Some(proxy) => proxy.resolve()?,
+            None => proxy::Proxy::from_env().resolve()?,
+        };
+        Ok((tls, proxy))
     }
 }
 
@@ -145,10 +175,36 @@ macro_rules! backend_builder_methods {
             self
         }
 
-        /// Trusts the certificates in a PEM bundle in addition to the webpki roots, e.g. for a
-        /// local Ops Manager or test server with its own CA. A bad PEM is reported by `build()`.
+        /// Trusts the certificates in a PEM bundle in addition to the bundled and system roots,
+        /// e.g. for a local Ops Manager or test server with its own CA. A bad PEM is reported by
+        /// `build()`.
         pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
             self.config.add_root_certificate_pem(pem);
+            self
+        }
+
+        /// Trusts the certificates of a PEM file (one or more CA certificates) in addition to the
+        /// bundled and system roots: for an Ops Manager behind a private CA. The file is read by
+        /// `build()`, whose error names it if it cannot be read or holds no certificate.
+        pub fn ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+            self.config.ca_files.push(path.into());
+            self
+        }
+
+        /// Whether to trust the system's root certificates (default true) besides the bundled
+        /// webpki roots. The system store is read by `build()`; when `SSL_CERT_FILE` (or
+        /// `SSL_CERT_DIR`) is set, that bundle is read instead of it, and an unreadable one is
+        /// a `build()` error naming the variable.
+        pub fn system_roots(mut self, enabled: bool) -> Self {
+            self.config.system_roots = enabled;
+            self
+        }
+
+        /// Which proxy to use (default: [`Proxy::from_env`](crate::Proxy::from_env), read by
+        /// `build()`); [`Proxy::none()`](crate::Proxy::none) goes direct whatever the
+        /// environment says. A bad proxy URL is a `build()` error naming its variable.
+        pub fn proxy(mut self, proxy: crate::Proxy) -> Self {
+            self.config.proxy = Some(proxy);
             self
         }
 
@@ -166,6 +222,18 @@ macro_rules! backend_builder_methods {
     };
 }
 pub(crate) use backend_builder_methods;
+
+/// `target`, plus the proxy it goes through when one applies ("https://x/ via proxy http://p:3128").
+pub(crate) fn with_proxy(
+    target: String,
+    proxy: Option<&proxy::Resolved>,
+    uri: &http::Uri,
+) -> String {
+    match proxy.and_then(|p| p.describe_for(uri)) {
+        Some(via) => format!("{target} via proxy {via}"),
+        None => target,
+    }
+}
 
 /// Why reading a body stopped: the cap, or the body's own error.
 pub(crate) enum ReadError<E> {
@@ -240,23 +308,129 @@ pub(crate) fn too_large(limit: usize, target: &str) -> Error {
     )
 }
 
-/// Whether the chain of `error` holds a rustls error, looking inside `io::Error`s too (whose
-/// `source()` skips the wrapped error itself).
-pub(crate) fn chain_has_tls_error(error: &(dyn std::error::Error + 'static)) -> bool {
+/// The rustls error in the chain of `error`, looking inside `io::Error`s too (whose `source()`
+/// skips the wrapped error itself).
+pub(crate) fn chain_tls_error<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::Error> {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = current {
-        if e.is::<rustls::Error>() {
-            return true;
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
         }
         if let Some(io) = e.downcast_ref::<std::io::Error>()
             && let Some(inner) = io.get_ref()
-            && (inner.is::<rustls::Error>() || chain_has_tls_error(inner))
         {
-            return true;
+            if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
+                return Some(tls);
+            }
+            if let Some(tls) = chain_tls_error(inner) {
+                return Some(tls);
+            }
         }
         current = e.source();
     }
-    false
+    None
+}
+
+/// The text of the last error in the chain of `error` (looking inside `io::Error`s).
+#[cfg(feature = "reqwest")]
+pub(crate) fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = error;
+    loop {
+        let next = last.source().or_else(|| {
+            last.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .map(|inner| inner as &(dyn std::error::Error + 'static))
+        });
+        match next {
+            Some(next) => last = next,
+            None => return last.to_string(),
+        }
+    }
+}
+
+/// Whether the chain of `error` holds a rustls error.
+pub(crate) fn chain_has_tls_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    chain_tls_error(error).is_some()
+}
+
+/// The [`ErrorKind::Certificate`](crate::ErrorKind::Certificate) error for a handshake that
+/// failed because we refused the server's certificate, or `None` for any other failure. Its
+/// message names the cause, so a user reads "expired" or "unknown issuer" rather than "TLS
+/// error"; the rustls error stays reachable as the source.
+pub(crate) fn certificate_error(
+    error: &(dyn std::error::Error + 'static),
+    target: &str,
+) -> Option<crate::Error> {
+    use crate::CertificateProblem as P;
+    use rustls::CertificateError as C;
+
+    let rustls::Error::InvalidCertificate(cause) = chain_tls_error(error)? else {
+        return None;
+    };
+    #[allow(deprecated)] // `UnsupportedSignatureAlgorithm` is still produced by older verifiers
+    let (problem, detail) = match cause {
+        C::UnknownIssuer => (
+            P::UnknownIssuer,
+            "is not signed by a trusted root (trust a private CA with --ca-file / ca_file or \
+             SSL_CERT_FILE)"
+                .to_owned(),
+        ),
+        C::Expired => (P::Expired, "has expired".to_owned()),
+        C::ExpiredContext { time, not_after } => (
+            P::Expired,
+            format!(
+                "expired {} ago",
+                human_seconds(time.as_secs().saturating_sub(not_after.as_secs()))
+            ),
+        ),
+        C::NotValidYet => (P::NotYetValid, "is not valid yet".to_owned()),
+        C::NotValidYetContext { time, not_before } => (
+            P::NotYetValid,
+            format!(
+                "becomes valid only in {} (check the clock)",
+                human_seconds(not_before.as_secs().saturating_sub(time.as_secs()))
+            ),
+        ),
+        C::NotValidForName => (
+            P::NameMismatch,
+            "is not valid for this host name".to_owned(),
+        ),
+        C::NotValidForNameContext { presented, .. } => (
+            P::NameMismatch,
+            // The presented names are the server's text: escaped before they enter a message.
+            format!(
+                "is not valid for this host name (it is for: {})",
+                crate::sanitize::escape_untrusted(&presented.join(", "))
+            ),
+        ),
+        C::Revoked => (P::Revoked, "has been revoked".to_owned()),
+        C::BadSignature
+        | C::UnsupportedSignatureAlgorithm
+        | C::UnsupportedSignatureAlgorithmContext { .. }
+        | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => (
+            P::BadSignature,
+            "has a bad or unsupported signature".to_owned(),
+        ),
+        other => (P::Other, format!("was refused ({other:?})")),
+    };
+    Some(crate::Error::certificate(
+        problem,
+        format!("{problem}: the certificate of {target} {detail}"),
+    ))
+}
+
+/// "3 days", "5 hours", "12 minutes", "40 seconds": the largest whole unit, enough to tell a
+/// certificate that expired yesterday from one that expired years ago.
+fn human_seconds(seconds: u64) -> String {
+    let (n, unit) = match seconds {
+        s if s >= 86_400 => (s / 86_400, "day"),
+        s if s >= 3_600 => (s / 3_600, "hour"),
+        s if s >= 60 => (s / 60, "minute"),
+        s => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Whether the chain of `error` holds an `io::Error` of kind `TimedOut`.

@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
@@ -12,9 +13,10 @@ use bytes::Bytes;
 use http::{Request, Response, header};
 use tracing::Instrument;
 
+use super::proxy::Resolved;
 use super::{
-    BackendConfig, MAX_HEADERS, ReadError, backend_builder_methods, chain_has_tls_error,
-    read_capped, too_large,
+    BackendConfig, MAX_HEADERS, ReadError, backend_builder_methods, certificate_error,
+    chain_has_tls_error, read_capped, too_large,
 };
 use crate::deadline::CallDeadline;
 use crate::error::redact_uri;
@@ -34,6 +36,8 @@ use crate::{Error, ErrorKind, Transport, trace};
 pub struct ReqwestTransport {
     client: reqwest::Client,
     config: BackendConfig,
+    /// The proxy settings given to reqwest, kept for messages ("via proxy ...").
+    proxy: Option<Arc<Resolved>>,
 }
 
 impl fmt::Debug for ReqwestTransport {
@@ -63,16 +67,19 @@ impl ReqwestTransport {
 impl ReqwestTransportBuilder {
     backend_builder_methods!();
 
-    /// Builds the transport. Fails on a bad PEM root certificate or User-Agent.
+    /// Builds the transport. Fails on a bad PEM root certificate or CA file, an unreadable
+    /// `SSL_CERT_FILE`, a bad proxy URL or a bad User-Agent.
     pub fn build(self) -> Result<ReqwestTransport, Error> {
-        self.config.check()?;
-        let tls = crate::tls::client_config(&self.config.extra_roots, true)?;
-        let client = reqwest::Client::builder()
+        let (tls, proxy) = self.config.prepare(true)?;
+        let mut builder = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .http1_only()
             // A transport answers with what the server said: following a redirect would re-send
             // a POST as a GET, carry credentials to another target, and differ from hyper.
             .redirect(reqwest::redirect::Policy::none())
+            // reqwest's own reading of the environment is switched off: the proxies are the
+            // ones `prepare` resolved (the environment's by default), given to it below, so
+            // both backends use the same settings and the same errors for bad ones.
             .no_proxy()
             .connect_timeout(self.config.connect_timeout)
             .timeout(self.config.timeout)
@@ -80,17 +87,42 @@ impl ReqwestTransportBuilder {
             .pool_idle_timeout(self.config.pool_idle_timeout)
             .tcp_nodelay(true)
             // reqwest offers no cap on the header buffer; hyper's own (about 400 KiB) applies.
-            .http1_max_headers(MAX_HEADERS)
+            .http1_max_headers(MAX_HEADERS);
+        if let Some(proxy) = &proxy {
+            // The URLs were checked by `resolve`; reqwest's error would quote them (and their
+            // credentials), so it is not kept as a source.
+            let refused = |_| Error::builder("reqwest refused the proxy URL");
+            let no_proxy = || reqwest::NoProxy::from_string(&proxy.no_proxy);
+            if let Some(url) = &proxy.http {
+                builder = builder.proxy(
+                    reqwest::Proxy::http(url.as_str())
+                        .map_err(refused)?
+                        .no_proxy(no_proxy()),
+                );
+            }
+            if let Some(url) = &proxy.https {
+                builder = builder.proxy(
+                    reqwest::Proxy::https(url.as_str())
+                        .map_err(refused)?
+                        .no_proxy(no_proxy()),
+                );
+            }
+        }
+        let client = builder
             .build()
             .map_err(|e| Error::builder("cannot build the reqwest client").with_source(e))?;
         Ok(ReqwestTransport {
             client,
             config: self.config,
+            proxy: proxy.map(Arc::new),
         })
     }
 }
 
 fn classify(e: reqwest::Error, target: &str) -> Error {
+    if let Some(refused) = certificate_error(&e, target) {
+        return refused.with_source(e.without_url());
+    }
     let tls = chain_has_tls_error(&e);
     if e.is_connect() {
         let (kind, what) = if tls {
@@ -100,7 +132,19 @@ fn classify(e: reqwest::Error, target: &str) -> Error {
         } else {
             (ErrorKind::Connect, "cannot connect to")
         };
-        return Error::new(kind, format!("{what} {target}"), false).with_source(e.without_url());
+        // reqwest's own text ("error sending request") hides the cause, e.g. a proxy's 407;
+        // the innermost error says it (no URL or credential is in it: hyper and reqwest quote
+        // neither at that depth, and `redact_text` drops any query anyway).
+        let cause = crate::error::redact_text(&super::innermost_cause(&e));
+        // A proxy's 407 to the CONNECT (reqwest tunnels with hyper-util's `Tunnel` too): an
+        // auth error, as with hyper, and so never retried.
+        let kind = if cause.contains(super::proxy::AUTH_REQUIRED_TEXT) {
+            ErrorKind::Auth
+        } else {
+            kind
+        };
+        return Error::new(kind, format!("{what} {target}: {cause}"), false)
+            .with_source(e.without_url());
     }
     let (kind, what) = if e.is_timeout() {
         (ErrorKind::Timeout, "no complete response in time from")
@@ -134,6 +178,7 @@ impl ReqwestTransport {
         let deadline = request.extensions().get::<CallDeadline>().copied();
         let (timeout, by_deadline) = CallDeadline::bound(deadline.as_ref(), self.config.timeout);
         let limit = self.config.max_response_body;
+        let proxy = self.proxy.clone();
         let pending = reqwest::Request::try_from(request.map(reqwest::Body::from)).map(|mut r| {
             // The client's own timeout stays as the per-attempt bound; a nearer deadline
             // replaces it for this request.
@@ -143,7 +188,7 @@ impl ReqwestTransport {
             self.client.execute(r)
         });
         async move {
-            let target = || redact_uri(&uri);
+            let target = || super::with_proxy(redact_uri(&uri), proxy.as_deref(), &uri);
             let deadline_error = |e: reqwest::Error| match deadline.filter(|_| by_deadline) {
                 Some(d) if e.is_timeout() => d.error(&target()).with_source(e.without_url()),
                 _ => classify(e, &target()),
@@ -179,6 +224,12 @@ impl Transport for ReqwestTransport {
             .headers_mut()
             .entry(header::USER_AGENT)
             .or_insert_with(|| self.config.user_agent.clone());
+        if let Some(proxy) = &self.proxy
+            && request.uri().scheme() == Some(&http::uri::Scheme::HTTP)
+            && proxy.matcher.intercept(request.uri()).is_some()
+        {
+            super::proxy::close_after(request.headers_mut());
+        }
         let span = trace::request_span(&request, "reqwest");
         let started = Instant::now();
         let result = self.exchange(request).instrument(span.clone()).await;

@@ -117,11 +117,11 @@ async fn default_user_agent_names_the_crate_and_a_caller_one_wins() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_untrusted_certificate_is_a_tls_error_before_sending() {
+async fn an_untrusted_certificate_is_a_certificate_error_before_sending() {
     let srv = start(echo(), true).await;
     for (name, backend) in backends(None) {
         let err = backend.send(post(&srv.url("/x"), "{}")).await.unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Tls, "{name}: {err:?}");
+        assert_eq!(err.kind(), ErrorKind::Certificate, "{name}: {err:?}");
         assert!(!err.request_may_have_reached_server(), "{name}");
         assert!(err.is_connect());
     }

@@ -8,6 +8,7 @@ pub mod digest_server;
 pub mod hostile;
 pub mod oauth_server;
 pub mod raw;
+pub mod tinyproxy;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -63,6 +64,11 @@ pub struct TestPki {
 }
 
 pub fn test_pki() -> TestPki {
+    test_pki_for(&["127.0.0.1", "localhost"], false)
+}
+
+/// A CA and a leaf certificate for `names`, already expired (valid 2000-2001) if `expired`.
+pub fn test_pki_for(names: &[&str], expired: bool) -> TestPki {
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     ca_params
@@ -71,9 +77,13 @@ pub fn test_pki() -> TestPki {
     let ca_key = rcgen::KeyPair::generate().unwrap();
     let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
 
-    let leaf_params =
-        rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+    let mut leaf_params =
+        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
             .unwrap();
+    if expired {
+        leaf_params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+        leaf_params.not_after = rcgen::date_time_ymd(2001, 1, 1);
+    }
     let leaf_key = rcgen::KeyPair::generate().unwrap();
     let leaf = leaf_params.signed_by(&leaf_key, &ca).unwrap();
 
@@ -96,15 +106,17 @@ pub fn test_pki() -> TestPki {
 
 /// Starts a server on 127.0.0.1, port 0, with TLS if `tls`.
 pub async fn start(handler: Handler, tls: bool) -> Server {
+    start_with(handler, tls.then(test_pki)).await
+}
+
+/// Starts a server on 127.0.0.1, port 0, with TLS from `pki` if given.
+pub async fn start_with(handler: Handler, pki: Option<TestPki>) -> Server {
+    let tls = pki.is_some();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let (pki, acceptor) = if tls {
-        let pki = test_pki();
-        let acceptor = tokio_rustls::TlsAcceptor::from(pki.server_config.clone());
-        (Some(pki), Some(acceptor))
-    } else {
-        (None, None)
-    };
+    let acceptor = pki
+        .as_ref()
+        .map(|pki| tokio_rustls::TlsAcceptor::from(pki.server_config.clone()));
     let (tx, mut rx) = oneshot::channel::<()>();
     let connections = Arc::new(AtomicU64::new(0));
     let conn_counter = connections.clone();
