@@ -64,6 +64,7 @@ pub(crate) fn first_look(command: Command, argv: &[OsString]) -> FirstLook {
             .or_else(|| matches.try_get_one("flavor").ok().flatten())
             .copied(),
         output: output.clone(),
+        ca_file: string("ca_file").map(Into::into),
         ..FlagInputs::default()
     };
     let top = matches.subcommand_name().unwrap_or_default();

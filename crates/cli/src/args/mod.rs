@@ -57,6 +57,20 @@ pub(crate) struct Cli {
     #[arg(long, alias = "flavour", value_name = "FLAVOR", global = true, help_heading = GLOBAL)]
     pub(crate) flavor: Option<Flavour>,
 
+    /// A PEM bundle of extra root certificates, for an Ops Manager with a private CA (also the
+    /// profile's `ca_file`; SSL_CERT_FILE replaces the system store).
+    #[arg(long = "ca-file", value_name = "PATH", global = true, help_heading = GLOBAL)]
+    pub(crate) ca_file: Option<String>,
+
+    /// The deadline of one call, every retry and challenge included, in seconds (default 60;
+    /// also ATLAS_KEYS_TIMEOUT).
+    #[arg(long, value_name = "SECONDS", global = true, env = "ATLAS_KEYS_TIMEOUT", value_parser = parse_timeout, help_heading = GLOBAL)]
+    pub(crate) timeout: Option<std::time::Duration>,
+
+    /// Send a bearer token or client secret over plain http:// to a host other than loopback.
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    pub(crate) allow_insecure_http: bool,
+
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -221,6 +235,16 @@ pub(crate) fn parse_cidr(s: &str) -> Result<AccessListAddress, String> {
 }
 
 /// Only the scheme is checked here; the client builder checks the rest before any I/O.
+/// `--timeout`: a positive number of seconds, at most a day.
+pub(crate) fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 86_400.0 => Ok(std::time::Duration::from_secs_f64(secs)),
+        _ => Err(format!(
+            "must be a number of seconds above 0 and at most 86400, got {s:?}"
+        )),
+    }
+}
+
 pub(crate) fn parse_base_url(s: &str) -> Result<String, String> {
     if s.starts_with("https://") || s.starts_with("http://") {
         Ok(s.to_owned())

@@ -19,6 +19,16 @@ use crate::token_cache::{FileTokenCache, FileTokenStore};
 /// The User-Agent of every request, so server logs can tell the CLI from the library.
 const USER_AGENT: &str = concat!("atlas-keys-cli/", env!("CARGO_PKG_VERSION"));
 
+/// The global flags that shape the connection rather than the command.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Network {
+    /// `--timeout`: the deadline of one call (the builder's default, or ATLAS_KEYS_TIMEOUT,
+    /// otherwise).
+    pub(crate) timeout: Option<std::time::Duration>,
+    /// `--allow-insecure-http`.
+    pub(crate) allow_insecure_http: bool,
+}
+
 /// The client for this run. `base_url` and `flavor` are the flags, which win over what
 /// the configuration says (the configuration saw them too, unless the first lenient parse
 /// missed them).
@@ -26,6 +36,7 @@ pub(crate) fn build(
     resolved: &Resolved,
     base_url: Option<&str>,
     flavor: Option<Flavour>,
+    network: Network,
 ) -> Result<Client, Failure> {
     if let Some(error) = resolved.profile_error() {
         return Err(error.into());
@@ -55,6 +66,15 @@ pub(crate) fn build(
         Some(flavor) => flavor,
         None => resolved.flavour()?.value,
     });
+    if let Some(ca_file) = resolved.ca_file()? {
+        builder = builder.ca_file(ca_file.value.clone());
+    }
+    if let Some(timeout) = network.timeout {
+        builder = builder.deadline(timeout);
+    }
+    if network.allow_insecure_http {
+        builder = builder.allow_insecure_http(true);
+    }
     if let Some(cache) = FileTokenCache::from_env() {
         // Tokens are per server as well as per client id; building is free of I/O, and
         // this settles the base URL exactly as the real client will.

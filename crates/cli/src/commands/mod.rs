@@ -40,9 +40,15 @@ fn run_inner(
     let Cli {
         base_url,
         flavor,
+        timeout,
+        allow_insecure_http,
         command,
         ..
     } = cli;
+    let network = client::Network {
+        timeout,
+        allow_insecure_http,
+    };
     // Commands that neither print results nor need the API run before anything else.
     match command {
         Command::Completion(args) => return completion::completion(args.shell),
@@ -67,7 +73,7 @@ fn run_inner(
             // The output format first: a bad -o is the user's latest mistake.
             let printer = printer?;
             Ok((
-                client::build(resolved, base_url.as_deref(), flavor)?,
+                client::build(resolved, base_url.as_deref(), flavor, network)?,
                 printer,
             ))
         };

@@ -350,7 +350,7 @@ fn key_fields(key: &ApiKey) -> Fields {
 fn shown_once(mut out: io::StdoutLock<'static>, key: &ApiKey) -> io::Result<()> {
     out.flush()?;
     drop(out);
-    if key.private_key().is_some() {
+    if key.private_key().is_some_and(|k| !k.is_redacted()) {
         // Not eprintln!: it panics when stderr is a closed pipe.
         let _ = writeln!(
             io::stderr().lock(),
