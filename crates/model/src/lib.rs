@@ -46,6 +46,7 @@ mod envelope;
 mod error_code;
 mod flavour;
 mod ids;
+mod lenient;
 mod org_role;
 mod org_settings;
 mod page;

@@ -5,6 +5,7 @@
 
 mod access_list;
 mod fixtures;
+mod live_shapes;
 mod ids_and_text;
 mod keys;
 mod paging_and_version;
