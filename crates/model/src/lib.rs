@@ -78,7 +78,7 @@ pub use requests::{
     AssignProjectApiKey, CreateOrgApiKey, CreateProjectApiKey, UpdateOrgApiKey,
     UpdateProjectApiKeyRoles, UserAccessRoleAssignment,
 };
-pub use responses::{AccessListEntry, ApiKey, Link, RevealPrivateKey};
+pub use responses::{AccessListEntry, ApiKey, IpInfo, Link, RevealPrivateKey};
 pub use role_assignment::RoleAssignment;
 pub use validation::ValidationError;
 pub use version::ApiVersion;
