@@ -2,7 +2,8 @@
 //!
 //! 0 success; 1 an API or transport failure (the request was made, or may have been);
 //! 2 a usage or validation failure (nothing was sent). Clap's own errors exit 2 too.
-//! This module must NOT print anything but that single `error: …` line, and the line must
+//! This module must NOT print anything but that single `error: …` line (and, for the
+//! failures `hints` knows a fix for, one `hint: …` line after it), and the line must
 //! NOT contain a secret: API error details and our messages carry none.
 
 use std::fmt;
@@ -37,6 +38,7 @@ impl Failure {
             }
         }
         eprintln!("error: {}", one_line(&self.to_string()));
+        crate::hints::print_pending();
         self.exit_code()
     }
 }

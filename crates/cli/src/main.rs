@@ -10,6 +10,7 @@ mod commands;
 #[cfg_attr(not(test), allow(dead_code))]
 mod config;
 mod exit;
+mod hints;
 mod output;
 mod progress;
 mod token_cache;
