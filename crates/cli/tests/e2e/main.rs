@@ -9,7 +9,9 @@ mod harness;
 
 mod access_lists;
 mod errors;
+mod roles;
 mod flags;
+mod hints;
 mod org_keys;
 mod paging;
 mod project_keys;
