@@ -133,3 +133,48 @@ fn the_new_atlas_project_roles_are_accepted_end_to_end() {
         assert!(roles.contains(role), "{role}: {roles}");
     }
 }
+
+#[test]
+fn a_project_access_manager_manages_the_projects_keys_and_a_reader_does_not() {
+    let emu = Emu::start();
+    let project = emu.project().to_owned();
+    let key_with = |role: &str| {
+        let key = emu.json(&[
+            "projects",
+            "apiKeys",
+            "create",
+            "--projectId",
+            &project,
+            "--desc",
+            role,
+            "--role",
+            role,
+        ]);
+        (
+            crate::harness::str_field(&key, "publicKey"),
+            crate::harness::str_field(&key, "privateKey"),
+        )
+    };
+    let create_with = |(public, private): &(String, String)| {
+        emu.cli()
+            .env("MONGODB_ATLAS_PUBLIC_API_KEY", public)
+            .env("MONGODB_ATLAS_PRIVATE_API_KEY", private)
+            .args([
+                "projects",
+                "apiKeys",
+                "create",
+                "--projectId",
+                &project,
+                "--desc",
+                "made by a project key",
+                "--role",
+                "GROUP_READ_ONLY",
+            ])
+            .output()
+            .unwrap()
+    };
+    let manager = create_with(&key_with("GROUP_ACCESS_MANAGER"));
+    assert_eq!(manager.status.code(), Some(0), "{}", text(&manager.stderr));
+    let reader = create_with(&key_with("GROUP_READ_ONLY"));
+    assert_eq!(reader.status.code(), Some(1), "{}", text(&reader.stderr));
+}
