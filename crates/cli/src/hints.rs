@@ -37,7 +37,11 @@ impl CredentialSource {
         if set(vars::CLIENT_ID) || set(vars::CLIENT_SECRET) {
             return Some(CredentialSource {
                 kind: "service account",
-                origin: format!("the variables {} and {}", vars::CLIENT_ID, vars::CLIENT_SECRET),
+                origin: format!(
+                    "the variables {} and {}",
+                    vars::CLIENT_ID,
+                    vars::CLIENT_SECRET
+                ),
                 public_key: None,
             });
         }
@@ -174,7 +178,9 @@ fn access_list_hint(seen: Option<IpAddr>, context: &HintContext) -> String {
     // The CLI knows the key's public key, not its 24-hex id, which the command needs.
     let whose = credentials
         .and_then(|c| c.public_key.as_deref())
-        .map_or_else(String::new, |p| format!(" (KEY_ID: the id of public key {p})"));
+        .map_or_else(String::new, |p| {
+            format!(" (KEY_ID: the id of public key {p})")
+        });
     format!(
         "{said}; to allow it, run: atlas-keys organizations apiKeys accessLists create \
          --apiKey <KEY_ID> --ip {address} --orgId {org}{whose}"

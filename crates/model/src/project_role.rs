@@ -57,4 +57,8 @@ string_enum! {
     }
 }
 
-role_parsing!(ProjectRole, "GROUP_", "must be a known project role (GROUP_*)");
+role_parsing!(
+    ProjectRole,
+    "GROUP_",
+    "must be a known project role (GROUP_*)"
+);

@@ -134,14 +134,22 @@ pub(crate) struct AccessListArgs {
 impl OrgKeyCreate {
     /// `--role` then `--role-unchecked`, in the order given.
     pub(crate) fn all_roles(&self) -> Vec<OrgRole> {
-        self.roles.iter().chain(&self.roles_unchecked).cloned().collect()
+        self.roles
+            .iter()
+            .chain(&self.roles_unchecked)
+            .cloned()
+            .collect()
     }
 }
 
 impl OrgKeyUpdate {
     /// `--role` then `--role-unchecked`, in the order given.
     pub(crate) fn all_roles(&self) -> Vec<OrgRole> {
-        self.roles.iter().chain(&self.roles_unchecked).cloned().collect()
+        self.roles
+            .iter()
+            .chain(&self.roles_unchecked)
+            .cloned()
+            .collect()
     }
 }
 

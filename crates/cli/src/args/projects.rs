@@ -117,14 +117,22 @@ pub(crate) struct ProjectKeyDelete {
 impl ProjectKeyCreate {
     /// `--role` then `--role-unchecked`, in the order given.
     pub(crate) fn all_roles(&self) -> Vec<ProjectRole> {
-        self.roles.iter().chain(&self.roles_unchecked).cloned().collect()
+        self.roles
+            .iter()
+            .chain(&self.roles_unchecked)
+            .cloned()
+            .collect()
     }
 }
 
 impl ProjectKeyRoles {
     /// `--role` then `--role-unchecked`, in the order given.
     pub(crate) fn all_roles(&self) -> Vec<ProjectRole> {
-        self.roles.iter().chain(&self.roles_unchecked).cloned().collect()
+        self.roles
+            .iter()
+            .chain(&self.roles_unchecked)
+            .cloned()
+            .collect()
     }
 }
 

@@ -66,7 +66,10 @@ fn a_key_used_from_an_unlisted_address_gets_the_command_that_lists_it() {
         )),
         "{hint}"
     );
-    assert!(hint.contains(&public), "names the key by its public key: {hint}");
+    assert!(
+        hint.contains(&public),
+        "names the key by its public key: {hint}"
+    );
     assert!(!text(&out.stderr).contains(&private));
 }
 

@@ -9,12 +9,12 @@ mod harness;
 
 mod access_lists;
 mod errors;
-mod roles;
 mod flags;
 mod hints;
 mod org_keys;
 mod paging;
 mod project_keys;
+mod roles;
 mod rotate;
 mod secrets;
 mod token_cache;

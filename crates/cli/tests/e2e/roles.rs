@@ -23,7 +23,11 @@ fn a_role_typo_fails_before_io_listing_the_valid_roles() {
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("GROUP_READ_ONLYY"), "{stderr}");
-    for role in ["GROUP_ACCESS_MANAGER", "GROUP_MODEL_OWNER", "GROUP_USER_ADMIN"] {
+    for role in [
+        "GROUP_ACCESS_MANAGER",
+        "GROUP_MODEL_OWNER",
+        "GROUP_USER_ADMIN",
+    ] {
         assert!(stderr.contains(role), "{role} listed: {stderr}");
     }
     assert!(stderr.contains("atlas, atlas-v1:"), "{stderr}");
@@ -129,7 +133,11 @@ fn the_new_atlas_project_roles_are_accepted_end_to_end() {
         "GROUP_ALERTS_MANAGER",
     ]);
     let roles = key["roles"].to_string();
-    for role in ["GROUP_ACCESS_MANAGER", "GROUP_MODEL_OWNER", "GROUP_ALERTS_MANAGER"] {
+    for role in [
+        "GROUP_ACCESS_MANAGER",
+        "GROUP_MODEL_OWNER",
+        "GROUP_ALERTS_MANAGER",
+    ] {
         assert!(roles.contains(role), "{role}: {roles}");
     }
 }

@@ -3,9 +3,9 @@
 //! know, and the 26 Atlas project roles with the deliberate `unchecked` escape hatch.
 
 use atlas_keys_model::{
-    AccessListEntry, ApiErrorBody, ApiKey, CreateProjectApiKey, ErrorCode, ErrorParameter,
-    CreateOrgApiKey, CreateProjectKeyRule, Flavour, OrgRole, Page, ProjectId, ProjectRole,
-    RoleAssignment,
+    AccessListEntry, ApiErrorBody, ApiKey, CreateOrgApiKey, CreateProjectApiKey,
+    CreateProjectKeyRule, ErrorCode, ErrorParameter, Flavour, OrgRole, Page, ProjectId,
+    ProjectRole, RoleAssignment,
 };
 
 /// A create-in-project body with a description, judged later by `validate_for`.
@@ -78,20 +78,41 @@ fn a_body_without_an_error_code_still_fails() {
         r#"{"results":[],"totalCount":0}"#,
         "[]",
     ] {
-        assert!(serde_json::from_str::<ApiErrorBody>(body).is_err(), "{body}");
+        assert!(
+            serde_json::from_str::<ApiErrorBody>(body).is_err(),
+            "{body}"
+        );
     }
 }
 
 #[test]
 fn both_access_list_spellings_answer_the_same_predicates() {
     let pairs = [
-        ("IP_ADDRESS_NOT_ON_ACCESS_LIST", "IP_ADDRESS_NOT_ON_WHITELIST"),
+        (
+            "IP_ADDRESS_NOT_ON_ACCESS_LIST",
+            "IP_ADDRESS_NOT_ON_WHITELIST",
+        ),
         ("ORG_REQUIRES_ACCESS_LIST", "ORG_REQUIRES_WHITELIST"),
-        ("RESOURCE_REQUIRES_ACCESS_LIST", "RESOURCE_REQUIRES_WHITELIST"),
-        ("API_KEY_ACCESS_LIST_ACCESS_DENIED", "API_KEY_WHITELIST_ACCESS_DENIED"),
-        ("ADDRESS_ALREADY_IN_ACCESS_LIST", "ADDRESS_ALREADY_IN_WHITELIST"),
-        ("API_KEY_ACCESS_LIST_ENTRY_NOT_FOUND", "API_KEY_WHITELIST_NOT_FOUND"),
-        ("CANNOT_REMOVE_CALLER_FROM_ACCESS_LIST", "CANNOT_REMOVE_CALLER_FROM_WHITELIST"),
+        (
+            "RESOURCE_REQUIRES_ACCESS_LIST",
+            "RESOURCE_REQUIRES_WHITELIST",
+        ),
+        (
+            "API_KEY_ACCESS_LIST_ACCESS_DENIED",
+            "API_KEY_WHITELIST_ACCESS_DENIED",
+        ),
+        (
+            "ADDRESS_ALREADY_IN_ACCESS_LIST",
+            "ADDRESS_ALREADY_IN_WHITELIST",
+        ),
+        (
+            "API_KEY_ACCESS_LIST_ENTRY_NOT_FOUND",
+            "API_KEY_WHITELIST_NOT_FOUND",
+        ),
+        (
+            "CANNOT_REMOVE_CALLER_FROM_ACCESS_LIST",
+            "CANNOT_REMOVE_CALLER_FROM_WHITELIST",
+        ),
     ];
     for (live, retired) in pairs {
         let body = |code: &str| {
@@ -159,7 +180,9 @@ fn roles_the_client_does_not_know_survive_decoding() {
             &ProjectRole::AccessManager
         ]
     );
-    assert!(matches!(&key.roles()[1], RoleAssignment::Project { role: ProjectRole::Other(s), .. } if s == "GROUP_NEW_THING"));
+    assert!(
+        matches!(&key.roles()[1], RoleAssignment::Project { role: ProjectRole::Other(s), .. } if s == "GROUP_NEW_THING")
+    );
 }
 
 #[test]
@@ -196,7 +219,14 @@ fn unchecked_roles_pass_validation_when_well_shaped() {
         .unwrap();
         assert!(org.validate_for(flavour).is_ok(), "{flavour}");
     }
-    for bad in ["group_new_thing", "GROUP_", "ORG_NEW_THING", "GROUP NEW", "GROUP_NÉ", ""] {
+    for bad in [
+        "group_new_thing",
+        "GROUP_",
+        "ORG_NEW_THING",
+        "GROUP NEW",
+        "GROUP_NÉ",
+        "",
+    ] {
         let role = ProjectRole::unchecked(bad);
         assert!(!role.is_well_shaped(), "{bad:?}");
         let body = project_body(vec![role]);

@@ -5,9 +5,9 @@
 
 mod access_list;
 mod fixtures;
-mod live_shapes;
 mod ids_and_text;
 mod keys;
+mod live_shapes;
 mod paging_and_version;
 mod requests;
 mod roles;
