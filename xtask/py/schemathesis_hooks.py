@@ -24,6 +24,7 @@ import itertools
 import os
 import re
 import sys
+import urllib.parse
 
 import requests
 import schemathesis
@@ -366,16 +367,23 @@ def map_body(context, body):
 def _clear_host_bits(address: str) -> str:
     """The block of a path's `ipAddress` with its host bits cleared, as `map_body` does for
     bodies (the API refuses 08:c:e:3fba::/0 with 400 INVALID_IP_ADDRESS_OR_CIDR_NOTATION, a
-    rule the pattern cannot express). Anything that is not a valid block is left as it is, so
-    negative cases stay negative; the `/` keeps the spelling it came with."""
-    for slash in ("%2F", "%2f", "/"):
-        if slash in address:
-            try:
-                network = ipaddress.ip_network(address.replace(slash, "/"), strict=False)
-            except ValueError:
-                return address
-            return str(network).replace("/", slash)
-    return address
+    rule the pattern cannot express). Values arrive percent-encoded (`8%3A0b%3A...%2F127`) or
+    not; the result keeps the form it came in. Anything that is not a valid block is left as
+    it is, so negative cases stay negative."""
+    encoded = "%" in address
+    plain = urllib.parse.unquote(address)
+    if "/" not in plain:
+        return address
+    try:
+        given = ipaddress.ip_interface(plain)
+    except ValueError:
+        return address
+    if given.ip == given.network.network_address:
+        return address
+    # Written out in full (not compressed to `::/0`), so the value still matches the path
+    # pattern and a positive case stays positive.
+    network = given.network.exploded if given.version == 6 else str(given.network)
+    return urllib.parse.quote(network, safe="") if encoded else network
 
 
 @schemathesis.hook
