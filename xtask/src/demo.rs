@@ -373,7 +373,8 @@ impl Demo<'_> {
             1,
         )?;
         check(
-            out.stderr.starts_with("error: 404 ") && out.stderr.contains("NOT_FOUND"),
+            // Live Atlas answers an unknown key id with 400 API_KEY_NOT_FOUND (NOTES (j)).
+            out.stderr.starts_with("error: 400 API_KEY_NOT_FOUND"),
             "the error names the errorCode",
         )?;
         check(

@@ -633,18 +633,20 @@ fn curl_cycle(report: &mut Report, emulator: &Emulator) {
     });
     report.check("curl delete", deleted);
 
+    // The live service answers a deleted (unknown) key id with 400 API_KEY_NOT_FOUND, not
+    // 404 (NOTES (j)).
     let gone = curl(emulator, "GET", &one, None).and_then(|exchange| {
-        exchange.expect_status(404)?;
+        exchange.expect_status(400)?;
         let json = exchange.json()?;
         let code = json["errorCode"]
             .as_str()
-            .ok_or_else(|| format!("404 body has no errorCode: {}", exchange.body))?;
-        if !code.contains("NOT_FOUND") {
+            .ok_or_else(|| format!("400 body has no errorCode: {}", exchange.body))?;
+        if code != "API_KEY_NOT_FOUND" {
             return Err(format!(
-                "404 with errorCode {code}, expected a *_NOT_FOUND code"
+                "400 with errorCode {code}, expected API_KEY_NOT_FOUND"
             ));
         }
-        Ok(format!("404 {code}"))
+        Ok(format!("400 {code}"))
     });
     report.check("curl get after delete", gone);
 }
@@ -1043,7 +1045,7 @@ mod tests {
                 ("list".to_owned(), Ok(String::new())),
             ]
         );
-        let steps = parse_step_lines("PASS get after delete: 404 RESOURCE_NOT_FOUND");
+        let steps = parse_step_lines("PASS get after delete: 400 API_KEY_NOT_FOUND");
         assert_eq!(steps[0].0, "get after delete");
     }
 

@@ -174,8 +174,13 @@ impl Core {
     ) -> Result<(http::Request<Bytes>, PathAndQuery)> {
         let config = &self.config;
         let base = &config.url_base;
-        let mut target = String::with_capacity(base.path_prefix.len() + spec.path.len() + 96);
-        target.push_str(&base.path_prefix);
+        let prefix = if spec.rooted {
+            &base.root_path
+        } else {
+            &base.path_prefix
+        };
+        let mut target = String::with_capacity(prefix.len() + spec.path.len() + 96);
+        target.push_str(prefix);
         op.write_path(&mut target);
         let mut separator = '?';
         let mut param = |target: &mut String, name: &str, value: &dyn fmt::Display| {

@@ -94,6 +94,12 @@ impl Client {
         ProjectKeys::new(Arc::clone(&self.inner.core))
     }
 
+    /// The caller's public address as the service sees it (`GET /api/private/ipinfo`),
+    /// e.g. to put it on a key's access list. See [`crate::ipinfo`].
+    pub fn current_ip(&self) -> crate::RequestBuilder<crate::ipinfo::CurrentIp> {
+        crate::ipinfo::current_ip(&self.inner.core)
+    }
+
     /// The flavour of API this client speaks.
     pub fn flavour(&self) -> Flavour {
         self.inner.core.config.flavour

@@ -49,6 +49,8 @@ pub(crate) struct UrlBase {
     pub(crate) authority: Authority,
     /// The base URL's own path (often empty) followed by the flavour's prefix.
     pub(crate) path_prefix: String,
+    /// The base URL's own path alone, for rows outside the flavour prefix (`rooted`).
+    pub(crate) root_path: String,
 }
 
 impl UrlBase {
@@ -71,6 +73,7 @@ impl UrlBase {
             scheme,
             authority,
             path_prefix: format!("{base_path}{}", path_prefix(flavour)),
+            root_path: base_path.to_owned(),
         })
     }
 }

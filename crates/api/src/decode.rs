@@ -33,6 +33,7 @@ mod sealed {
     impl Sealed for () {}
     impl Sealed for atlas_keys_model::ApiKey {}
     impl Sealed for atlas_keys_model::AccessListEntry {}
+    impl Sealed for atlas_keys_model::IpInfo {}
     impl<T> Sealed for atlas_keys_model::Page<T> {}
 }
 
@@ -52,6 +53,15 @@ impl ResponseBody for ApiKey {
 }
 
 impl ResponseBody for AccessListEntry {
+    fn decode(
+        info: &CallInfo<'_>,
+        response: http::Response<Bytes>,
+    ) -> Result<Response<Self>, Error> {
+        decode_json(info, response)
+    }
+}
+
+impl ResponseBody for atlas_keys_model::IpInfo {
     fn decode(
         info: &CallInfo<'_>,
         response: http::Response<Bytes>,

@@ -95,6 +95,7 @@ mod config;
 mod decode;
 mod env;
 mod error;
+pub mod ipinfo;
 mod metadata;
 pub mod operations;
 pub mod org_keys;

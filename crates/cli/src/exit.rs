@@ -5,7 +5,8 @@
 //! key's full private key (the key exists, its secret does not). Clap's own errors exit 2 too.
 //! Under `-o json` the same failure is one JSON object on stderr instead:
 //! `{"status", "errorCode", "detail", "hint"}`. This module must NOT print anything but
-//! that single line (or object), and it must NOT contain a secret: API error details and
+//! that single line (and, for the failures `hints` knows a fix for,
+//! one `hint: …` line after it), or that one object, and it must NOT contain a secret: API error details and
 //! our messages carry none. Writing to a closed stderr is ignored, never a panic.
 
 use std::fmt;
@@ -58,7 +59,12 @@ impl Failure {
         let line = if json {
             self.to_json_line()
         } else {
-            format!("error: {}", one_line(&self.to_string()))
+            let mut text = format!("error: {}", one_line(&self.to_string()));
+            if let Some(hint) = self.hint() {
+                text.push_str("\nhint: ");
+                text.push_str(&hint);
+            }
+            text
         };
         // Not eprintln!: it panics when stderr is a closed pipe.
         let _ = writeln!(std::io::stderr().lock(), "{line}");
@@ -86,13 +92,15 @@ impl Failure {
     }
 
     /// What to try next, where there is something useful to say.
+    /// The hint `hints::note` recorded for this failure's API error, if any. Taken, so it
+    /// is printed once.
     fn hint(&self) -> Option<String> {
-        match self {
+        crate::hints::take_pending().or_else(|| match self {
             Failure::Usage(message) if message.starts_with("no credentials") => Some(
                 "run `atlas-keys auth whoami` to see which variables and profile were read".into(),
             ),
             _ => None,
-        }
+        })
     }
 }
 

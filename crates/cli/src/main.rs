@@ -9,6 +9,7 @@ mod args;
 mod commands;
 mod config;
 mod exit;
+mod hints;
 mod output;
 mod progress;
 mod token_cache;

@@ -350,7 +350,7 @@ async fn process(app: &App, req: Request<Incoming>, ip: IpAddr) -> Result<Resp, 
 }
 
 /// The Atlas CLI's "what is my public address" endpoint (NOTES (j)).
-const IPINFO: &str = "/api/private/ipinfo";
+const IPINFO: &str = atlas_keys_model::operations::CURRENT_IP_PATH;
 
 /// `GET /api/private/ipinfo`: the address the request came from (an IPv4-mapped IPv6
 /// peer is shown as IPv4).

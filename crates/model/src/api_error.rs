@@ -1,7 +1,9 @@
 //! The JSON body of an error response (the spec's `ApiError`).
 //!
-//! Decoding is lenient: only `error` and `errorCode` are required, and `parameters`
-//! holds scalars without needing a JSON value type (this crate has no serde_json).
+//! Decoding is lenient: only `errorCode` is required. The live service sends
+//! `"parameters": null` and other odd shapes (NOTES (j)); every field but `errorCode`
+//! forgives them (see `lenient.rs`), so a body that names its code never loses it.
+//! `parameters` holds scalars without needing a JSON value type (no serde_json here).
 //! This module must NOT decide retries or map errors to Rust error types.
 
 use crate::ErrorCode;
@@ -11,21 +13,39 @@ use crate::ErrorCode;
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiErrorBody {
-    /// The HTTP status.
+    /// The HTTP status; `0` when the body left it out or gave something not a number.
+    #[serde(default, deserialize_with = "crate::lenient::any_as_status")]
     pub error: u16,
     /// The machine-readable code.
     pub error_code: ErrorCode,
-    /// A human-readable explanation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A human-readable explanation (a number or boolean there is kept as text).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::any_as_text"
+    )]
     pub detail: Option<String>,
     /// The HTTP reason phrase.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::any_as_text"
+    )]
     pub reason: Option<String>,
     /// Values substituted into `detail`, e.g. `["api/atlas/v2/orgs", 55, 10, 5, 60]`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// `null` or an object reads as empty; a lone scalar as a one-element list.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::lenient::any_as_vec"
+    )]
     pub parameters: Vec<ErrorParameter>,
-    /// Per-field problems of a 400.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Per-field problems of a 400; absent when the server sent anything but an object.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::any_as_object"
+    )]
     pub bad_request_detail: Option<BadRequestDetail>,
 }
 
@@ -127,8 +147,8 @@ impl<'de> serde::de::Visitor<'de> for ParamVisitor {
 /// Field-level detail of a 400 (`badRequestDetail`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BadRequestDetail {
-    /// The offending fields.
-    #[serde(default)]
+    /// The offending fields (`null` reads as empty; entries that are not objects are dropped).
+    #[serde(default, deserialize_with = "crate::lenient::any_as_objects")]
     pub fields: Vec<FieldViolation>,
 }
 
@@ -136,9 +156,9 @@ pub struct BadRequestDetail {
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldViolation {
     /// The field path as the server names it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::any_as_string")]
     pub field: String,
     /// What is wrong with it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::any_as_string")]
     pub description: String,
 }

@@ -51,18 +51,34 @@ const MANAGER_ORG_ROLES: &[OrgRole] = &[
     OrgRole::BillingReadOnly,
 ];
 
+/// The 26 project roles of the current Atlas user-roles page (NOTES (j)).
 const ATLAS_PROJECT_ROLES: &[ProjectRole] = &[
-    ProjectRole::BackupManager,
-    ProjectRole::ClusterManager,
-    ProjectRole::DataAccessAdmin,
-    ProjectRole::DataAccessReadOnly,
-    ProjectRole::DataAccessReadWrite,
-    ProjectRole::DatabaseAccessAdmin,
-    ProjectRole::ObservabilityViewer,
     ProjectRole::Owner,
-    ProjectRole::ReadOnly,
-    ProjectRole::SearchIndexEditor,
+    ProjectRole::ClusterManager,
+    ProjectRole::ClusterCreator,
+    ProjectRole::ClusterLogViewer,
+    ProjectRole::ClusterResilienceTester,
+    ProjectRole::ReplicaSetManager,
     ProjectRole::StreamProcessingOwner,
+    ProjectRole::AccessManager,
+    ProjectRole::DataAccessAdmin,
+    ProjectRole::DataAccessReadWrite,
+    ProjectRole::DataAccessReadOnly,
+    ProjectRole::DatabaseAccessAdmin,
+    ProjectRole::BackupManager,
+    ProjectRole::BackupCreator,
+    ProjectRole::BackupRecoveryOperator,
+    ProjectRole::BackupExportOperator,
+    ProjectRole::NetworkAccessManager,
+    ProjectRole::ObservabilityViewer,
+    ProjectRole::TriggerManager,
+    ProjectRole::ReadOnly,
+    ProjectRole::IndexManager,
+    ProjectRole::SearchIndexEditor,
+    ProjectRole::RealTimePerformanceOperator,
+    ProjectRole::SupportAccessManager,
+    ProjectRole::AlertsManager,
+    ProjectRole::ModelOwner,
 ];
 
 const MANAGER_PROJECT_ROLES: &[ProjectRole] = &[
@@ -124,17 +140,27 @@ impl Flavour {
 
     /// Whether a request with this org role makes sense for this flavour.
     ///
-    /// An explicit custom role (`OrgRole::Other`) is accepted: the caller asked for a
-    /// role this crate does not know, and the server is the judge.
+    /// A known role must be in [`Self::org_roles`]. A role this crate does not know
+    /// (`OrgRole::unchecked`) is accepted when it is well-shaped (`ORG_[A-Z0-9_]+`): the
+    /// caller asked for it on purpose, and the server is the judge.
     pub fn accepts_org_role(self, role: &OrgRole) -> bool {
-        !role.is_known() || self.org_roles().contains(role)
+        if role.is_known() {
+            self.org_roles().contains(role)
+        } else {
+            role.is_well_shaped()
+        }
     }
 
     /// Whether a request with this project role makes sense for this flavour.
     ///
-    /// An explicit custom role (`ProjectRole::Other`) is accepted, as for org roles.
+    /// As for org roles: a known role must be in [`Self::project_roles`], an unknown one
+    /// must be well-shaped (`GROUP_[A-Z0-9_]+`).
     pub fn accepts_project_role(self, role: &ProjectRole) -> bool {
-        !role.is_known() || self.project_roles().contains(role)
+        if role.is_known() {
+            self.project_roles().contains(role)
+        } else {
+            role.is_well_shaped()
+        }
     }
 
     /// What "create a key in a project" requires (NOTES (a) vs (i)).
@@ -151,7 +177,11 @@ impl Flavour {
         match roles.iter().find(|r| !self.accepts_org_role(r)) {
             Some(bad) => Err(ValidationError::new(
                 "roles",
-                format!("must be an organization role accepted by {self}"),
+                format!(
+                    "must be an organization role accepted by {self} ({}), or a well-shaped \
+                     unchecked role (ORG_[A-Z0-9_]+)",
+                    list(self.org_roles())
+                ),
                 bad.as_str(),
             )),
             None => Ok(()),
@@ -163,12 +193,25 @@ impl Flavour {
         match roles.iter().find(|r| !self.accepts_project_role(r)) {
             Some(bad) => Err(ValidationError::new(
                 "roles",
-                format!("must be a project role accepted by {self}"),
+                format!(
+                    "must be a project role accepted by {self} ({}), or a well-shaped \
+                     unchecked role (GROUP_[A-Z0-9_]+)",
+                    list(self.project_roles())
+                ),
                 bad.as_str(),
             )),
             None => Ok(()),
         }
     }
+}
+
+/// `A, B, C`: the roles an error message offers instead.
+fn list<T: std::fmt::Display>(roles: &[T]) -> String {
+    roles
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl std::fmt::Display for Flavour {

@@ -46,6 +46,7 @@ mod envelope;
 mod error_code;
 mod flavour;
 mod ids;
+mod lenient;
 mod org_role;
 mod org_settings;
 mod page;
@@ -77,7 +78,7 @@ pub use requests::{
     AssignProjectApiKey, CreateOrgApiKey, CreateProjectApiKey, UpdateOrgApiKey,
     UpdateProjectApiKeyRoles, UserAccessRoleAssignment,
 };
-pub use responses::{AccessListEntry, ApiKey, Link, RevealPrivateKey};
+pub use responses::{AccessListEntry, ApiKey, IpInfo, Link, RevealPrivateKey};
 pub use role_assignment::RoleAssignment;
 pub use validation::ValidationError;
 pub use version::ApiVersion;

@@ -47,10 +47,15 @@ pub enum Operation {
     UpdateProjectApiKeyRoles,
     /// #14: unassign a key from a project.
     UnassignProjectApiKey,
+    /// The caller's public address as the service sees it (`GET /api/private/ipinfo`, what
+    /// the Atlas CLI's `--currentIp` asks). Not one of the 14: it lives outside the flavour
+    /// prefix, in [`ROOTED_OPERATIONS`].
+    CurrentIpInfo,
 }
 
 impl Operation {
-    /// Every operation, in the spec's order.
+    /// The 14 operations of the Programmatic API Keys resource, in the spec's order
+    /// ([`Operation::CurrentIpInfo`] is not among them: see [`ROOTED_OPERATIONS`]).
     pub const ALL: [Operation; 14] = [
         Operation::ListOrgApiKeys,
         Operation::CreateOrgApiKey,
@@ -83,6 +88,7 @@ impl Operation {
     pub fn spec(self, flavour: Flavour) -> Option<&'static OperationSpec> {
         OPERATIONS
             .iter()
+            .chain(ROOTED_OPERATIONS)
             .find(|row| row.operation == self && row.flavours.contains(&flavour))
     }
 
@@ -103,6 +109,8 @@ impl Operation {
             Operation::AssignProjectApiKey => "addGroupApiKey",
             Operation::UpdateProjectApiKeyRoles => "updateGroupApiKeyRoles",
             Operation::UnassignProjectApiKey => "removeGroupApiKey",
+            // A private endpoint: the spec has no operationId for it.
+            Operation::CurrentIpInfo => "currentIpInfo",
         }
     }
 }
@@ -163,8 +171,12 @@ pub struct OperationSpec {
     /// The HTTP method.
     pub method: HttpMethod,
     /// The path template after the flavour's prefix (see [`path_prefix`]), with
-    /// `{orgId}`, `{groupId}`, `{apiUserId}` and `{ipAddress}` placeholders.
+    /// `{orgId}`, `{groupId}`, `{apiUserId}` and `{ipAddress}` placeholders; for a
+    /// [`rooted`](Self::rooted) row, the whole path from the server's root.
     pub path: &'static str,
+    /// True when [`path`](Self::path) is NOT under the flavour's prefix (only the rows of
+    /// [`ROOTED_OPERATIONS`]); a client then puts only its base URL's own path before it.
+    pub rooted: bool,
     /// The request body's shape.
     pub body: BodyShape,
     /// The documented success status. Any 2xx is accepted; a different one is logged.
@@ -199,6 +211,7 @@ const fn row(
         body,
         success,
         paginated,
+        rooted: false,
         version: V1,
         flavours,
     }
@@ -233,6 +246,27 @@ pub const OPERATIONS: &[OperationSpec] = &[
     row(Op::UnassignProjectApiKey,    Delete, "/groups/{groupId}/apiKeys/{apiUserId}",                  NoBody, 204, false, ATLAS),
     row(Op::UnassignProjectApiKey,    Delete, "/groups/{groupId}/apiKeys/{apiUserId}",                  NoBody, 200, false, MANAGER),
 ];
+
+/// The path of the service's "what is my address" endpoint (NOTES (j)), answering
+/// `{"currentIpv4Address": "…"}`. The emulator serves it at this path too.
+pub const CURRENT_IP_PATH: &str = "/api/private/ipinfo";
+
+/// Operations outside the flavour prefix, kept apart from [`OPERATIONS`] (whose rows are
+/// all under it, and which the emulator routes after stripping the prefix).
+///
+/// Atlas and Cloud Manager share a host (`cloud.mongodb.com`), so the row names every
+/// flavour; a self-hosted Ops Manager without the endpoint answers 404.
+pub const ROOTED_OPERATIONS: &[OperationSpec] = &[OperationSpec {
+    operation: Op::CurrentIpInfo,
+    method: Get,
+    path: CURRENT_IP_PATH,
+    body: NoBody,
+    success: 200,
+    paginated: false,
+    rooted: true,
+    version: V1,
+    flavours: ALL,
+}];
 
 /// The path prefix of a flavour: `/api/atlas/v2`, `/api/atlas/v1.0` or `/api/public/v1.0`.
 pub fn path_prefix(flavour: Flavour) -> &'static str {
@@ -272,8 +306,20 @@ mod tests {
     }
 
     #[test]
+    fn rooted_rows_are_apart_and_reachable() {
+        assert!(OPERATIONS.iter().all(|r| !r.rooted));
+        for row in ROOTED_OPERATIONS {
+            assert!(row.rooted && row.path.starts_with("/api/"));
+            assert!(!Operation::ALL.contains(&row.operation));
+            for &flavour in row.flavours {
+                assert_eq!(row.operation.spec(flavour), Some(row));
+            }
+        }
+    }
+
+    #[test]
     fn bodies_match_methods() {
-        for row in OPERATIONS {
+        for row in OPERATIONS.iter().chain(ROOTED_OPERATIONS) {
             let has_body = row.body != BodyShape::None;
             let writes = matches!(row.method, HttpMethod::Post | HttpMethod::Patch);
             assert_eq!(has_body, writes, "{:?}", row.operation);

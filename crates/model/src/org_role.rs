@@ -1,7 +1,8 @@
 //! Organization roles of an API key (`ORG_*`).
 //!
 //! Which flavour accepts which role is data in `flavour.rs`; this module must NOT decide
-//! per-flavour rules. Deserialize is lenient (unknown → `Other`), `parse`/`FromStr` strict.
+//! per-flavour rules. Deserialize is lenient (unknown → `Other`), `parse`/`FromStr` strict,
+//! `unchecked` the deliberate way to send a role this crate does not know yet.
 
 string_enum! {
     /// An organization role, e.g. `ORG_OWNER`.
@@ -12,6 +13,8 @@ string_enum! {
     /// assert_eq!(OrgRole::parse("ORG_OWNER").unwrap(), OrgRole::Owner);
     /// assert_eq!(OrgRole::parse("ORG_OWNR").unwrap_err().field(), "roles");
     /// assert_eq!(OrgRole::custom("ORG_NEW_ROLE").unwrap().as_str(), "ORG_NEW_ROLE");
+    /// assert!(OrgRole::unchecked("ORG_NEW_ROLE").is_well_shaped());
+    /// assert!(!OrgRole::unchecked("org_new_role").is_well_shaped());
     /// ```
     #[non_exhaustive]
     OrgRole {
@@ -25,4 +28,4 @@ string_enum! {
     }
 }
 
-role_parsing!(OrgRole, "must be a known organization role (ORG_*)");
+role_parsing!(OrgRole, "ORG_", "must be a known organization role (ORG_*)");

@@ -8,7 +8,8 @@ use crate::Link;
 /// A page of results.
 ///
 /// `results` is required (as in the spec) so that a non-list body is not mistaken for
-/// an empty page; `totalCount` is absent when `includeCount=false`.
+/// an empty page; `"results": null` reads as empty (NOTES (j)), as does `"links": null`.
+/// `totalCount` is absent when `includeCount=false`.
 ///
 /// ```
 /// use atlas_keys_model::Page;
@@ -22,12 +23,14 @@ use crate::Link;
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[serde(bound(deserialize = "T: serde::Deserialize<'de>"))]
 #[non_exhaustive]
 pub struct Page<T> {
+    #[serde(deserialize_with = "crate::lenient::null_as_empty")]
     results: Vec<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     total_count: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::null_as_empty")]
     links: Vec<Link>,
 }
 

@@ -109,7 +109,7 @@ macro_rules! string_enum {
 
 /// Adds the STRICT parsing API of a role type on top of [`string_enum!`].
 macro_rules! role_parsing {
-    ($name:ident, $rule:literal) => {
+    ($name:ident, $prefix:literal, $rule:literal) => {
         impl $name {
             /// Strict parse: only a known role is accepted, so typos are caught.
             ///
@@ -136,6 +136,35 @@ macro_rules! role_parsing {
                 Ok(match Self::from_wire(&s) {
                     $name::Other(_) => $name::Other(s),
                     known => known,
+                })
+            }
+        }
+
+        impl $name {
+            #[doc = concat!("The prefix every role of this kind has (`", $prefix, "`).")]
+            pub const PREFIX: &'static str = $prefix;
+
+            /// Deliberately names a role this crate may not know yet, e.g. one Atlas added
+            /// after this release. Nothing is checked here; `validate_for` of a request
+            /// accepts it when [`Self::is_well_shaped`] holds, and the server is the judge
+            /// of the rest. A known role string gives the known variant.
+            pub fn unchecked(s: impl Into<String>) -> Self {
+                let s = s.into();
+                match Self::from_wire(&s) {
+                    $name::Other(_) => $name::Other(s),
+                    known => known,
+                }
+            }
+
+            #[doc = concat!("True when the string looks like a role: `", $prefix, "` then `[A-Z0-9_]+`.")]
+            ///
+            /// Known roles are well-shaped; an unknown one is what an unchecked role must be.
+            pub fn is_well_shaped(&self) -> bool {
+                self.as_str().strip_prefix($prefix).is_some_and(|rest| {
+                    !rest.is_empty()
+                        && rest
+                            .bytes()
+                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
                 })
             }
         }

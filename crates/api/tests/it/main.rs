@@ -5,6 +5,7 @@
 mod audit_report;
 mod common;
 mod errors;
+mod ipinfo;
 mod mocks;
 mod operations;
 mod pagination;

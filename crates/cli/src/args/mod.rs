@@ -213,6 +213,32 @@ pub(crate) struct PagingArgs {
     pub(crate) all: bool,
 }
 
+/// The message of a `--role` typo: the roles each flavour accepts, grouped where flavours
+/// share a set, and the flag that sends a role this client does not know yet.
+fn role_choices(
+    what: &str,
+    roles_of: impl Fn(Flavour) -> Vec<&'static str>,
+    unchecked_flag: &str,
+) -> String {
+    let mut groups: Vec<(Vec<&str>, Vec<&'static str>)> = Vec::new();
+    for flavour in Flavour::ALL {
+        let roles = roles_of(flavour);
+        match groups.iter_mut().find(|(_, r)| *r == roles) {
+            Some((names, _)) => names.push(flavour.as_str()),
+            None => groups.push((vec![flavour.as_str()], roles)),
+        }
+    }
+    let listed: Vec<String> = groups
+        .iter()
+        .map(|(names, roles)| format!("{}: {}", names.join(", "), roles.join(", ")))
+        .collect();
+    format!(
+        "not a known {what}; valid roles are, for {}; for a role this client does not know \
+         yet, use {unchecked_flag}",
+        listed.join("; for ")
+    )
+}
+
 // Value parsers. Ids, roles, descriptions, addresses and flavours need none: clap parses
 // them with the model's `FromStr`, whose `ValidationError` names the field, the rule and the
 // value in one line; clap adds the flag name in front.

@@ -77,8 +77,9 @@ pub(crate) enum OrgApiKeysCommand {
     AccessLists(AccessListArgs),
 }
 
-/// `create --orgId ID --desc TEXT --role ROLE…`.
+/// `create --orgId ID --desc TEXT --role ROLE… [--role-unchecked ROLE…]`.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("role_args").required(true).multiple(true).args(["roles", "roles_unchecked"]))]
 pub(crate) struct OrgKeyCreate {
     #[command(flatten)]
     pub(crate) org: OrgIdArg,
@@ -86,13 +87,12 @@ pub(crate) struct OrgKeyCreate {
     #[arg(long, value_name = "TEXT")]
     pub(crate) desc: Description,
     /// An organization role (ORG_*); repeat or separate with commas.
-    #[arg(
-        long = "role",
-        value_name = "ROLE",
-        required = true,
-        value_delimiter = ','
-    )]
+    #[arg(long = "role", value_name = "ROLE", value_delimiter = ',', value_parser = parse_org_role)]
     pub(crate) roles: Vec<OrgRole>,
+    /// An organization role this client does not know yet (ORG_[A-Z0-9_]+), sent as
+    /// given; repeatable. The server judges it.
+    #[arg(long = "role-unchecked", value_name = "ROLE", value_parser = parse_unchecked_org_role)]
+    pub(crate) roles_unchecked: Vec<OrgRole>,
 }
 
 /// `list --orgId ID [paging]`.
@@ -116,7 +116,7 @@ pub(crate) struct OrgKeyTarget {
 
 /// `update KEY_ID --orgId ID [--desc TEXT] [--role ROLE…]`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("changes").required(true).multiple(true).args(["desc", "roles"]))]
+#[command(group = clap::ArgGroup::new("changes").required(true).multiple(true).args(["desc", "roles", "roles_unchecked"]))]
 pub(crate) struct OrgKeyUpdate {
     #[command(flatten)]
     pub(crate) target: OrgKeyTarget,
@@ -124,8 +124,11 @@ pub(crate) struct OrgKeyUpdate {
     #[arg(long, value_name = "TEXT")]
     pub(crate) desc: Option<Description>,
     /// The new organization roles; they replace the old ones.
-    #[arg(long = "role", value_name = "ROLE", value_delimiter = ',')]
+    #[arg(long = "role", value_name = "ROLE", value_delimiter = ',', value_parser = parse_org_role)]
     pub(crate) roles: Vec<OrgRole>,
+    /// A new organization role this client does not know yet (ORG_[A-Z0-9_]+).
+    #[arg(long = "role-unchecked", value_name = "ROLE", value_parser = parse_unchecked_org_role)]
+    pub(crate) roles_unchecked: Vec<OrgRole>,
 }
 
 /// `delete KEY_ID --orgId ID [--force]`.
@@ -142,4 +145,48 @@ pub(crate) struct OrgKeyDelete {
 pub(crate) struct AccessListArgs {
     #[command(subcommand)]
     pub(crate) command: AccessListCommand,
+}
+
+impl OrgKeyCreate {
+    /// `--role` then `--role-unchecked`, in the order given.
+    pub(crate) fn all_roles(&self) -> Vec<OrgRole> {
+        self.roles
+            .iter()
+            .chain(&self.roles_unchecked)
+            .cloned()
+            .collect()
+    }
+}
+
+impl OrgKeyUpdate {
+    /// `--role` then `--role-unchecked`, in the order given.
+    pub(crate) fn all_roles(&self) -> Vec<OrgRole> {
+        self.roles
+            .iter()
+            .chain(&self.roles_unchecked)
+            .cloned()
+            .collect()
+    }
+}
+
+/// `--role`: a role this client knows; a typo fails here, before any request, with the
+/// roles each flavour accepts.
+fn parse_org_role(s: &str) -> Result<OrgRole, String> {
+    OrgRole::parse(s).map_err(|_| {
+        super::role_choices(
+            "organization role",
+            |f| f.org_roles().iter().map(OrgRole::as_str).collect(),
+            "--role-unchecked",
+        )
+    })
+}
+
+/// `--role-unchecked`: any well-shaped `ORG_*` role, sent as given.
+fn parse_unchecked_org_role(s: &str) -> Result<OrgRole, String> {
+    let role = OrgRole::unchecked(s);
+    if role.is_well_shaped() {
+        Ok(role)
+    } else {
+        Err("must look like ORG_[A-Z0-9_]+".to_owned())
+    }
 }

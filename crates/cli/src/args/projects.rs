@@ -60,8 +60,9 @@ pub(crate) enum ProjectApiKeysCommand {
     Delete(ProjectKeyDelete),
 }
 
-/// `create --projectId ID --desc TEXT --role ROLE…`.
+/// `create --projectId ID --desc TEXT --role ROLE… [--role-unchecked ROLE…]`.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("role_args").required(true).multiple(true).args(["roles", "roles_unchecked"]))]
 pub(crate) struct ProjectKeyCreate {
     #[command(flatten)]
     pub(crate) project: super::ProjectIdArg,
@@ -69,13 +70,12 @@ pub(crate) struct ProjectKeyCreate {
     #[arg(long, value_name = "TEXT")]
     pub(crate) desc: Description,
     /// A project role (GROUP_*); repeat or separate with commas.
-    #[arg(
-        long = "role",
-        value_name = "ROLE",
-        required = true,
-        value_delimiter = ','
-    )]
+    #[arg(long = "role", value_name = "ROLE", value_delimiter = ',', value_parser = parse_project_role)]
     pub(crate) roles: Vec<ProjectRole>,
+    /// A project role this client does not know yet (GROUP_[A-Z0-9_]+), sent as given;
+    /// repeatable. The server judges it.
+    #[arg(long = "role-unchecked", value_name = "ROLE", value_parser = parse_unchecked_project_role)]
+    pub(crate) roles_unchecked: Vec<ProjectRole>,
 }
 
 /// `list --projectId ID [paging]`.
@@ -97,19 +97,19 @@ pub(crate) struct ProjectKeyTarget {
     pub(crate) project: ProjectIdArg,
 }
 
-/// `assign|update KEY_ID --projectId ID --role ROLE…`.
+/// `assign|update KEY_ID --projectId ID --role ROLE… [--role-unchecked ROLE…]`.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("role_args").required(true).multiple(true).args(["roles", "roles_unchecked"]))]
 pub(crate) struct ProjectKeyRoles {
     #[command(flatten)]
     pub(crate) target: ProjectKeyTarget,
     /// A project role (GROUP_*); repeat or separate with commas. Roles left out are removed.
-    #[arg(
-        long = "role",
-        value_name = "ROLE",
-        required = true,
-        value_delimiter = ','
-    )]
+    #[arg(long = "role", value_name = "ROLE", value_delimiter = ',', value_parser = parse_project_role)]
     pub(crate) roles: Vec<ProjectRole>,
+    /// A project role this client does not know yet (GROUP_[A-Z0-9_]+), sent as given;
+    /// repeatable. The server judges it.
+    #[arg(long = "role-unchecked", value_name = "ROLE", value_parser = parse_unchecked_project_role)]
+    pub(crate) roles_unchecked: Vec<ProjectRole>,
 }
 
 /// `delete KEY_ID --projectId ID --force`.
@@ -119,4 +119,49 @@ pub(crate) struct ProjectKeyDelete {
     pub(crate) target: ProjectKeyTarget,
     #[command(flatten)]
     pub(crate) force: ForceArg,
+}
+
+impl ProjectKeyCreate {
+    /// `--role` then `--role-unchecked`, in the order given.
+    pub(crate) fn all_roles(&self) -> Vec<ProjectRole> {
+        self.roles
+            .iter()
+            .chain(&self.roles_unchecked)
+            .cloned()
+            .collect()
+    }
+}
+
+impl ProjectKeyRoles {
+    /// `--role` then `--role-unchecked`, in the order given.
+    pub(crate) fn all_roles(&self) -> Vec<ProjectRole> {
+        self.roles
+            .iter()
+            .chain(&self.roles_unchecked)
+            .cloned()
+            .collect()
+    }
+}
+
+/// `--role`: a role this client knows. A typo fails here, before any request, with the
+/// roles each flavour accepts (the flavour may come later on the command line, so all
+/// are listed) and the way to send a role this client does not know yet.
+fn parse_project_role(s: &str) -> Result<ProjectRole, String> {
+    ProjectRole::parse(s).map_err(|_| {
+        super::role_choices(
+            "project role",
+            |f| f.project_roles().iter().map(ProjectRole::as_str).collect(),
+            "--role-unchecked",
+        )
+    })
+}
+
+/// `--role-unchecked`: any well-shaped `GROUP_*` role, sent as given.
+fn parse_unchecked_project_role(s: &str) -> Result<ProjectRole, String> {
+    let role = ProjectRole::unchecked(s);
+    if role.is_well_shaped() {
+        Ok(role)
+    } else {
+        Err("must look like GROUP_[A-Z0-9_]+".to_owned())
+    }
 }

@@ -98,6 +98,7 @@ fn run_inner(
 
 impl From<atlas_keys::Error> for Failure {
     fn from(error: atlas_keys::Error) -> Self {
+        crate::hints::note(&error);
         match error.kind() {
             // Nothing was sent: the input or the configuration was wrong.
             atlas_keys::ErrorKind::Validation | atlas_keys::ErrorKind::Config => {

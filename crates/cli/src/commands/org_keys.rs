@@ -30,7 +30,7 @@ pub(crate) async fn run(
             let key = keys_api
                 .create(&args.org.org_id)
                 .desc(args.desc.as_str())
-                .roles(args.roles)
+                .roles(args.all_roles())
                 .send()
                 .await?;
             printer.created_key(&key)?;
@@ -53,8 +53,9 @@ pub(crate) async fn run(
             if let Some(desc) = &args.desc {
                 update = update.desc(desc.as_str());
             }
-            if !args.roles.is_empty() {
-                update = update.roles(args.roles);
+            let roles = args.all_roles();
+            if !roles.is_empty() {
+                update = update.roles(roles);
             }
             let key = update.send().await?;
             printer.key(&key)?;

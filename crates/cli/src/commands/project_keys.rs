@@ -24,7 +24,7 @@ pub(crate) async fn run(
             let key = keys_api
                 .create(&args.project.project_id)
                 .desc(args.desc.as_str())
-                .roles(args.roles)
+                .roles(args.all_roles())
                 .send()
                 .await?;
             printer.created_key(&key)?;
@@ -40,7 +40,8 @@ pub(crate) async fn run(
         }
         ProjectApiKeysCommand::Assign(args) => {
             let (project_id, key_id) = (&args.target.project.project_id, &args.target.key_id);
-            let roles: Vec<&str> = args.roles.iter().map(|r| r.as_str()).collect();
+            let all_roles = args.all_roles();
+            let roles: Vec<&str> = all_roles.iter().map(|r| r.as_str()).collect();
             let sentence = format!(
                 "API key {key_id} assigned to project {project_id} as {}.",
                 roles.join(", ")
@@ -48,7 +49,7 @@ pub(crate) async fn run(
             let summary = json!({ "action": "assigned", "id": key_id, "projectId": project_id, "roles": roles });
             keys_api
                 .assign(project_id, key_id)
-                .roles(args.roles.clone())
+                .roles(all_roles.clone())
                 .send()
                 .await?;
             printer.done(&sentence, &summary)?;
@@ -57,7 +58,7 @@ pub(crate) async fn run(
             let (project_id, key_id) = (&args.target.project.project_id, &args.target.key_id);
             let key = keys_api
                 .update_roles(project_id, key_id)
-                .roles(args.roles)
+                .roles(args.all_roles())
                 .send()
                 .await?;
             printer.key(&key)?;

@@ -170,11 +170,15 @@ fn wrong_credentials_are_an_api_error() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let stderr = one_line(&out.stderr);
+    // The error line, then one hint line naming where the credentials came from (hints.rs).
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr:?}");
     assert!(
-        stderr.starts_with("error: ") && stderr.contains("refused"),
+        lines[0].starts_with("error: ") && lines[0].contains("refused"),
         "{stderr}"
     );
+    assert!(lines[1].starts_with("hint: "), "{stderr}");
 }
 
 #[test]

@@ -119,7 +119,10 @@ pub(crate) fn check_project(
         (Need::ProjectRead | Need::OrgMember, _) if read_all => true,
         (Need::ProjectRead | Need::OrgMember, Some(r)) => !r.is_empty(),
         (Need::ProjectOwner | Need::OrgOwner, Some(r)) => {
-            has(r, &ProjectRole::Owner) || (!flavour.is_atlas() && has(r, &ProjectRole::UserAdmin))
+            // Atlas names "Project Access Manager" enough to manage a project's keys (NOTES (j)).
+            has(r, &ProjectRole::Owner)
+                || (flavour.is_atlas() && has(r, &ProjectRole::AccessManager))
+                || (!flavour.is_atlas() && has(r, &ProjectRole::UserAdmin))
         }
         (_, None) => false,
     };

@@ -24,7 +24,7 @@ pub struct AccessListEntry {
     last_used: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_used_address: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::null_as_empty")]
     links: Vec<Link>,
 }
 

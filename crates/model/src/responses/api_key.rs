@@ -40,9 +40,9 @@ pub struct ApiKey {
     public_key: Option<PublicKey>,
     #[serde(default)]
     private_key: Option<PrivateKey>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::null_as_empty")]
     roles: Vec<RoleAssignment>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::null_as_empty")]
     links: Vec<Link>,
 }
 

@@ -7,8 +7,10 @@
 
 mod access_list_entry;
 mod api_key;
+mod ip_info;
 mod link;
 
 pub use access_list_entry::AccessListEntry;
 pub use api_key::{ApiKey, RevealPrivateKey};
+pub use ip_info::IpInfo;
 pub use link::Link;

@@ -7,6 +7,7 @@ mod access_list;
 mod fixtures;
 mod ids_and_text;
 mod keys;
+mod live_shapes;
 mod paging_and_version;
 mod requests;
 mod roles;

@@ -32,7 +32,8 @@ fn decode_every_type(text: &str) {
         // keys as JSON and the emulator stores them.
         let again = serde_json::to_string(&key).expect("an ApiKey always encodes");
         let back: ApiKey = serde_json::from_str(&again).expect("an encoded ApiKey decodes");
-        assert_eq!(back, key);
+        // Encoding redacts a full private key (by design), so compare with the redacted key.
+        assert_eq!(back, key.clone().into_redacted());
         let _ = (key.org_roles(), key.project_ids());
     }
     if let Some(entry) = one::<AccessListEntry>(text) {
