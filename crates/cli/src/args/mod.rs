@@ -7,14 +7,20 @@
 //! the API: it only describes and parses the command line.
 
 mod access_lists;
+mod ci_access;
 mod orgs;
 mod projects;
+mod rotate;
 
 pub(crate) use access_lists::AccessListCommand;
+pub(crate) use ci_access::{CiAccessArgs, CiAccessCommand};
 pub(crate) use orgs::{OrgApiKeysCommand, OrgCommand, OrgSubcommand};
 pub(crate) use projects::{ProjectApiKeysCommand, ProjectCommand, ProjectSubcommand};
+pub(crate) use rotate::{
+    JournalArg, RotateArgs, RotateCommand, RotateFinish, RotateResume, RotateStart,
+};
 
-use atlas_keys_model::{AccessListAddress, ApiKeyId, Flavour, OrgId, ProjectId};
+use atlas_keys_model::{AccessListAddress, Flavour, OrgId, ProjectId};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Manage MongoDB Atlas, Cloud Manager and Ops Manager Programmatic API Keys.
@@ -65,21 +71,15 @@ pub(crate) enum Command {
     /// Project API keys: create, list, assign, change roles, unassign.
     #[command(alias = "project", alias = "groups")]
     Projects(ProjectCommand),
-    /// Replace a key with a new one (same roles, assignments and access list), print the new
-    /// secret once, then delete the old key.
+    /// Replace a key with a new one (same roles, assignments and access list) without losing
+    /// its secret: deliver it, verify it, then delete the old key (one shot or two phases).
     Rotate(RotateArgs),
+    /// Run a command with temporary access: this machine's address on a key's access list,
+    /// or an ephemeral project key; removed when the command ends (`reap` after a crash).
+    #[command(name = "ci-access")]
+    CiAccess(CiAccessArgs),
     /// Run the local emulator of the API (same flags as atlas-keys-emulator).
     Emulator(atlas_keys_emulator::cli::EmulatorArgs),
-}
-
-/// `atlas-keys rotate KEY_ID --orgId ID`.
-#[derive(Debug, Args)]
-pub(crate) struct RotateArgs {
-    /// The key to replace.
-    #[arg(value_name = "KEY_ID")]
-    pub(crate) key_id: ApiKeyId,
-    #[command(flatten)]
-    pub(crate) org: OrgIdArg,
 }
 
 /// `--orgId`, defaulting to MONGODB_ATLAS_ORG_ID.

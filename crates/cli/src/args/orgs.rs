@@ -59,6 +59,8 @@ pub(crate) enum OrgApiKeysCommand {
         alias = "access-lists"
     )]
     AccessLists(AccessListArgs),
+    /// Replace a key without losing its secret (same as `atlas-keys rotate`).
+    Rotate(super::RotateArgs),
 }
 
 /// `create --orgId ID --desc TEXT --role ROLE…`.

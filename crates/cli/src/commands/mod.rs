@@ -5,6 +5,7 @@
 //! or print errors (exit does).
 
 mod access_lists;
+mod ci_access;
 mod client;
 mod confirm;
 mod emulator;
@@ -56,6 +57,10 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
             Command::Rotate(args) => {
                 let (client, printer) = setup()?;
                 rotate::run(&client, &printer, args).await
+            }
+            Command::CiAccess(args) => {
+                let (client, printer) = setup()?;
+                ci_access::run(&client, &printer, args).await
             }
         }
     })
