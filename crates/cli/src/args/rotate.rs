@@ -10,8 +10,6 @@ use atlas_keys::rotation::deliver::Delivery;
 use atlas_keys_model::{ApiKeyId, Description};
 use clap::{Args, Subcommand};
 
-use super::OrgIdArg;
-
 /// `rotate KEY_ID --deliver …` or `rotate start|finish|status|resume …`.
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -42,8 +40,14 @@ pub(crate) struct RotateStart {
     /// The key to replace.
     #[arg(value_name = "KEY_ID", required = true)]
     pub(crate) key_id: Option<ApiKeyId>,
-    #[command(flatten)]
-    pub(crate) org: OrgIdArg,
+    /// The organization (defaults to MONGODB_ATLAS_ORG_ID).
+    #[arg(
+        long = "orgId",
+        alias = "org-id",
+        value_name = "ID",
+        env = "MONGODB_ATLAS_ORG_ID"
+    )]
+    pub(crate) org_id: Option<atlas_keys_model::OrgId>,
     /// Where the new secret goes: file:PATH (new file, mode 0600), exec:'COMMAND' (on its
     /// stdin), or env (the command after --, in its environment).
     #[arg(long, value_name = "TARGET")]

@@ -137,7 +137,9 @@ async fn start(client: &Client, a: crate::args::RotateStart, mode: Mode) -> Resu
     let key = a
         .key_id
         .ok_or_else(|| Failure::Usage("the key to rotate is required".into()))?;
-    let org = a.org.org_id;
+    let org = a
+        .org_id
+        .ok_or_else(|| Failure::Usage("--orgId (or MONGODB_ATLAS_ORG_ID) is required".into()))?;
     let delivery = match (a.deliver, a.reveal) {
         (Some(_), true) => {
             return Err(Failure::Usage(
