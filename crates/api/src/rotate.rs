@@ -343,14 +343,32 @@ impl Engine {
             self.record(id, Step::Assigned { project }).await?;
         }
         if !addresses.is_empty() {
-            idempotent(|| {
-                self.access_list()
-                    .create(org, new_key)
-                    .entries(addresses.iter().copied().map(AccessListEntryRequest::from))
-                    .send()
-            })
-            .await
-            .map_err(|source| api("copying the access list", id, source))?;
+            // The service answers 409 for an address already listed (NOTES (j)), so a copy
+            // repeated after a lost answer or a crash sends only what is missing.
+            let present = self
+                .old_access_list(org, new_key)
+                .await
+                .map_err(|source| api("reading the new key's access list", id, source))?;
+            let missing: Vec<AccessListAddress> = addresses
+                .iter()
+                .filter(|a| !present.contains(a))
+                .copied()
+                .collect();
+            if !missing.is_empty() {
+                let copied = idempotent(|| {
+                    self.access_list()
+                        .create(org, new_key)
+                        .entries(missing.iter().copied().map(AccessListEntryRequest::from))
+                        .send()
+                })
+                .await;
+                match copied {
+                    Ok(_) => {}
+                    // A retry of a create whose first answer was lost.
+                    Err(e) if e.is_conflict() => {}
+                    Err(source) => return Err(api("copying the access list", id, source)),
+                }
+            }
         }
         self.record(id, Step::AccessListCopied).await
     }

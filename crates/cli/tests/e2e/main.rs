@@ -14,5 +14,6 @@ mod org_keys;
 mod paging;
 mod project_keys;
 mod rotate;
+mod rotate_faults;
 mod secrets;
 mod token_cache;
