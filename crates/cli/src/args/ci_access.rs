@@ -7,7 +7,6 @@ use std::time::Duration;
 use atlas_keys_model::{AccessListAddress, ApiKeyId, ProjectId, ProjectRole};
 use clap::{Args, Subcommand};
 
-use super::OrgIdArg;
 use super::rotate::parse_duration;
 
 /// `ci-access --apiKey ID … -- COMMAND…`, `ci-access --ephemeral-key … -- COMMAND…`, or
@@ -59,8 +58,14 @@ pub(crate) struct CiAccessRun {
     /// The ephemeral key's project roles.
     #[arg(long = "role", value_name = "ROLE", value_delimiter = ',')]
     pub(crate) roles: Vec<ProjectRole>,
-    #[command(flatten)]
-    pub(crate) org: OrgIdArg,
+    /// The organization of the key (defaults to MONGODB_ATLAS_ORG_ID).
+    #[arg(
+        long = "orgId",
+        alias = "org-id",
+        value_name = "ID",
+        env = "MONGODB_ATLAS_ORG_ID"
+    )]
+    pub(crate) org_id: Option<atlas_keys_model::OrgId>,
     /// How long the access may live if this process is killed (`ci-access reap` removes
     /// it after that).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "30m")]

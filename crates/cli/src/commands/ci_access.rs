@@ -29,7 +29,7 @@ use crate::args::{CiAccessArgs, CiAccessCommand};
 use crate::exit::Failure;
 use crate::output::Printer;
 
-use super::rotate::{FAULT_AFTER_STEP_VAR, FAULT_VAR, fire, interrupted};
+use super::rotate::{FAULT_AFTER_STEP_VAR, FAULT_VAR, Interrupts, fire};
 
 /// The ledger's path: `ATLAS_KEYS_CI_LEDGER`, else [`CiLedger::default_path`].
 fn ledger() -> Result<CiLedger, Failure> {
@@ -84,7 +84,9 @@ pub(crate) async fn run(
         return reap(client, r.org_id).await;
     }
     let a = args.run;
-    let org = a.org.org_id;
+    let org = a
+        .org_id
+        .ok_or_else(|| Failure::Usage("--orgId (or MONGODB_ATLAS_ORG_ID) is required".into()))?;
     let ledger = ledger()?;
     let address = match a.ip {
         Some(ip) => ip,
@@ -101,29 +103,35 @@ pub(crate) async fn run(
     };
     let run_id = format!("{}-{}", std::process::id(), now().unix_timestamp_nanos());
     let expires_at = now() + ttl(a.ttl);
-    if a.ephemeral_key {
-        let project = a
-            .project_id
-            .ok_or_else(|| Failure::Usage("--ephemeral-key needs --projectId".into()))?;
-        let run = Run {
-            client,
-            ledger: &ledger,
-            org,
-            run_id,
-        };
-        run.ephemeral(project, a.roles, address, expires_at, a.command)
-            .await
-    } else {
-        let key = a
-            .api_key
-            .ok_or_else(|| Failure::Usage("--apiKey or --ephemeral-key is required".into()))?;
-        let run = Run {
-            client,
-            ledger: &ledger,
-            org,
-            run_id,
-        };
-        run.with_entry(key, address, expires_at, a.command).await
+    let run = Run {
+        client,
+        ledger: &ledger,
+        org,
+        run_id,
+    };
+    // A signal outside the command's own run (which handles its own) still ends the run
+    // cleanly: whatever this run recorded is removed.
+    let mut interrupts = Interrupts::new();
+    let work = async {
+        if a.ephemeral_key {
+            let project = a
+                .project_id
+                .ok_or_else(|| Failure::Usage("--ephemeral-key needs --projectId".into()))?;
+            run.ephemeral(project, a.roles, address, expires_at, a.command)
+                .await
+        } else {
+            let key = a
+                .api_key
+                .ok_or_else(|| Failure::Usage("--apiKey or --ephemeral-key is required".into()))?;
+            run.with_entry(key, address, expires_at, a.command).await
+        }
+    };
+    tokio::select! {
+        r = work => r,
+        signal = interrupts.recv() => {
+            run.cleanup().await?;
+            Err(Failure::Api(format!("interrupted by {signal}; the access this run added was removed")))
+        }
     }
 }
 
@@ -166,7 +174,7 @@ impl Run<'_> {
             if let Err(e) = added
                 && !e.is_conflict()
             {
-                self.end(&key, &address).await?;
+                self.cleanup().await?;
                 return Err(e.into());
             }
             eprintln!("ci-access: {address} added to {key}'s access list until the command ends");
@@ -175,12 +183,13 @@ impl Run<'_> {
         }
         step(2, "entry added on the service").await;
         let outcome = run_child(&command, None).await;
-        self.end(&key, &address).await?;
+        self.cleanup().await?;
         outcome
     }
 
-    /// The run ended: record it, then remove what this run added and nobody else relies on.
-    async fn end(&self, key: &ApiKeyId, address: &AccessListAddress) -> Result<(), Failure> {
+    /// The run ended: record it, then remove what this run added that nobody else relies
+    /// on (an entry that existed before, or that a live run shares, stays).
+    async fn cleanup(&self) -> Result<(), Failure> {
         record(
             self.ledger,
             &LedgerRecord::RunEnded {
@@ -189,24 +198,38 @@ impl Run<'_> {
             },
         )?;
         step(3, "runEnded recorded").await;
-        let reapable = self
+        let records = self
             .ledger
-            .reapable(now())
+            .records()
             .map_err(|e| Failure::Api(e.to_string()))?;
-        for item in reapable {
-            if let Reapable::Entry {
-                org,
-                key: k,
-                address: a,
-            } = item
-                && k == *key
-                && a == *address
-            {
-                remove_entry(self.client, self.ledger, &org, &k, &a).await?;
-                eprintln!("ci-access: {a} removed from {k}'s access list");
+        let mine = |key: &ApiKeyId, address: Option<&AccessListAddress>| {
+            records.iter().any(|r| match r {
+                LedgerRecord::EntryAdded {
+                    run,
+                    key: k,
+                    address: a,
+                    ..
+                } => *run == self.run_id && k == key && address.is_some_and(|x| x == a),
+                LedgerRecord::KeyCreated { run, key: k, .. } => {
+                    *run == self.run_id && k == key && address.is_none()
+                }
+                _ => false,
+            })
+        };
+        for item in atlas_keys::rotation::ci_ledger::reapable(&records, now()) {
+            match item {
+                Reapable::Entry { org, key, address } if mine(&key, Some(&address)) => {
+                    remove_entry(self.client, self.ledger, &org, &key, &address).await?;
+                    eprintln!("ci-access: {address} removed from {key}'s access list");
+                }
+                Reapable::Key { org, key } if mine(&key, None) => {
+                    delete_key(self.client, self.ledger, &org, &key).await?;
+                    eprintln!("ci-access: ephemeral key {key} deleted");
+                }
+                _ => {}
             }
         }
-        step(4, "entry removed").await;
+        step(4, "access removed").await;
         Ok(())
     }
 }
@@ -321,7 +344,7 @@ impl Run<'_> {
         })
         .await;
         if let Err(e) = granted {
-            delete_key(client, ledger, &org, &id).await?;
+            self.cleanup().await?;
             return Err(e.into());
         }
         eprintln!("ci-access: ephemeral key {id} (from {address} only) for the command");
@@ -334,17 +357,7 @@ impl Run<'_> {
             Some(c) => run_child(&command, Some(c)).await,
             None => Err(Failure::Api("the create answer holds no key pair".into())),
         };
-        record(
-            ledger,
-            &LedgerRecord::RunEnded {
-                run: run_id,
-                at: now(),
-            },
-        )?;
-        step(3, "runEnded recorded").await;
-        delete_key(client, ledger, &org, &id).await?;
-        eprintln!("ci-access: ephemeral key {id} deleted");
-        step(4, "key deleted").await;
+        self.cleanup().await?;
         outcome
     }
 }
@@ -355,6 +368,8 @@ async fn run_child(command: &[String], env: Option<(String, String)>) -> Result<
     let (program, args) = command
         .split_first()
         .ok_or_else(|| Failure::Usage("the command to run is required after --".into()))?;
+    // Caught before the child starts, so no signal in between kills us before the cleanup.
+    let mut interrupts = Interrupts::new();
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args).stdin(Stdio::inherit()).kill_on_drop(true);
     if let Some((public, private)) = env {
@@ -370,7 +385,7 @@ async fn run_child(command: &[String], env: Option<(String, String)>) -> Result<
             Ok(s) => Err(Failure::Api(format!("{program:?} failed ({s}); access removed"))),
             Err(e) => Err(Failure::Api(format!("waiting for {program:?}: {e}"))),
         },
-        signal = interrupted() => {
+        signal = interrupts.recv() => {
             let _ = child.start_kill();
             let _ = child.wait().await;
             Err(Failure::Api(format!("interrupted by {signal}; the command was stopped and its access removed")))

@@ -38,6 +38,7 @@ pub(crate) async fn run(
     _printer: &Printer,
     args: RotateArgs,
 ) -> Result<(), Failure> {
+    let mut interrupts = Interrupts::new();
     let work = async {
         match args.command {
             None => start(client, args.one_shot, Mode::OneShot).await,
@@ -49,32 +50,51 @@ pub(crate) async fn run(
     };
     tokio::select! {
         r = work => r,
-        signal = interrupted() => Err(Failure::Api(format!(
+        signal = interrupts.recv() => Err(Failure::Api(format!(
             "interrupted by {signal}; the journal keeps the rotation: `atlas-keys rotate resume` completes or undoes it"
         ))),
     }
 }
 
-/// Resolves on SIGINT or SIGTERM, naming it.
-pub(crate) async fn interrupted() -> &'static str {
+/// SIGINT and SIGTERM, caught from the moment this is built (so a signal that arrives
+/// before the first `recv` is not lost to the default action).
+pub(crate) struct Interrupts {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) else {
-            return std::future::pending().await;
-        };
-        tokio::select! {
-            _ = int.recv() => "SIGINT",
-            _ = term.recv() => "SIGTERM",
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Interrupts {
+    pub(crate) fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Self {
+                streams: signal(SignalKind::interrupt())
+                    .ok()
+                    .zip(signal(SignalKind::terminate()).ok()),
+            }
         }
+        #[cfg(not(unix))]
+        Self {}
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        "Ctrl-C"
+
+    /// Resolves on the next SIGINT or SIGTERM, naming it.
+    pub(crate) async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            let Some((int, term)) = &mut self.streams else {
+                return std::future::pending().await;
+            };
+            tokio::select! {
+                _ = int.recv() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
     }
 }
 
@@ -103,6 +123,11 @@ pub(crate) fn fault_observer() -> Option<StepObserver> {
 /// Sends `signal` to this process and waits for it to act. `kill(1)` rather than a libc
 /// call keeps the crate free of unsafe code; the hook is for tests only.
 pub(crate) async fn fire(signal: &str, n: usize, name: &str) {
+    // Once per process: the cleanup a signal starts may pass the same step again.
+    static FIRED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if FIRED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
     eprintln!("fault injection: SIG{signal} after step {n} ({name})");
     let _ = std::process::Command::new("kill")
         .args(["-s", signal, &std::process::id().to_string()])

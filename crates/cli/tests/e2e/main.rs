@@ -8,6 +8,7 @@
 mod harness;
 
 mod access_lists;
+mod ci_access;
 mod errors;
 mod flags;
 mod org_keys;
