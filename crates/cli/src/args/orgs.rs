@@ -60,7 +60,7 @@ pub(crate) enum OrgApiKeysCommand {
     )]
     AccessLists(AccessListArgs),
     /// Replace a key without losing its secret (same as `atlas-keys rotate`).
-    Rotate(super::RotateArgs),
+    Rotate(Box<super::RotateArgs>),
 }
 
 /// `create --orgId ID --desc TEXT --role ROLE…`.
