@@ -632,3 +632,48 @@ fn rotating_a_missing_key_changes_nothing() {
     );
     assert!(!state.path("k.json").exists());
 }
+
+#[test]
+fn env_delivery_hands_the_secret_only_to_the_commands_environment() {
+    let emu = Emu::start();
+    let state = State::new();
+    let (old, _) = old_key(&emu, "env");
+    let seen = state.path("public");
+    let script = format!(
+        "test -n \"$MONGODB_ATLAS_PRIVATE_API_KEY\" && printf %s \"$MONGODB_ATLAS_PUBLIC_API_KEY\" > {}",
+        seen.display()
+    );
+    let out = state.run(
+        &emu,
+        &[
+            "rotate",
+            &old,
+            "--orgId",
+            emu.org(),
+            "--deliver",
+            "env",
+            "--force",
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let public = std::fs::read_to_string(&seen).expect("the command ran with the key");
+    let new = keys(&emu)
+        .into_iter()
+        .find(|(_, d)| d == "env")
+        .map(|(id, _)| id)
+        .expect("the new key has the old description");
+    let described = emu.json(&[
+        "organizations",
+        "apiKeys",
+        "describe",
+        &new,
+        "--orgId",
+        emu.org(),
+    ]);
+    assert_eq!(str_field(&described, "publicKey"), public);
+    assert!(!exists(&emu, &old));
+}
