@@ -313,16 +313,40 @@ impl Demo<'_> {
             "both entries are listed",
         )?;
 
-        heading("7. Rotate the key: same roles, projects and access list, new secret");
-        let out = self.ok(&["rotate", &org_key, "--orgId", &org])?;
-        let new_key = table_field(&out.stdout, "ID").ok_or("rotate printed no `ID` line")?;
-        let new_secret = table_field(&out.stdout, "Private key")
-            .ok_or("rotate printed no `Private key` line")?;
+        heading(
+            "7. Rotate the key in two phases: the new secret goes to a file, never the terminal",
+        );
+        let secret_file = self.work.join("rotated-key.json");
+        let target = format!("file:{}", secret_file.display());
+        let out = self.ok(&[
+            "rotate",
+            "start",
+            &org_key,
+            "--orgId",
+            &org,
+            "--deliver",
+            &target,
+        ])?;
+        let document: Value = serde_json::from_slice(
+            &std::fs::read(&secret_file).map_err(|e| format!("the delivered file: {e}"))?,
+        )
+        .map_err(|e| format!("the delivered file is not JSON: {e}"))?;
+        let new_key = document["id"]
+            .as_str()
+            .ok_or("the delivered file has no id")?
+            .to_owned();
+        let new_secret = document["privateKey"]
+            .as_str()
+            .ok_or("the delivered file has no privateKey")?
+            .to_owned();
         check(new_key != org_key, "rotate made a new key")?;
         check(
-            count_in(&out, &new_secret) == 1,
-            "rotate shows the new private key exactly once",
+            count_in(&out, &new_secret) == 0,
+            "the new private key is only in the file (mode 0600)",
         )?;
+        println!("# Both keys work now; consumers move to the new one. Then:");
+        self.ok(&["rotate", "status"])?;
+        self.ok(&["rotate", "finish", &org_key, "--force"])?;
         let out = self.ok(&[
             "organizations",
             "apiKeys",
@@ -411,6 +435,34 @@ impl Demo<'_> {
             2,
         )?;
 
+        heading("8b. Temporary CI access: this machine's address only while the job runs");
+        self.ok(&[
+            "ci-access",
+            "--apiKey",
+            &new_key,
+            "--orgId",
+            &org,
+            "--ttl",
+            "10m",
+            "--",
+            "echo",
+            "deploying with the key admitted from this address",
+        ])?;
+        let out = self.quiet(&[
+            "organizations",
+            "apiKeys",
+            "accessLists",
+            "list",
+            "--orgId",
+            &org,
+            "--apiKey",
+            &new_key,
+        ])?;
+        check(
+            !out.stdout.contains("127.0.0.1"),
+            "ci-access removed the address it added",
+        )?;
+
         heading("9. A service account: one OAuth token, cached on disk, serves many runs");
         println!("$ unset MONGODB_ATLAS_PUBLIC_API_KEY MONGODB_ATLAS_PRIVATE_API_KEY");
         println!("$ export MONGODB_ATLAS_CLIENT_ID={}", self.env.client_id);
@@ -463,7 +515,7 @@ impl Demo<'_> {
                 project_keys.len()
             ),
             format!(
-                "rotated {org_key} → {new_key}: roles, project and 2 access-list entries carried over"
+                "rotated {org_key} → {new_key} in two phases (secret delivered to a 0600 file): roles, project and 2 access-list entries carried over; ci-access added and removed this address"
             ),
             "each private key was shown exactly once, by its create; describe and list redact it"
                 .to_owned(),
@@ -499,6 +551,8 @@ impl Demo<'_> {
         command
             .env("MONGODB_ATLAS_BASE_URL", &self.env.base_url)
             .env("ATLAS_KEYS_CACHE_DIR", self.work.join("cache"))
+            // The rotation journal and the ci-access ledger stay in the demo's directory.
+            .env("XDG_STATE_HOME", self.work.join("state"))
             .env_remove("RUST_LOG");
         command
     }

@@ -79,6 +79,11 @@ impl Client {
         }
     }
 
+    /// The configuration and transport, for the rotation module's raw calls (ipinfo).
+    pub(crate) fn core(&self) -> &Arc<Core> {
+        &self.inner.core
+    }
+
     /// Organization keys: list, create, get, update, delete.
     pub fn org_keys(&self) -> OrgKeys {
         OrgKeys::new(Arc::clone(&self.inner.core))

@@ -403,6 +403,16 @@ impl Error {
             _ => false,
         }
     }
+
+    /// True when the credentials were refused: an API 401, or the transport giving up on
+    /// digest or token credentials (a refused digest never reaches the API as a 401).
+    pub fn is_auth(&self) -> bool {
+        match &self.inner.repr {
+            Repr::Transport(e) => e.is_auth(),
+            Repr::Api(e) => e.status == 401,
+            _ => false,
+        }
+    }
 }
 
 impl From<ValidationError> for Error {

@@ -111,6 +111,11 @@ impl OrgKeys {
         };
         RequestBuilder::new(&self.core, op)
     }
+
+    /// Rotates a key without losing its secret: see [`crate::rotate::Rotate`].
+    pub fn rotate(&self, org_id: &OrgId, key_id: &ApiKeyId) -> crate::rotate::Rotate {
+        crate::rotate::Rotate::new(Arc::clone(&self.core), *org_id, *key_id)
+    }
 }
 
 /// #1 `listOrgApiKeys`: one page of an organization's keys.

@@ -11,6 +11,8 @@
 //!   after the new one was delivered and verified".
 //! - [`usage`]: whether an old key's access-list counters have stopped moving
 //!   (`rotate finish --wait-unused`).
+//! - [`ipinfo`]: the caller's address (`GET /api/private/ipinfo`), also the probe that
+//!   verifies a new key's credentials.
 //! - [`ci_ledger`]: the expiry marker in an ephemeral key's description and the local ledger
 //!   of what `ci-access` added, for `ci-access reap`.
 //!
@@ -21,6 +23,7 @@
 pub mod ci_ledger;
 pub mod deliver;
 mod files;
+pub mod ipinfo;
 pub mod journal;
 pub mod plan;
 pub mod usage;

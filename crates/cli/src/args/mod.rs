@@ -7,16 +7,22 @@
 //! the API: it only describes and parses the command line.
 
 mod access_lists;
+mod ci_access;
 pub(crate) mod defaults;
 pub(crate) mod examples;
 mod orgs;
 mod projects;
+mod rotate;
 
 pub(crate) use access_lists::AccessListCommand;
+pub(crate) use ci_access::{CiAccessArgs, CiAccessCommand};
 pub(crate) use orgs::{OrgApiKeysCommand, OrgCommand, OrgSubcommand};
 pub(crate) use projects::{ProjectApiKeysCommand, ProjectCommand, ProjectSubcommand};
+pub(crate) use rotate::{
+    JournalArg, RotateArgs, RotateCommand, RotateFinish, RotateResume, RotateStart,
+};
 
-use atlas_keys_model::{AccessListAddress, ApiKeyId, Flavour, OrgId, ProjectId};
+use atlas_keys_model::{AccessListAddress, Flavour, OrgId, ProjectId};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Manage MongoDB Atlas, Cloud Manager and Ops Manager Programmatic API Keys.
@@ -104,10 +110,14 @@ pub(crate) enum Command {
     /// Project API keys: create, list, assign, change roles, unassign.
     #[command(alias = "project", alias = "groups", after_help = examples::PROJECTS)]
     Projects(ProjectCommand),
-    /// Replace a key with a new one (same roles, assignments and access list), print the new
-    /// secret once, then delete the old key.
+    /// Replace a key with a new one (same roles, assignments and access list) without losing
+    /// its secret: deliver it, verify it, then delete the old key (one shot or two phases).
     #[command(after_help = examples::ROTATE)]
     Rotate(RotateArgs),
+    /// Run a command with temporary access: this machine's address on a key's access list,
+    /// or an ephemeral project key; removed when the command ends (`reap` after a crash).
+    #[command(name = "ci-access")]
+    CiAccess(CiAccessArgs),
     /// Which credential, profile and settings a command would use (never a secret), and
     /// clearing cached service-account tokens.
     #[command(after_help = examples::AUTH)]
@@ -158,16 +168,6 @@ pub(crate) struct ManArgs {
     /// Where to write the pages (created if missing).
     #[arg(value_name = "DIR")]
     pub(crate) dir: std::path::PathBuf,
-}
-
-/// `atlas-keys rotate KEY_ID --orgId ID`.
-#[derive(Debug, Args)]
-pub(crate) struct RotateArgs {
-    /// The key to replace.
-    #[arg(value_name = "KEY_ID")]
-    pub(crate) key_id: ApiKeyId,
-    #[command(flatten)]
-    pub(crate) org: OrgIdArg,
 }
 
 /// `--orgId`. Its default (MONGODB_ATLAS_ORG_ID, then the profile's `org_id`) is set by

@@ -75,6 +75,8 @@ pub(crate) enum OrgApiKeysCommand {
         after_help = ex::ACCESS_LISTS
     )]
     AccessLists(AccessListArgs),
+    /// Replace a key without losing its secret (same as `atlas-keys rotate`).
+    Rotate(Box<super::RotateArgs>),
 }
 
 /// `create --orgId ID --desc TEXT --role ROLE… [--role-unchecked ROLE…]`.

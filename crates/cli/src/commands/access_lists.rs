@@ -75,13 +75,10 @@ pub(crate) async fn run(
 
 /// The address this command runs from, as the service sees it (`GET
 /// /api/private/ipinfo`, the Atlas CLI's source for `--currentIp`).
-///
-/// The api crate's `Client::current_ip()` is being added on another branch; until it is
-/// merged this says so instead of guessing the address locally (a local interface
-/// address is wrong behind NAT, which is the usual case).
-async fn current_ip(_client: &Client) -> Result<atlas_keys_model::AccessListAddress, Failure> {
-    Err(Failure::Usage(
-        "--currentIp needs the api crate's Client::current_ip(), which this build lacks; pass --ip ADDRESS"
-            .into(),
-    ))
+/// Never guessed from a local interface: that address is wrong behind NAT, the usual case.
+async fn current_ip(client: &Client) -> Result<atlas_keys_model::AccessListAddress, Failure> {
+    let ip = client.current_ip().send().await?.address();
+    // A bare address is its own /32 (or /128): the parse cannot fail.
+    atlas_keys_model::AccessListAddress::parse(&ip.to_string())
+        .map_err(|e| Failure::Api(e.to_string()))
 }

@@ -6,6 +6,7 @@
 
 mod access_lists;
 mod auth;
+mod ci_access;
 mod client;
 mod completion;
 mod confirm;
@@ -90,6 +91,10 @@ fn run_inner(
             Command::Rotate(args) => {
                 let (client, printer) = setup()?;
                 rotate::run(&client, &printer, args).await
+            }
+            Command::CiAccess(args) => {
+                let (client, printer) = setup()?;
+                ci_access::run(&client, &printer, args).await
             }
             Command::Auth(_) | Command::Completion(_) | Command::Man(_) => Ok(()),
         }

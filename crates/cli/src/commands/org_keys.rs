@@ -71,6 +71,7 @@ pub(crate) async fn run(
                 &json!({ "action": "deleted", "id": key_id, "orgId": org_id, "deleted": true }),
             )?;
         }
+        OrgApiKeysCommand::Rotate(args) => super::rotate::run(client, printer, *args).await?,
         OrgApiKeysCommand::AccessLists(access) => {
             super::access_lists::run(client, printer, access.command).await?;
         }

@@ -16,10 +16,8 @@ mod table;
 
 use std::io::{self, Write};
 
-use atlas_keys::rotate::RotatedKey;
 use atlas_keys_model::{AccessListEntry, ApiKey, Page, ProjectId, RoleAssignment};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::args::OutputFormat;
 use crate::config::Resolved;
@@ -103,65 +101,6 @@ impl Printer {
             // Asked for explicitly: serializing a key otherwise writes the redacted form.
             OutputFormat::Json => self.write_value(&mut out, &key.revealing())?,
             OutputFormat::Table => key_fields(key).write_to(&mut out)?,
-        }
-        shown_once(out, key)
-    }
-
-    /// The outcome of a rotation: the new key (its private key shown once, as for a
-    /// create) and what was carried over from the old one.
-    pub(crate) fn rotated(&self, rotated: &RotatedKey) -> io::Result<()> {
-        let key = &rotated.new_key;
-        let mut out = Self::out();
-        match self.format {
-            OutputFormat::Json => {
-                let projects: Vec<_> = rotated
-                    .projects
-                    .iter()
-                    .map(|(project_id, roles)| {
-                        json!({ "projectId": project_id, "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>() })
-                    })
-                    .collect();
-                let access_list: Vec<String> =
-                    rotated.access_list.iter().map(|a| a.to_string()).collect();
-                self.write_value(
-                    &mut out,
-                    &json!({
-                        "oldKeyId": rotated.old_key_id,
-                        "oldKeyDeleted": rotated.old_key_deleted,
-                        // Shown once, as for a create: asked for explicitly.
-                        "newKey": key.revealing(),
-                        "projects": projects,
-                        "accessList": access_list,
-                    }),
-                )?;
-            }
-            OutputFormat::Table => {
-                // The create response predates the project assignments; show them too.
-                let mut all_roles = key.roles().to_vec();
-                for (project_id, roles) in &rotated.projects {
-                    for role in roles {
-                        let assignment = RoleAssignment::Project {
-                            project_id: *project_id,
-                            role: role.clone(),
-                        };
-                        if !all_roles.contains(&assignment) {
-                            all_roles.push(assignment);
-                        }
-                    }
-                }
-                let shown = key.clone().with_roles(all_roles);
-                let mut fields = key_fields(&shown);
-                let access: Vec<String> =
-                    rotated.access_list.iter().map(|a| a.to_string()).collect();
-                fields.push_many("Access list", access);
-                let state = if rotated.old_key_deleted {
-                    "deleted"
-                } else {
-                    "kept"
-                };
-                fields.push("Replaces", format!("{} ({state})", rotated.old_key_id));
-                fields.write_to(&mut out)?;
-            }
         }
         shown_once(out, key)
     }

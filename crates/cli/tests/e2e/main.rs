@@ -9,6 +9,7 @@ mod harness;
 
 mod access_lists;
 mod atlas_cli_examples;
+mod ci_access;
 mod closed_pipe;
 mod completion;
 mod errors;
@@ -20,6 +21,7 @@ mod profiles;
 mod project_keys;
 mod roles;
 mod rotate;
+mod rotate_faults;
 mod secrets;
 mod shapes;
 mod token_cache;
