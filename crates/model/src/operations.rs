@@ -47,6 +47,10 @@ pub enum Operation {
     UpdateProjectApiKeyRoles,
     /// #14: unassign a key from a project.
     UnassignProjectApiKey,
+    /// Read an organization's settings (Atlas only; not one of the 14, see [`Operation::ORG_SETTINGS`]).
+    GetOrgSettings,
+    /// Change an organization's settings (Atlas only).
+    UpdateOrgSettings,
 }
 
 impl Operation {
@@ -67,6 +71,10 @@ impl Operation {
         Operation::UpdateProjectApiKeyRoles,
         Operation::UnassignProjectApiKey,
     ];
+
+    /// The organization settings operations the audit needs (Atlas v2 and v1.0 only), kept
+    /// out of [`Operation::ALL`], which is the API keys resource's 14.
+    pub const ORG_SETTINGS: [Operation; 2] = [Operation::GetOrgSettings, Operation::UpdateOrgSettings];
 
     /// The row of [`OPERATIONS`] for this operation in `flavour`, if the flavour has it.
     ///
@@ -103,6 +111,8 @@ impl Operation {
             Operation::AssignProjectApiKey => "addGroupApiKey",
             Operation::UpdateProjectApiKeyRoles => "updateGroupApiKeyRoles",
             Operation::UnassignProjectApiKey => "removeGroupApiKey",
+            Operation::GetOrgSettings => "getOrganizationSettings",
+            Operation::UpdateOrgSettings => "updateOrganizationSettings",
         }
     }
 }
@@ -232,6 +242,9 @@ pub const OPERATIONS: &[OperationSpec] = &[
     // Unassign answers 204 in Atlas and 200 (no body) in Cloud/Ops Manager.
     row(Op::UnassignProjectApiKey,    Delete, "/groups/{groupId}/apiKeys/{apiUserId}",                  NoBody, 204, false, ATLAS),
     row(Op::UnassignProjectApiKey,    Delete, "/groups/{groupId}/apiKeys/{apiUserId}",                  NoBody, 200, false, MANAGER),
+    // Organization settings (NOTES (j)): Atlas only; their own rate-limit bucket.
+    row(Op::GetOrgSettings,           Get,    "/orgs/{orgId}/settings",                                 NoBody, 200, false, ATLAS),
+    row(Op::UpdateOrgSettings,        Patch,  "/orgs/{orgId}/settings",                                 Object, 200, false, ATLAS),
 ];
 
 /// The path prefix of a flavour: `/api/atlas/v2`, `/api/atlas/v1.0` or `/api/public/v1.0`.
@@ -267,6 +280,19 @@ mod tests {
                     .filter(|r| r.operation == op && r.flavours.contains(&flavour))
                     .count();
                 assert_eq!(rows, 1, "{op} in {flavour}");
+            }
+        }
+    }
+
+    #[test]
+    fn org_settings_rows_are_atlas_only() {
+        for op in Operation::ORG_SETTINGS {
+            for flavour in Flavour::ALL {
+                let rows = OPERATIONS
+                    .iter()
+                    .filter(|r| r.operation == op && r.flavours.contains(&flavour))
+                    .count();
+                assert_eq!(rows, usize::from(ATLAS.contains(&flavour)), "{op} in {flavour}");
             }
         }
     }
