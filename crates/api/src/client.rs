@@ -15,6 +15,7 @@ use atlas_keys_model::{ApiVersion, Flavour, OrgId, ProjectId};
 use crate::access_list::AccessList;
 use crate::call::Core;
 use crate::org_keys::OrgKeys;
+use crate::org_settings::OrgSettingsHandler;
 use crate::project_keys::ProjectKeys;
 
 /// A client of the Programmatic API Keys API. Cheap to clone; clones share connections
@@ -92,6 +93,11 @@ impl Client {
     /// Project keys: list, create-and-assign, assign, update roles, unassign.
     pub fn project_keys(&self) -> ProjectKeys {
         ProjectKeys::new(Arc::clone(&self.inner.core))
+    }
+
+    /// Organization settings (Atlas only): get, update.
+    pub fn org_settings(&self) -> OrgSettingsHandler {
+        OrgSettingsHandler::new(Arc::clone(&self.inner.core))
     }
 
     /// The flavour of API this client speaks.

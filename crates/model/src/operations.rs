@@ -74,7 +74,8 @@ impl Operation {
 
     /// The organization settings operations the audit needs (Atlas v2 and v1.0 only), kept
     /// out of [`Operation::ALL`], which is the API keys resource's 14.
-    pub const ORG_SETTINGS: [Operation; 2] = [Operation::GetOrgSettings, Operation::UpdateOrgSettings];
+    pub const ORG_SETTINGS: [Operation; 2] =
+        [Operation::GetOrgSettings, Operation::UpdateOrgSettings];
 
     /// The row of [`OPERATIONS`] for this operation in `flavour`, if the flavour has it.
     ///
@@ -292,7 +293,11 @@ mod tests {
                     .iter()
                     .filter(|r| r.operation == op && r.flavours.contains(&flavour))
                     .count();
-                assert_eq!(rows, usize::from(ATLAS.contains(&flavour)), "{op} in {flavour}");
+                assert_eq!(
+                    rows,
+                    usize::from(ATLAS.contains(&flavour)),
+                    "{op} in {flavour}"
+                );
             }
         }
     }
