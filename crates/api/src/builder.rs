@@ -1,6 +1,6 @@
 //! [`ClientBuilder`]: every setting of a [`Client`], applied in `build()` so that the order
 //! of the calls never matters, and the transport stack assembled from them:
-//! `Retry → auth (digest | service account | bearer) → backend (hyper | reqwest | yours)`.
+//! `Retry → auth (digest | service account | bearer) → pace → backend (hyper | reqwest | yours)`.
 //! `Client::builder()` is written here too, so that `client.rs` never imports this module.
 //!
 //! What it must NOT do: I/O (building connects nowhere and fetches no token), accept a
@@ -121,6 +121,7 @@ pub struct ClientBuilder {
     api_version: Option<ApiVersion>,
     default_org_id: Option<OrgId>,
     default_project_id: Option<ProjectId>,
+    pacing: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -140,6 +141,7 @@ impl fmt::Debug for ClientBuilder {
             .field("api_version", &self.api_version)
             .field("default_org_id", &self.default_org_id)
             .field("default_project_id", &self.default_project_id)
+            .field("pacing", &self.pacing)
             .finish_non_exhaustive()
     }
 }
@@ -178,7 +180,17 @@ impl ClientBuilder {
             api_version: None,
             default_org_id: None,
             default_project_id: None,
+            pacing: true,
         }
+    }
+
+    /// Whether to pace requests under the service's documented rate limits (default on):
+    /// a client-side token bucket per org/project scope ([`crate::pacing`]), shared by all
+    /// calls of the client and corrected by `RateLimit-*` headers, so a long pass waits
+    /// instead of drawing 429s. Off for a server without limits (e.g. a local emulator).
+    pub fn pacing(mut self, on: bool) -> Self {
+        self.pacing = on;
+        self
     }
 
     /// The base URL: scheme, host, optional port and path prefix (default
@@ -347,11 +359,20 @@ impl ClientBuilder {
         ))
     }
 
-    /// `Retry → auth → wire`, so a retried request is re-authenticated.
+    /// `Retry → auth → pace → wire`, so a retried request is re-authenticated and every
+    /// request on the wire (a digest challenge too) waits for a token of its bucket.
     fn transport_stack(&self, config: &Config) -> Result<Arc<dyn Transport>> {
         let wire: Arc<dyn Transport> = match &self.transport {
             Some(t) => Arc::clone(t),
             None => self.backend_transport(config)?,
+        };
+        let wire: Arc<dyn Transport> = if self.pacing {
+            Arc::new(atlas_keys_transport::pace::Pace::new(
+                wire,
+                crate::pacing::atlas_pacer(),
+            ))
+        } else {
+            wire
         };
         let authed: Arc<dyn Transport> = match &self.credentials {
             None => wire,

@@ -99,6 +99,7 @@ mod metadata;
 pub mod operations;
 pub mod org_keys;
 pub mod org_settings;
+pub mod pacing;
 mod paginate;
 pub mod project_keys;
 pub mod rotate;

@@ -29,13 +29,13 @@
 mod analyze;
 mod coverage;
 mod input;
-pub mod limits;
 pub mod render;
 mod report;
 mod rules;
 mod sanitize;
 mod timestamp;
 
+pub use crate::pacing as limits;
 pub use analyze::audit;
 pub use input::{AccessListView, AuditInput, AuditOptions};
 pub use report::{
