@@ -74,7 +74,7 @@ type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 ///     .send()
 ///     .await?;
 /// if report.fails(FailOn::High) {
-///     println!("{}", atlas_keys::audit::render::table(&report));
+///     println!("{}", atlas_keys::audit::render::table::to_table_string(&report));
 /// }
 /// # Ok(()) }
 /// ```
