@@ -1,6 +1,7 @@
 //! How a command ends: the one-line error on stderr and the exit status.
 //!
 //! 0 success; 1 an API or transport failure (the request was made, or may have been);
+//! 4 `audit --fail-on` found something at or above the threshold;
 //! 2 a usage or validation failure (nothing was sent). Clap's own errors exit 2 too.
 //! This module must NOT print anything but that single `error: …` line, and the line must
 //! NOT contain a secret: API error details and our messages carry none.
@@ -17,6 +18,8 @@ pub(crate) enum Failure {
     Api(String),
     /// Writing the results failed (other than a closed pipe). Exit 1.
     Output(std::io::Error),
+    /// `audit --fail-on`: a finding at or above the threshold (the report was printed). Exit 4.
+    Findings(String),
 }
 
 impl Failure {
@@ -24,6 +27,7 @@ impl Failure {
         match self {
             Failure::Usage(_) => ExitCode::from(2),
             Failure::Api(_) | Failure::Output(_) => ExitCode::from(1),
+            Failure::Findings(_) => ExitCode::from(4),
         }
     }
 
@@ -44,7 +48,9 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Usage(message) | Failure::Api(message) => f.write_str(message),
+            Failure::Usage(message) | Failure::Api(message) | Failure::Findings(message) => {
+                f.write_str(message)
+            }
             Failure::Output(error) => write!(f, "could not write the output: {error}"),
         }
     }

@@ -7,8 +7,10 @@
 //! the API: it only describes and parses the command line.
 
 mod access_lists;
+pub(crate) mod audit;
 mod orgs;
 mod projects;
+pub(crate) mod settings;
 
 pub(crate) use access_lists::AccessListCommand;
 pub(crate) use orgs::{OrgApiKeysCommand, OrgCommand, OrgSubcommand};
@@ -54,6 +56,10 @@ pub(crate) enum OutputFormat {
     Table,
     /// The API's JSON, pretty-printed, for scripts.
     Json,
+    /// Comma-separated values (`audit` only).
+    Csv,
+    /// SARIF 2.1.0 for code-scanning tools (`audit` only).
+    Sarif,
 }
 
 /// The top-level commands.
@@ -68,6 +74,8 @@ pub(crate) enum Command {
     /// Replace a key with a new one (same roles, assignments and access list), print the new
     /// secret once, then delete the old key.
     Rotate(RotateArgs),
+    /// Report every key of an organization: roles, access list, use, findings. Read-only.
+    Audit(audit::AuditArgs),
     /// Run the local emulator of the API (same flags as atlas-keys-emulator).
     Emulator(atlas_keys_emulator::cli::EmulatorArgs),
 }

@@ -26,6 +26,8 @@ pub(crate) enum OrgSubcommand {
         alias = "api-keys"
     )]
     ApiKeys(OrgApiKeysArgs),
+    /// The organization's settings (apiAccessListRequired).
+    Settings(super::settings::SettingsArgs),
 }
 
 /// `atlas-keys organizations apiKeys …`.

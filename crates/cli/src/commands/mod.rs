@@ -5,6 +5,7 @@
 //! or print errors (exit does).
 
 mod access_lists;
+mod audit;
 mod client;
 mod confirm;
 mod emulator;
@@ -12,8 +13,9 @@ mod list;
 mod org_keys;
 mod project_keys;
 mod rotate;
+mod settings;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, OrgCommand, OrgSubcommand, OutputFormat};
 use crate::exit::Failure;
 use crate::output::Printer;
 
@@ -34,6 +36,13 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
     let runtime = runtime
         .build()
         .map_err(|e| Failure::Api(format!("could not start the async runtime: {e}")))?;
+    if matches!(output, OutputFormat::Csv | OutputFormat::Sarif)
+        && !matches!(command, Command::Audit(_))
+    {
+        return Err(Failure::Usage(
+            format!("-o {output:?} is for `audit` only: use -o table or -o json").to_lowercase(),
+        ));
+    }
     runtime.block_on(async move {
         // The client is built (and credentials checked) before any request, so a missing
         // variable is a usage error with nothing sent. The emulator needs neither.
@@ -45,6 +54,10 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
         };
         match command {
             Command::Emulator(args) => emulator::run(args).await,
+            Command::Audit(args) => audit::run(&setup()?.0, output, args).await,
+            Command::Organizations(OrgCommand {
+                command: OrgSubcommand::Settings(args),
+            }) => settings::run(&setup()?.0, output, args).await,
             Command::Organizations(org) => {
                 let (client, printer) = setup()?;
                 org_keys::run(&client, &printer, org).await

@@ -49,7 +49,9 @@ impl Printer {
         match self.format {
             // Asked for explicitly: serializing a key otherwise writes the redacted form.
             OutputFormat::Json => write_value(&mut out, &key.revealing())?,
-            OutputFormat::Table => key_fields(key).write_to(&mut out)?,
+            OutputFormat::Table | OutputFormat::Csv | OutputFormat::Sarif => {
+                key_fields(key).write_to(&mut out)?
+            }
         }
         shown_once(out, key)
     }
@@ -82,7 +84,7 @@ impl Printer {
                     }),
                 )?;
             }
-            OutputFormat::Table => {
+            OutputFormat::Table | OutputFormat::Csv | OutputFormat::Sarif => {
                 // The create response predates the project assignments; show them too.
                 let mut all_roles = key.roles().to_vec();
                 for (project_id, roles) in &rotated.projects {
@@ -119,7 +121,9 @@ impl Printer {
         let mut out = Self::out();
         match self.format {
             OutputFormat::Json => write_value(&mut out, &key),
-            OutputFormat::Table => key_fields(&key).write_to(&mut out),
+            OutputFormat::Table | OutputFormat::Csv | OutputFormat::Sarif => {
+                key_fields(&key).write_to(&mut out)
+            }
         }
     }
 
@@ -169,7 +173,7 @@ impl Printer {
         let mut out = Self::out();
         match self.format {
             OutputFormat::Json => write_value(&mut out, page),
-            OutputFormat::Table => {
+            OutputFormat::Table | OutputFormat::Csv | OutputFormat::Sarif => {
                 table(page.results()).write_to(&mut out)?;
                 let footer = page_footer(
                     page_num,
@@ -199,7 +203,7 @@ impl Printer {
                     total_count: items.len(),
                 },
             ),
-            OutputFormat::Table => {
+            OutputFormat::Table | OutputFormat::Csv | OutputFormat::Sarif => {
                 table(items).write_to(&mut out)?;
                 let noun = if items.len() == 1 { one } else { many };
                 writeln!(out, "{} {noun} in total.", items.len())
@@ -212,7 +216,7 @@ impl Printer {
         let mut out = Self::out();
         match self.format {
             OutputFormat::Json => write_value(&mut out, entry),
-            OutputFormat::Table => {
+            OutputFormat::Table | OutputFormat::Csv | OutputFormat::Sarif => {
                 let mut fields = Fields::default();
                 fields.push("Address", entry_address(entry));
                 fields.push(
@@ -245,7 +249,9 @@ impl Printer {
         let mut out = Self::out();
         match self.format {
             OutputFormat::Json => write_value(&mut out, json),
-            OutputFormat::Table => writeln!(out, "{sentence}"),
+            OutputFormat::Table | OutputFormat::Csv | OutputFormat::Sarif => {
+                writeln!(out, "{sentence}")
+            }
         }
     }
 }
