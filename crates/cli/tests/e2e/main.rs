@@ -8,6 +8,7 @@
 mod harness;
 
 mod access_lists;
+mod audit;
 mod errors;
 mod flags;
 mod org_keys;
