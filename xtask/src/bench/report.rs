@@ -419,6 +419,7 @@ impl Report<'_> {
                 let _ = writeln!(out, "- {name}: {why}");
             }
         }
+        out.push_str(&super::audit_suite::table(r, self.options.quick));
         out
     }
 
