@@ -596,6 +596,7 @@ mod tests {
             micro: true,
             peers: true,
             profile: true,
+            only_audit: false,
             out: PathBuf::from("BENCHMARKS.md"),
             command: "cargo xtask bench --quick --reps 2 --profile".to_owned(),
         };
