@@ -373,7 +373,8 @@ impl Demo<'_> {
             1,
         )?;
         check(
-            out.stderr.starts_with("error: 404 ") && out.stderr.contains("NOT_FOUND"),
+            (out.stderr.starts_with("error: 400 ") || out.stderr.starts_with("error: 404 "))
+                && out.stderr.contains("NOT_FOUND"),
             "the error names the errorCode",
         )?;
         check(
