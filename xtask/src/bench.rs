@@ -23,6 +23,7 @@
 //! measurements; the verdicts are reported, never asserted), or install anything but the
 //! throwaway Python virtualenv, curl and, with `--profile`, perf.
 
+mod audit_suite;
 mod emulator;
 mod figures;
 mod machine;
@@ -70,6 +71,9 @@ pub(crate) struct Args {
     /// with apt-get if perf is missing)
     #[arg(long)]
     profile: bool,
+    /// Run only the key-audit scenarios (with --quick: 100 and 1,000 keys)
+    #[arg(long)]
+    only_audit: bool,
     /// Where to write the report, relative to the repository root
     #[arg(long, value_name = "FILE", default_value = "BENCHMARKS.md")]
     out: PathBuf,
@@ -83,6 +87,7 @@ struct Options {
     micro: bool,
     peers: bool,
     profile: bool,
+    only_audit: bool,
     out: PathBuf,
     /// The command as typed, for the report.
     command: String,
@@ -97,6 +102,7 @@ impl Options {
             micro: !args.no_micro,
             peers: !args.no_peers,
             profile: args.profile,
+            only_audit: args.only_audit,
             out: workspace_root().join(&args.out),
             command: command.to_owned(),
         }
@@ -113,21 +119,24 @@ pub(crate) fn run(args: &Args, command: &str) -> Result<(), String> {
 
     let benches = release_build::build()?;
 
-    let micro = if options.micro {
+    let micro = if options.micro && !options.only_audit {
         micro::run_micro(&paths, sizes, &benches)?
     } else {
         Vec::new()
     };
 
-    let peers = if options.peers {
+    let peers = if options.peers && !options.only_audit {
         Peers::prepare(&paths)
     } else {
         Peers::none("skipped (--no-peers)")
     };
 
     let mut results = Results::default();
-    running::get_suite(&paths, &options, sizes, &peers, &mut results)?;
-    running::list_suite(&paths, &options, sizes, &mut results)?;
+    if !options.only_audit {
+        running::get_suite(&paths, &options, sizes, &peers, &mut results)?;
+        running::list_suite(&paths, &options, sizes, &mut results)?;
+    }
+    audit_suite::audit_suite(&paths, &options, &mut results)?;
     let profile = if options.profile {
         Some(profile::profile_emulator(&paths)?)
     } else {

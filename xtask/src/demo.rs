@@ -495,6 +495,22 @@ impl Demo<'_> {
             "the token cache holds one file, mode 0600",
         )?;
 
+        heading("9b. Audit the organization's keys (read-only: GETs only)");
+        self.ok(&["audit", "--orgId", &org, "--stale", "30d"])?;
+        println!("# In CI: SARIF for code scanning, and exit 4 when a finding is high.");
+        let sarif = self.exec(
+            &["audit", "--orgId", &org, "-o", "sarif", "--fail-on", "high"],
+            false,
+        )?;
+        expect_status(&sarif, 4, &["audit", "-o", "sarif", "--fail-on", "high"])?;
+        let log = json_doc(&sarif.stdout)?;
+        let results = log["runs"][0]["results"].as_array().map_or(0, Vec::len);
+        println!(
+            "# SARIF {} with {results} results; exit status 4.",
+            log["version"]
+        );
+        check(log["version"] == "2.1.0", "the audit writes SARIF 2.1.0")?;
+
         heading("10. Clean up");
         self.ok(&[
             "organizations",
@@ -521,6 +537,7 @@ impl Demo<'_> {
                 .to_owned(),
             format!("errors exit 1 (`{not_found}`) or 2 (bad input, refused delete)"),
             format!("a service account made {runs} runs on 1 OAuth token, cached on disk (0600)"),
+            format!("audited the org: {results} findings in SARIF, exit 4 under --fail-on high"),
             format!(
                 "{} atlas-keys commands run; the emulator was stopped",
                 self.commands

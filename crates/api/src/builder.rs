@@ -1,8 +1,8 @@
 //! [`ClientBuilder`]: every setting of a [`Client`], applied in `build()` so that the order
 //! of the calls never matters, and the transport stack assembled from them:
-//! `Deadline → Retry → auth (digest | service account | bearer) → backend (hyper | reqwest |
-//! yours)`. The deadline is outermost so that one limit covers every attempt, backoff, digest
-//! challenge and token request of a call.
+//! `Deadline → Retry → auth (digest | service account | bearer) → pace → backend (hyper |
+//! reqwest | yours)`. The deadline is outermost so that one limit covers every attempt, backoff,
+//! digest challenge, token request and paced wait of a call.
 //! `Client::builder()` is written here too, so that `client.rs` never imports this module.
 //!
 //! What it must NOT do: I/O (building connects nowhere and fetches no token), accept a
@@ -129,6 +129,7 @@ pub struct ClientBuilder {
     deadline: Duration,
     max_response_body: usize,
     allow_insecure_http: bool,
+    pacing: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -153,6 +154,7 @@ impl fmt::Debug for ClientBuilder {
             .field("deadline", &self.deadline)
             .field("max_response_body", &self.max_response_body)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("pacing", &self.pacing)
             .finish_non_exhaustive()
     }
 }
@@ -196,7 +198,17 @@ impl ClientBuilder {
             deadline: DEFAULT_DEADLINE,
             max_response_body: DEFAULT_MAX_RESPONSE_BODY,
             allow_insecure_http: false,
+            pacing: true,
         }
+    }
+
+    /// Whether to pace requests under the service's documented rate limits (default on):
+    /// a client-side token bucket per org/project scope ([`crate::pacing`]), shared by all
+    /// calls of the client and corrected by `RateLimit-*` headers, so a long pass waits
+    /// instead of drawing 429s. Off for a server without limits (e.g. a local emulator).
+    pub fn pacing(mut self, on: bool) -> Self {
+        self.pacing = on;
+        self
     }
 
     /// The base URL: scheme, host, optional port and path prefix (default
@@ -410,12 +422,21 @@ impl ClientBuilder {
         ))
     }
 
-    /// `Deadline → Retry → auth → wire`, so a retried request is re-authenticated and one
-    /// deadline bounds the whole call.
+    /// `Deadline → Retry → auth → pace → wire`, so a retried request is re-authenticated,
+    /// every request on the wire (a digest challenge too) waits for a token of its bucket,
+    /// and one deadline bounds the whole call.
     fn transport_stack(&self, config: &Config) -> Result<Arc<dyn Transport>> {
         let wire: Arc<dyn Transport> = match &self.transport {
             Some(t) => Arc::clone(t),
             None => self.backend_transport(config)?,
+        };
+        let wire: Arc<dyn Transport> = if self.pacing {
+            Arc::new(atlas_keys_transport::pace::Pace::new(
+                wire,
+                crate::pacing::atlas_pacer(),
+            ))
+        } else {
+            wire
         };
         let authed: Arc<dyn Transport> = match &self.credentials {
             None => wire,

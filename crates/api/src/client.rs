@@ -15,6 +15,7 @@ use atlas_keys_model::{ApiVersion, Flavour, OrgId, ProjectId};
 use crate::access_list::AccessList;
 use crate::call::Core;
 use crate::org_keys::OrgKeys;
+use crate::org_settings::OrgSettingsHandler;
 use crate::project_keys::ProjectKeys;
 
 /// A client of the Programmatic API Keys API. Cheap to clone; clones share connections
@@ -103,6 +104,11 @@ impl Client {
     /// e.g. to put it on a key's access list. See [`crate::ipinfo`].
     pub fn current_ip(&self) -> crate::RequestBuilder<crate::ipinfo::CurrentIp> {
         crate::ipinfo::current_ip(&self.inner.core)
+    }
+
+    /// Organization settings (Atlas only): get, update.
+    pub fn org_settings(&self) -> OrgSettingsHandler {
+        OrgSettingsHandler::new(Arc::clone(&self.inner.core))
     }
 
     /// The flavour of API this client speaks.

@@ -28,7 +28,7 @@ pub trait ResponseBody: Sized + Send + 'static + sealed::Sealed {
     ) -> Result<Response<Self>, Error>;
 }
 
-mod sealed {
+pub(crate) mod sealed {
     pub trait Sealed {}
     impl Sealed for () {}
     impl Sealed for atlas_keys_model::ApiKey {}
@@ -99,7 +99,7 @@ impl CallInfo<'_> {
 }
 
 /// Checks the status and decodes a JSON body into `T`, unwrapping an envelope.
-fn decode_json<T: DeserializeOwned>(
+pub(crate) fn decode_json<T: DeserializeOwned>(
     info: &CallInfo<'_>,
     response: http::Response<Bytes>,
 ) -> Result<Response<T>, Error> {

@@ -85,7 +85,7 @@
 
 // Layers, bottom up; a module imports only modules above it in this list:
 // metadata → error → config → decode → call → paginate → org_keys / access_list /
-// project_keys → client → builder → env → rotate.
+// project_keys / org_settings → client → builder → env → rotate.
 pub mod access_list;
 pub mod audit;
 mod builder;
@@ -99,6 +99,8 @@ pub mod ipinfo;
 mod metadata;
 pub mod operations;
 pub mod org_keys;
+pub mod org_settings;
+pub mod pacing;
 mod paginate;
 pub mod project_keys;
 pub mod rotate;
@@ -112,6 +114,7 @@ pub use env::vars;
 pub use error::{ApiError, Error, ErrorKind, Result};
 pub use metadata::{RateLimit, Response, ResponseMetadata};
 pub use org_keys::OrgKeys;
+pub use org_settings::{OrgSettingsDocument, OrgSettingsHandler};
 pub use paginate::{DEFAULT_CONCURRENCY, DEFAULT_MAX_ITEMS, ItemStream, ListBuilder, PageStream};
 pub use project_keys::ProjectKeys;
 
@@ -134,6 +137,7 @@ mod tests {
         let mut samples = crate::org_keys::path_samples();
         samples.extend(crate::access_list::path_samples());
         samples.extend(crate::project_keys::path_samples());
+        samples.extend(crate::org_settings::path_samples());
         for operation in Operation::ALL {
             assert!(
                 samples.iter().any(|(o, _)| *o == operation),
@@ -143,7 +147,11 @@ mod tests {
         let address = atlas_keys_model::AccessListAddress::parse(ADDRESS).unwrap();
         for (operation, typed) in samples {
             for flavour in Flavour::ALL {
-                let template = operation.spec(flavour).unwrap().path;
+                let Some(spec) = operation.spec(flavour) else {
+                    assert!(Operation::ORG_SETTINGS.contains(&operation), "{operation}");
+                    continue;
+                };
+                let template = spec.path;
                 let filled = template
                     .replace("{orgId}", ORG)
                     .replace("{groupId}", PROJECT)

@@ -11,11 +11,13 @@
 //! - `get`: get one key `--calls` times with `--concurrency` in flight, through the floor, our
 //!   transport or the SDK, with digest, bearer or service-account auth;
 //! - `list`: every key of the project, streamed by the SDK or paged one page at a time;
+//! - `audit`: the key audit of the org (`client.audit`), paced or not, with its 429 count;
 //! - `curl` and `requests`: the same get-one-key calls through the peers users have today.
 //!
 //! What it must NOT do: start or stop the emulator (xtask does, by handle), assert on timings
 //! (these are measurements, not tests), or print a credential.
 
+mod audit;
 mod clients;
 mod drive;
 mod floor;
@@ -61,6 +63,8 @@ enum Scenario {
     Get(GetArgs),
     /// Lists every key of the project.
     List(ListArgs),
+    /// Audits every key of the org once (only GETs).
+    Audit(AuditArgs),
     /// Gets one key with `curl --digest`, one process per call.
     Curl(PeerArgs),
     /// Gets one key with Python requests (Session + HTTPDigestAuth).
@@ -105,6 +109,15 @@ struct ListArgs {
     /// Pages in flight for `stream` (the SDK's default when not given).
     #[arg(long)]
     concurrency: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+struct AuditArgs {
+    #[arg(long, value_enum)]
+    mode: audit::AuditMode,
+    /// Access lists in flight (1: one call at a time).
+    #[arg(long, default_value_t = atlas_keys::audit::DEFAULT_AUDIT_CONCURRENCY)]
+    concurrency: usize,
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +176,29 @@ async fn run(scenario: Scenario) -> Result<Value, BoxError> {
         Scenario::Stats => Floor::new(1).stats(&target).await,
         Scenario::Get(args) => get(&target, args).await,
         Scenario::List(args) => list(&target, args).await,
+        Scenario::Audit(args) => {
+            let floor = Floor::new(1);
+            let before = floor.stats(&target).await?;
+            let audited = audit::audit_once(&target, args.mode, args.concurrency).await?;
+            let after = floor.stats(&target).await?;
+            let read =
+                |stats: &Value, name: &str| stats.get(name).and_then(Value::as_u64).unwrap_or(0);
+            let requests = read(&after, "requests").saturating_sub(read(&before, "requests"));
+            let mut line = result(
+                "audit",
+                requests,
+                args.concurrency,
+                audited.elapsed,
+                &before,
+                &after,
+            );
+            line["mode"] = json!(name(args.mode));
+            line["items"] = json!(audited.keys);
+            line["entries"] = json!(audited.entries);
+            line["rateLimited"] =
+                json!(read(&after, "rateLimited").saturating_sub(read(&before, "rateLimited")));
+            Ok(line)
+        }
         Scenario::Curl(args) => {
             let key_id = ApiKeyId::new(args.key_id)?;
             let floor = Floor::new(1);

@@ -2,11 +2,12 @@
 //!
 //! 0 success; 1 an API or transport failure (the request was made, or may have been);
 //! 2 a usage or validation failure (nothing was sent); 3 a create answered without the new
-//! key's full private key (the key exists, its secret does not). Clap's own errors exit 2 too.
+//! key's full private key (the key exists, its secret does not); 4 `audit --fail-on` found
+//! something at or above the threshold. Clap's own errors exit 2 too.
 //! Under `-o json` the same failure is one JSON object on stderr instead:
 //! `{"status", "errorCode", "detail", "hint"}`. This module must NOT print anything but
-//! that single line (and, for the failures `hints` knows a fix for,
-//! one `hint: …` line after it), or that one object, and it must NOT contain a secret: API error details and
+//! that single line (and, for the failures `hints` knows a fix for, one `hint: …` line
+//! after it), or that one object, and it must NOT contain a secret: API error details and
 //! our messages carry none. Writing to a closed stderr is ignored, never a panic.
 
 use std::fmt;
@@ -35,6 +36,8 @@ pub(crate) enum Failure {
     SecretMissing(String),
     /// Writing the results failed (other than a closed pipe). Exit 1.
     Output(std::io::Error),
+    /// `audit --fail-on`: a finding at or above the threshold (the report was printed). Exit 4.
+    Findings(String),
 }
 
 impl Failure {
@@ -43,6 +46,7 @@ impl Failure {
             Failure::Usage(_) => ExitCode::from(2),
             Failure::Api(_) | Failure::Service { .. } | Failure::Output(_) => ExitCode::from(1),
             Failure::SecretMissing(_) => ExitCode::from(3),
+            Failure::Findings(_) => ExitCode::from(4),
         }
     }
 
@@ -80,6 +84,7 @@ impl Failure {
             Failure::Api(_) => (None, Some("REQUEST_FAILED".to_owned())),
             Failure::Output(_) => (None, Some("OUTPUT_FAILED".to_owned())),
             Failure::SecretMissing(_) => (None, Some("PRIVATE_KEY_MISSING".to_owned())),
+            Failure::Findings(_) => (None, Some("AUDIT_FINDINGS".to_owned())),
             Failure::Service { status, code, .. } => (Some(*status), code.clone()),
         };
         let error = JsonError {
@@ -128,7 +133,8 @@ impl fmt::Display for Failure {
             Failure::Usage(message)
             | Failure::Api(message)
             | Failure::Service { message, .. }
-            | Failure::SecretMissing(message) => f.write_str(message),
+            | Failure::SecretMissing(message)
+            | Failure::Findings(message) => f.write_str(message),
             Failure::Output(error) => write!(f, "could not write the output: {error}"),
         }
     }

@@ -121,7 +121,7 @@
 //!
 //! - `GET /__emulator/stats`: `requests`, `challenges`, `authorized`, `tokensIssued`,
 //!   `faultsInjected`, `rateLimited`, `resets`, `rateLimitBuckets` (held now),
-//!   `openConnections`, `peakConnections`, `byStatus`.
+//!   `openConnections`, `peakConnections`, `byStatus`, `byMethod`.
 //! - `GET /__emulator/state/summary`: counts of orgs, projects, keys (per org and per
 //!   project), service accounts, tokens and access-list entries.
 //!

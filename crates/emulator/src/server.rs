@@ -153,6 +153,7 @@ async fn handle(app: &App, req: Request<Incoming>, peer: SocketAddr) -> Result<R
         return Ok(emulator_endpoint(app, req.method(), rest));
     }
     app.stats.bump(Counter::Requests);
+    app.stats.method(req.method());
     let fault = app.faults.draw(&app.rng);
     if fault.is_some() {
         app.stats.bump(Counter::FaultsInjected);

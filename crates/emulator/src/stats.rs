@@ -22,7 +22,12 @@ pub(crate) struct Counters {
     peak_connections: AtomicU64,
     /// Responses per HTTP status, indexed by `status - 100`.
     by_status: Box<[AtomicU64]>,
+    /// Requests per method: GET, POST, PATCH, DELETE, other (the audit proves it only reads).
+    by_method: [AtomicU64; 5],
 }
+
+/// The names of `by_method`'s slots, in order.
+const METHODS: [&str; 5] = ["GET", "POST", "PATCH", "DELETE", "OTHER"];
 
 impl Default for Counters {
     fn default() -> Self {
@@ -37,6 +42,7 @@ impl Default for Counters {
             open_connections: AtomicU64::new(0),
             peak_connections: AtomicU64::new(0),
             by_status: (100..600).map(|_| AtomicU64::new(0)).collect(),
+            by_method: Default::default(),
         }
     }
 }
@@ -82,6 +88,15 @@ impl Counters {
         self.open_connections.fetch_sub(1, Ordering::Relaxed);
     }
 
+    /// Counts one request with this method.
+    pub(crate) fn method(&self, method: &http::Method) {
+        let i = METHODS[..4]
+            .iter()
+            .position(|m| *m == method.as_str())
+            .unwrap_or(4);
+        self.by_method[i].fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Counts one response with this status.
     pub(crate) fn status(&self, status: u16) {
         if let Some(slot) = status
@@ -104,6 +119,14 @@ impl Counters {
                 (n > 0).then(|| ((i + 100).to_string(), n))
             })
             .collect();
+        let by_method = METHODS
+            .iter()
+            .zip(&self.by_method)
+            .filter_map(|(m, v)| {
+                let n = v.load(Ordering::Relaxed);
+                (n > 0).then(|| ((*m).to_owned(), n))
+            })
+            .collect();
         let get = |c| self.slot(c).load(Ordering::Relaxed);
         Stats {
             requests: get(Counter::Requests),
@@ -117,6 +140,7 @@ impl Counters {
             open_connections: self.open_connections.load(Ordering::Relaxed),
             peak_connections: self.peak_connections.load(Ordering::Relaxed),
             by_status,
+            by_method,
         }
     }
 }
@@ -147,4 +171,6 @@ pub struct Stats {
     pub peak_connections: u64,
     /// Responses per HTTP status code (only codes seen at least once).
     pub by_status: std::collections::BTreeMap<String, u64>,
+    /// Requests per method (`GET`, `POST`, `PATCH`, `DELETE`, `OTHER`; only those seen).
+    pub by_method: std::collections::BTreeMap<String, u64>,
 }

@@ -51,6 +51,10 @@ pub enum Operation {
     /// the Atlas CLI's `--currentIp` asks). Not one of the 14: it lives outside the flavour
     /// prefix, in [`ROOTED_OPERATIONS`].
     CurrentIpInfo,
+    /// Read an organization's settings (Atlas only; not one of the 14, see [`Operation::ORG_SETTINGS`]).
+    GetOrgSettings,
+    /// Change an organization's settings (Atlas only).
+    UpdateOrgSettings,
 }
 
 impl Operation {
@@ -72,6 +76,11 @@ impl Operation {
         Operation::UpdateProjectApiKeyRoles,
         Operation::UnassignProjectApiKey,
     ];
+
+    /// The organization settings operations the audit needs (Atlas v2 and v1.0 only), kept
+    /// out of [`Operation::ALL`], which is the API keys resource's 14.
+    pub const ORG_SETTINGS: [Operation; 2] =
+        [Operation::GetOrgSettings, Operation::UpdateOrgSettings];
 
     /// The row of [`OPERATIONS`] for this operation in `flavour`, if the flavour has it.
     ///
@@ -111,6 +120,8 @@ impl Operation {
             Operation::UnassignProjectApiKey => "removeGroupApiKey",
             // A private endpoint: the spec has no operationId for it.
             Operation::CurrentIpInfo => "currentIpInfo",
+            Operation::GetOrgSettings => "getOrganizationSettings",
+            Operation::UpdateOrgSettings => "updateOrganizationSettings",
         }
     }
 }
@@ -245,6 +256,9 @@ pub const OPERATIONS: &[OperationSpec] = &[
     // Unassign answers 204 in Atlas and 200 (no body) in Cloud/Ops Manager.
     row(Op::UnassignProjectApiKey,    Delete, "/groups/{groupId}/apiKeys/{apiUserId}",                  NoBody, 204, false, ATLAS),
     row(Op::UnassignProjectApiKey,    Delete, "/groups/{groupId}/apiKeys/{apiUserId}",                  NoBody, 200, false, MANAGER),
+    // Organization settings (NOTES (j)): Atlas only; their own rate-limit bucket.
+    row(Op::GetOrgSettings,           Get,    "/orgs/{orgId}/settings",                                 NoBody, 200, false, ATLAS),
+    row(Op::UpdateOrgSettings,        Patch,  "/orgs/{orgId}/settings",                                 Object, 200, false, ATLAS),
 ];
 
 /// The path of the service's "what is my address" endpoint (NOTES (j)), answering
@@ -313,6 +327,23 @@ mod tests {
             assert!(!Operation::ALL.contains(&row.operation));
             for &flavour in row.flavours {
                 assert_eq!(row.operation.spec(flavour), Some(row));
+            }
+        }
+    }
+
+    #[test]
+    fn org_settings_rows_are_atlas_only() {
+        for op in Operation::ORG_SETTINGS {
+            for flavour in Flavour::ALL {
+                let rows = OPERATIONS
+                    .iter()
+                    .filter(|r| r.operation == op && r.flavours.contains(&flavour))
+                    .count();
+                assert_eq!(
+                    rows,
+                    usize::from(ATLAS.contains(&flavour)),
+                    "{op} in {flavour}"
+                );
             }
         }
     }

@@ -25,10 +25,12 @@ pub(super) struct Emulator {
 impl Emulator {
     pub(super) fn start(paths: &Paths, name: &str, extra: &[String]) -> Result<Emulator, String> {
         let mut command = Command::new(paths.release("atlas-keys-emulator"));
-        command
-            .args(["--listen", "127.0.0.1:0", "--rate-limit", "off"])
-            .args(extra)
-            .current_dir(&paths.work);
+        command.args(["--listen", "127.0.0.1:0"]);
+        // Limits off unless the scenario names its own (the paced audit).
+        if !extra.iter().any(|arg| arg == "--rate-limit") {
+            command.args(["--rate-limit", "off"]);
+        }
+        command.args(extra).current_dir(&paths.work);
         eprintln!("\n==> emulator {name}: {}", describe(&command));
         let log = paths.work.join(format!("emulator-{name}.log"));
         let (server, line) = Server::start(

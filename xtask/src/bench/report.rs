@@ -463,6 +463,7 @@ impl Report<'_> {
                 let _ = writeln!(out, "- {name}: {why}");
             }
         }
+        out.push_str(&super::audit_suite::table(r, self.options.quick));
         out
     }
 
@@ -639,6 +640,7 @@ mod tests {
             micro: true,
             peers: true,
             profile: true,
+            only_audit: false,
             out: PathBuf::from("BENCHMARKS.md"),
             command: "cargo xtask bench --quick --reps 2 --profile".to_owned(),
         };

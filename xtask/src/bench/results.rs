@@ -27,6 +27,8 @@ pub(super) struct Sample {
     pub(super) items: u64,
     /// The client process's CPU per timed call, microseconds.
     pub(super) cpu_us: f64,
+    /// 429s the emulator's buckets answered during the run (the audit scenarios).
+    pub(super) rate_limited: u64,
 }
 
 impl Sample {
@@ -53,6 +55,7 @@ impl Sample {
             rss_kib: int("peakRssKib"),
             items: int("items"),
             cpu_us: float("cpuUsPerCall"),
+            rate_limited: int("rateLimited"),
         }
     }
 }

@@ -1,12 +1,14 @@
 //! The security audit of an organization's API keys (issue #17): what each key can do, where it
 //! can be used from, whether it is used, and what to fix.
 //!
-//! This module is **pure**: [`audit`] turns an [`AuditInput`] (the keys, their access lists and
-//! the org setting, fetched by the caller) into an [`AuditReport`], and the [`render`]
-//! functions turn a report into JSON, CSV, SARIF 2.1.0 or a text table. It must NOT do I/O,
-//! read the clock (the caller passes `now`) or decide an exit status on its own (the caller
-//! asks [`AuditReport::fails`]). Its one rule about missing data: what the API does not say is
-//! reported as *unknown*, never as empty or unused.
+//! `client.audit(&org)…send().await` ([`AuditBuilder`], in `fetch.rs`) reads the org (GETs
+//! only) and returns the report. Everything else here is **pure**: [`audit`] turns an
+//! [`AuditInput`] (the keys, their access lists and the org setting) into an
+//! [`AuditReport`], and the [`render`] functions turn a report into JSON, CSV, SARIF 2.1.0 or
+//! a text table. The pure part must NOT do I/O, read the clock (the caller passes `now`) or
+//! decide an exit status on its own (the caller asks [`AuditReport::fails`]). Its one rule
+//! about missing data: what the API does not say is reported as *unknown*, never as empty or
+//! unused.
 //!
 //! ```
 //! use atlas_keys::audit::{AccessListView, AuditInput, FailOn, RuleId, audit};
@@ -28,15 +30,17 @@
 
 mod analyze;
 mod coverage;
+mod fetch;
 mod input;
-pub mod limits;
 pub mod render;
 mod report;
 mod rules;
 mod sanitize;
 mod timestamp;
 
+pub use crate::pacing as limits;
 pub use analyze::audit;
+pub use fetch::{AuditBuilder, DEFAULT_AUDIT_CONCURRENCY, Progress};
 pub use input::{AccessListView, AuditInput, AuditOptions};
 pub use report::{
     AccessListReport, AuditReport, EntryReport, FailOn, Finding, KeyReport, ProjectRoles,

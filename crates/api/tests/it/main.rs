@@ -2,6 +2,7 @@
 //! against the transport fakes (scripted or mocked). One test binary (fast to link); one module per
 //! concern. The flavour × backend × auth × envelope matrix lives in `common`.
 
+mod audit_fetch;
 mod audit_report;
 mod common;
 mod errors;

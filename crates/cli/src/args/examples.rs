@@ -121,7 +121,16 @@ Examples:
 
 pub(crate) const ROTATE: &str = "\
 Examples:
-  atlas-keys rotate 5f24084d8dbffa3ad3f21234 --orgId 5a1b39eec902201990f12345 --output json\n";
+  atlas-keys rotate 5f24084d8dbffa3ad3f21234 --orgId 5a1b39eec902201990f12345 --deliver file:new-key.json
+  atlas-keys rotate start 5f24084d8dbffa3ad3f21234 --deliver exec:'vault kv put secret/atlas -'
+  atlas-keys rotate finish 5f24084d8dbffa3ad3f21234 --wait-unused 15m
+  atlas-keys rotate status\n";
+
+pub(crate) const AUDIT: &str = "\
+Examples:
+  atlas-keys audit --orgId 5a1b39eec902201990f12345
+  atlas-keys audit --stale 30d -o sarif --fail-on high > atlas-keys.sarif
+  atlas-keys audit -o csv > keys.csv\n";
 
 pub(crate) const AUTH: &str = "\
 Examples:

@@ -7,12 +7,14 @@
 //! the API: it only describes and parses the command line.
 
 mod access_lists;
+pub(crate) mod audit;
 mod ci_access;
 pub(crate) mod defaults;
 pub(crate) mod examples;
 mod orgs;
 mod projects;
 mod rotate;
+pub(crate) mod settings;
 
 pub(crate) use access_lists::AccessListCommand;
 pub(crate) use ci_access::{CiAccessArgs, CiAccessCommand};
@@ -99,6 +101,10 @@ pub(crate) enum OutputFormat {
     Table,
     /// The API's JSON (pretty, compact, or filtered by json-path), for scripts.
     Json,
+    /// Comma-separated values (`audit` only).
+    Csv,
+    /// SARIF 2.1.0 for code-scanning tools (`audit` only).
+    Sarif,
 }
 
 /// The top-level commands.
@@ -114,6 +120,9 @@ pub(crate) enum Command {
     /// its secret: deliver it, verify it, then delete the old key (one shot or two phases).
     #[command(after_help = examples::ROTATE)]
     Rotate(RotateArgs),
+    /// Report every key of an organization: roles, access list, use, findings. Read-only.
+    #[command(after_help = examples::AUDIT)]
+    Audit(audit::AuditArgs),
     /// Run a command with temporary access: this machine's address on a key's access list,
     /// or an ephemeral project key; removed when the command ends (`reap` after a crash).
     #[command(name = "ci-access")]

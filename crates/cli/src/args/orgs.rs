@@ -30,6 +30,8 @@ pub(crate) enum OrgSubcommand {
         after_help = ex::ORG_KEYS
     )]
     ApiKeys(OrgApiKeysArgs),
+    /// The organization's settings (apiAccessListRequired).
+    Settings(super::settings::SettingsArgs),
 }
 
 /// `atlas-keys organizations apiKeys …`.

@@ -5,6 +5,7 @@
 //! (output does), or print errors (exit does).
 
 mod access_lists;
+mod audit;
 mod auth;
 mod ci_access;
 mod client;
@@ -15,10 +16,11 @@ mod list;
 mod org_keys;
 mod project_keys;
 mod rotate;
+mod settings;
 
 use std::process::ExitCode;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, OrgCommand, OrgSubcommand, OutputFormat};
 use crate::config::Resolved;
 use crate::exit::Failure;
 use crate::output::Printer;
@@ -67,6 +69,16 @@ fn run_inner(
     let runtime = runtime
         .build()
         .map_err(|e| Failure::Api(format!("could not start the async runtime: {e}")))?;
+    let output = printer
+        .as_ref()
+        .map_or(OutputFormat::Table, Printer::format);
+    if matches!(output, OutputFormat::Csv | OutputFormat::Sarif)
+        && !matches!(command, Command::Audit(_))
+    {
+        return Err(Failure::Usage(
+            format!("-o {output:?} is for `audit` only: use -o table or -o json").to_lowercase(),
+        ));
+    }
     runtime.block_on(async move {
         // The client is built (and credentials checked) before any request, so a missing
         // credential is a usage error with nothing sent. The emulator needs neither.
@@ -80,6 +92,10 @@ fn run_inner(
         };
         match command {
             Command::Emulator(args) => emulator::run(args).await,
+            Command::Audit(args) => audit::run(&setup()?.0, output, args).await,
+            Command::Organizations(OrgCommand {
+                command: OrgSubcommand::Settings(args),
+            }) => settings::run(&setup()?.0, output, args).await,
             Command::Organizations(org) => {
                 let (client, printer) = setup()?;
                 org_keys::run(&client, &printer, org).await

@@ -23,7 +23,10 @@ pub(crate) async fn run(
     printer: &Printer,
     org: OrgCommand,
 ) -> Result<(), Failure> {
-    let OrgSubcommand::ApiKeys(keys) = org.command;
+    // `organizations settings` is dispatched to `settings.rs` by `commands::run`.
+    let OrgSubcommand::ApiKeys(keys) = org.command else {
+        return Err(Failure::Usage("not an apiKeys command".to_owned()));
+    };
     let keys_api = client.org_keys();
     match keys.command {
         OrgApiKeysCommand::Create(args) => {

@@ -20,10 +20,14 @@ pub(crate) enum Format {
     Table,
     Json,
     JsonPath(JsonPath),
+    /// `audit` only.
+    Csv,
+    /// `audit` only.
+    Sarif,
 }
 
 impl Format {
-    /// Parses `table`, `json` or `json-path=EXPR`; the error is a rule in words (the
+    /// Parses `table`, `json`, `json-path=EXPR`, or `csv` / `sarif` (for `audit`); the error is a rule in words (the
     /// caller adds where the value came from: flag, variable or profile).
     pub(crate) fn parse(text: &str) -> Result<Format, String> {
         let text = text.trim();
@@ -35,9 +39,11 @@ impl Format {
         match text {
             "table" | "" => Ok(Format::Table),
             "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            "sarif" => Ok(Format::Sarif),
             "json-path" => Err("json-path needs an expression: json-path='$.results[*].id'".into()),
             t if t.starts_with("go-template") => Err(GO_TEMPLATE_REFUSED.into()),
-            _ => Err("must be table, json, or json-path=EXPR".into()),
+            _ => Err("must be table, json, json-path=EXPR, or (audit only) csv or sarif".into()),
         }
     }
 }

@@ -60,8 +60,15 @@ impl Printer {
             Format::Json if compact => (OutputFormat::Json, JsonStyle::Compact),
             Format::Json => (OutputFormat::Json, JsonStyle::Pretty),
             Format::JsonPath(path) => (OutputFormat::Json, JsonStyle::Path(path)),
+            Format::Csv => (OutputFormat::Csv, JsonStyle::Pretty),
+            Format::Sarif => (OutputFormat::Sarif, JsonStyle::Pretty),
         };
         Ok(Self { format, style })
+    }
+
+    /// The chosen format.
+    pub(crate) fn format(&self) -> OutputFormat {
+        self.format
     }
 
     /// Whether results (and so errors) are JSON.
@@ -100,7 +107,9 @@ impl Printer {
         match self.format {
             // Asked for explicitly: serializing a key otherwise writes the redacted form.
             OutputFormat::Json => self.write_value(&mut out, &key.revealing())?,
-            OutputFormat::Table => key_fields(key).write_to(&mut out)?,
+            OutputFormat::Table | OutputFormat::Csv | OutputFormat::Sarif => {
+                key_fields(key).write_to(&mut out)?
+            }
         }
         shown_once(out, key)
     }
@@ -111,7 +120,9 @@ impl Printer {
         let mut out = Self::out();
         match self.format {
             OutputFormat::Json => self.write_value(&mut out, &key),
-            OutputFormat::Table => key_fields(&key).write_to(&mut out),
+            OutputFormat::Table | OutputFormat::Csv | OutputFormat::Sarif => {
+                key_fields(&key).write_to(&mut out)
+            }
         }
     }
 
@@ -161,7 +172,7 @@ impl Printer {
         let mut out = Self::out();
         match self.format {
             OutputFormat::Json => self.write_value(&mut out, page),
-            OutputFormat::Table => {
+            OutputFormat::Table | OutputFormat::Csv | OutputFormat::Sarif => {
                 table(page.results()).write_to(&mut out)?;
                 let footer = page_footer(
                     page_num,
@@ -191,7 +202,7 @@ impl Printer {
                     total_count: items.len(),
                 },
             ),
-            OutputFormat::Table => {
+            OutputFormat::Table | OutputFormat::Csv | OutputFormat::Sarif => {
                 table(items).write_to(&mut out)?;
                 let noun = if items.len() == 1 { one } else { many };
                 writeln!(out, "{} {noun} in total.", items.len())
@@ -204,7 +215,7 @@ impl Printer {
         let mut out = Self::out();
         match self.format {
             OutputFormat::Json => self.write_value(&mut out, entry),
-            OutputFormat::Table => {
+            OutputFormat::Table | OutputFormat::Csv | OutputFormat::Sarif => {
                 let mut fields = Fields::default();
                 fields.push("Address", entry_address(entry));
                 fields.push(
@@ -239,7 +250,9 @@ impl Printer {
         let mut out = Self::out();
         match self.format {
             OutputFormat::Json => self.write_value(&mut out, json),
-            OutputFormat::Table => writeln!(out, "{sentence}"),
+            OutputFormat::Table | OutputFormat::Csv | OutputFormat::Sarif => {
+                writeln!(out, "{sentence}")
+            }
         }
     }
 }

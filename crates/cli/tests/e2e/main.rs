@@ -9,6 +9,7 @@ mod harness;
 
 mod access_lists;
 mod atlas_cli_examples;
+mod audit;
 mod ci_access;
 mod closed_pipe;
 mod completion;

@@ -1,4 +1,4 @@
-//! The 14 operations: routing derived from the model's operation table
+//! The 14 operations and the org settings: routing derived from the model's operation table
 //! (`atlas_keys_model::operations::OPERATIONS`), the typed path ids, shared request
 //! helpers and the rendering of keys, then dispatch to `org_keys`, `access_list` and
 //! `project_keys`.
@@ -72,24 +72,13 @@ fn method_of(m: HttpMethod) -> Method {
     }
 }
 
-/// Operations served beside the model's table, until the table has rows for them: the
-/// organization settings (NOTES (j)). They are routed exactly like table rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Extra {
-    /// `GET /orgs/{orgId}/settings`.
-    GetOrgSettings,
-    /// `PATCH /orgs/{orgId}/settings`.
-    UpdateOrgSettings,
-}
-
-/// What a row runs: an operation of the model's table, or an extra one.
+/// What a row runs: an operation of the model's table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RowKind {
     Table(&'static OperationSpec),
-    Extra(Extra),
 }
 
-/// One routable row: a table row, or an extra row in the same shape.
+/// One routable row of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Row {
     pub(crate) method: HttpMethod,
@@ -99,30 +88,10 @@ pub(crate) struct Row {
     pub(crate) kind: RowKind,
 }
 
-const ATLAS: &[Flavour] = &[Flavour::AtlasV2, Flavour::AtlasV1];
-
 /// The org settings path (its own rate-limit scope).
 const SETTINGS_PATH: &str = "/orgs/{orgId}/settings";
 
-/// The extra rows (Atlas v2 and v1.0 only, as the service has them).
-const EXTRA: &[Row] = &[
-    Row {
-        method: HttpMethod::Get,
-        path: SETTINGS_PATH,
-        body: BodyShape::None,
-        flavours: ATLAS,
-        kind: RowKind::Extra(Extra::GetOrgSettings),
-    },
-    Row {
-        method: HttpMethod::Patch,
-        path: SETTINGS_PATH,
-        body: BodyShape::Object,
-        flavours: ATLAS,
-        kind: RowKind::Extra(Extra::UpdateOrgSettings),
-    },
-];
-
-/// A path that names a resource of the table (or an extra row): its template, the
+/// A path that names a resource of the table: its template, the
 /// flavour it was matched for and the captured parameters. Which row serves it depends
 /// on the method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +102,7 @@ pub(crate) struct Route<'a> {
 }
 
 impl<'a> Route<'a> {
-    /// The rows of this flavour: the table's in table order, then the extra ones.
+    /// The rows of this flavour, in table order.
     fn flavour_rows(flavour: Flavour) -> impl Iterator<Item = Row> {
         OPERATIONS
             .iter()
@@ -144,7 +113,6 @@ impl<'a> Route<'a> {
                 flavours: spec.flavours,
                 kind: RowKind::Table(spec),
             })
-            .chain(EXTRA.iter().copied())
             .filter(move |row| row.flavours.contains(&flavour))
     }
 
@@ -403,13 +371,12 @@ fn malformed_path(uri: &str) -> ApiError {
 /// Runs the handler of `row` with the path's typed ids.
 pub(crate) async fn dispatch(ctx: &Ctx<'_>, row: Row, ids: PathIds) -> ApiResult<Reply> {
     let org = || need(ids.org);
-    let row = match row.kind {
-        RowKind::Table(spec) => spec,
-        RowKind::Extra(Extra::GetOrgSettings) => return org_settings::get(ctx, org()?),
-        RowKind::Extra(Extra::UpdateOrgSettings) => {
-            return org_settings::update(ctx, org()?).await;
-        }
-    };
+    let RowKind::Table(row) = row.kind;
+    match row.operation {
+        Operation::GetOrgSettings => return org_settings::get(ctx, org()?),
+        Operation::UpdateOrgSettings => return org_settings::update(ctx, org()?).await,
+        _ => {}
+    }
     let Some(handler) = Handler::of(row) else {
         return Err(ApiError::not_found(
             ErrorCode::ResourceNotFound,
@@ -489,9 +456,12 @@ mod tests {
                 let served = route
                     .operation(&method_of(row.method))
                     .unwrap_or_else(|| panic!("{} {path} in {flavour}", row.method.as_str()));
-                let RowKind::Table(served) = served.kind else {
-                    panic!("{path} reached an extra row");
-                };
+                let RowKind::Table(served) = served.kind;
+                if Operation::ORG_SETTINGS.contains(&row.operation) {
+                    // Served by `org_settings`, not by a key handler.
+                    assert_eq!(served.operation, row.operation);
+                    continue;
+                }
                 assert_eq!(
                     Handler::of(served),
                     Some(expected(row.operation, row.method)),
@@ -592,17 +562,19 @@ mod tests {
         assert_eq!(r.scope(), (Scope::Org, "a"));
     }
 
-    /// The org settings rows, served beside the table: Atlas only, GET and PATCH, with
+    /// The org settings rows of the table: Atlas only, GET and PATCH, with
     /// their own rate-limit scope.
     #[test]
-    fn org_settings_are_routed_beside_the_table() {
+    fn org_settings_are_routed_from_the_table() {
         for flavour in [Flavour::AtlasV2, Flavour::AtlasV1] {
             let r = Route::parse("/orgs/a/settings", flavour).unwrap();
             assert_eq!(r.scope(), (Scope::OrgSettings, "a"));
             assert_eq!(r.allow_header(), "GET, PATCH");
             assert_eq!(
-                r.operation(&Method::GET).map(|row| row.kind),
-                Some(RowKind::Extra(Extra::GetOrgSettings))
+                r.operation(&Method::GET).map(|row| match row.kind {
+                    RowKind::Table(spec) => spec.operation,
+                }),
+                Some(Operation::GetOrgSettings)
             );
             assert_eq!(
                 r.operation(&Method::PATCH).map(|row| row.body),

@@ -1,8 +1,10 @@
 //! The service's documented rate limits (NOTES (h) and (j)) as a classifier for the
 //! transport's [`Pacer`]: which bucket an API-keys or org-settings request draws from.
 //!
-//! Here because only the API crate may know paths; the lead may move it next to the client.
-//! It must NOT be the only defence: the limits are "not part of the API contract", so the
+//! Here because only the API crate may know paths. Every client built by `ClientBuilder`
+//! installs one [`atlas_pacer`] below its auth layer (unless `.pacing(false)`), so all its
+//! calls share the buckets and each digest challenge takes a token like any request. Also
+//! reachable as `atlas_keys::audit::limits`. It must NOT be the only defence: the limits are "not part of the API contract", so the
 //! pacer corrects them from `RateLimit-*` headers, and `Retry` still handles a 429.
 
 use std::sync::Arc;
@@ -22,7 +24,7 @@ pub const ORG_SETTINGS: BucketSpec = BucketSpec::new(10, 5);
 /// with no documented limit.
 ///
 /// ```
-/// use atlas_keys::audit::limits::{ORG_KEYS, classify_path};
+/// use atlas_keys::pacing::{ORG_KEYS, classify_path};
 /// let (key, spec) = classify_path("/api/atlas/v2/orgs/4888442a3354817a7320eb61/apiKeys/x/accessList").unwrap();
 /// assert_eq!(key, "org-keys:4888442a3354817a7320eb61");
 /// assert_eq!(spec, ORG_KEYS);
