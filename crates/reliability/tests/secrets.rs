@@ -670,7 +670,12 @@ fn a_cli_session_at_trace_level_shows_each_new_private_key_on_exactly_one_line()
             .to_owned(),
     );
     runs.push(project_create);
-    let rotate = cli(&["rotate", &key_id, "-o", "json"], &digest, home.path());
+    // The new secret goes where the user names; --reveal is the explicit stdout.
+    let rotate = cli(
+        &["rotate", &key_id, "--reveal", "--force", "-o", "json"],
+        &digest,
+        home.path(),
+    );
     assert_eq!(
         rotate.code,
         Some(0),

@@ -24,6 +24,7 @@ pub(crate) struct CiAccessArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum CiAccessCommand {
     /// Remove the entries and ephemeral keys of runs that ended or whose TTL passed.
+    #[command(after_help = super::examples::CI_REAP)]
     Reap(CiReap),
 }
 

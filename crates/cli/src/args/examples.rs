@@ -126,6 +126,49 @@ Examples:
   atlas-keys rotate finish 5f24084d8dbffa3ad3f21234 --wait-unused 15m
   atlas-keys rotate status\n";
 
+pub(crate) const ROTATE_START: &str = "\
+Examples:
+  atlas-keys rotate start 5f24084d8dbffa3ad3f21234 --orgId 5a1b39eec902201990f12345 --deliver file:new-key.json
+  atlas-keys rotate start 5f24084d8dbffa3ad3f21234 --deliver env -- ./deploy.sh\n";
+
+pub(crate) const ROTATE_FINISH: &str = "\
+Examples:
+  atlas-keys rotate finish 5f24084d8dbffa3ad3f21234 --wait-unused 15m
+  atlas-keys rotate finish 5f24084d8dbffa3ad3f21234 --force\n";
+
+pub(crate) const ROTATE_STATUS: &str = "\
+Examples:
+  atlas-keys rotate status
+  atlas-keys rotate status --journal /var/lib/atlas-keys/rotations\n";
+
+pub(crate) const ROTATE_RESUME: &str = "\
+Examples:
+  atlas-keys rotate resume
+  atlas-keys rotate resume 5f24084d8dbffa3ad3f21234 --abort\n";
+
+pub(crate) const CI_ACCESS: &str = "\
+Examples:
+  atlas-keys ci-access --apiKey 5f24084d8dbffa3ad3f21234 --ttl 30m -- ./run-migrations.sh
+  atlas-keys ci-access --ephemeral-key --projectId 5e2211c17a3e5a48f5497de3 --role GROUP_READ_ONLY -- ./smoke-test.sh\n";
+
+pub(crate) const CI_REAP: &str = "\
+Examples:
+  atlas-keys ci-access reap
+  atlas-keys ci-access reap --orgId 5a1b39eec902201990f12345\n";
+
+pub(crate) const SETTINGS: &str = "\
+Examples:
+  atlas-keys organizations settings describe --orgId 5a1b39eec902201990f12345
+  atlas-keys organizations settings update --apiAccessListRequired true\n";
+
+pub(crate) const SETTINGS_DESCRIBE: &str = "\
+Examples:
+  atlas-keys organizations settings describe --orgId 5a1b39eec902201990f12345 -o json\n";
+
+pub(crate) const SETTINGS_UPDATE: &str = "\
+Examples:
+  atlas-keys organizations settings update --orgId 5a1b39eec902201990f12345 --apiAccessListRequired true\n";
+
 pub(crate) const AUDIT: &str = "\
 Examples:
   atlas-keys audit --orgId 5a1b39eec902201990f12345

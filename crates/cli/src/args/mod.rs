@@ -125,7 +125,7 @@ pub(crate) enum Command {
     Audit(audit::AuditArgs),
     /// Run a command with temporary access: this machine's address on a key's access list,
     /// or an ephemeral project key; removed when the command ends (`reap` after a crash).
-    #[command(name = "ci-access")]
+    #[command(name = "ci-access", after_help = examples::CI_ACCESS)]
     CiAccess(CiAccessArgs),
     /// Which credential, profile and settings a command would use (never a secret), and
     /// clearing cached service-account tokens.

@@ -31,6 +31,7 @@ pub(crate) enum OrgSubcommand {
     )]
     ApiKeys(OrgApiKeysArgs),
     /// The organization's settings (apiAccessListRequired).
+    #[command(after_help = ex::SETTINGS)]
     Settings(super::settings::SettingsArgs),
 }
 
@@ -78,6 +79,7 @@ pub(crate) enum OrgApiKeysCommand {
     )]
     AccessLists(AccessListArgs),
     /// Replace a key without losing its secret (same as `atlas-keys rotate`).
+    #[command(after_help = ex::ROTATE)]
     Rotate(Box<super::RotateArgs>),
 }
 

@@ -24,12 +24,16 @@ pub(crate) struct RotateArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum RotateCommand {
     /// Create, deliver and verify the new key; keep the old one until `rotate finish`.
+    #[command(after_help = super::examples::ROTATE_START)]
     Start(RotateStart),
     /// Delete the old key of a started rotation (once unused for --wait-unused, or --force).
+    #[command(after_help = super::examples::ROTATE_FINISH)]
     Finish(RotateFinish),
     /// Show the rotations in progress (from the journal).
+    #[command(after_help = super::examples::ROTATE_STATUS)]
     Status(JournalArg),
     /// Complete or undo a rotation that stopped part-way (crash, signal, network failure).
+    #[command(after_help = super::examples::ROTATE_RESUME)]
     Resume(RotateResume),
 }
 
@@ -74,7 +78,7 @@ pub(crate) struct RotateStart {
 #[derive(Debug, Args)]
 pub(crate) struct JournalArg {
     /// The rotation journal's directory (default $XDG_STATE_HOME/atlas-keys/rotations).
-    #[arg(long, value_name = "DIR", env = "ATLAS_KEYS_JOURNAL_DIR")]
+    #[arg(long, value_name = "DIR", env = "ATLAS_KEYS_JOURNAL_DIR", value_parser = parse_journal_dir)]
     pub(crate) journal: Option<PathBuf>,
 }
 
@@ -153,5 +157,24 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert!(parse_duration("1d").is_err());
         assert!(parse_duration("m").is_err());
+    }
+}
+
+/// `--journal`: a directory that exists, or none yet under an existing parent (a first
+/// `rotate start` creates it). Anything else is a typo that would otherwise read as "no
+/// rotation in progress".
+fn parse_journal_dir(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    if path.is_dir() {
+        return Ok(path);
+    }
+    if path.exists() {
+        return Err(format!("must be a directory, got {text:?}"));
+    }
+    match path.parent() {
+        Some(parent) if parent.as_os_str().is_empty() || parent.is_dir() => Ok(path),
+        _ => Err(format!(
+            "must be a directory, or a new one under an existing directory, got {text:?}"
+        )),
     }
 }

@@ -18,9 +18,10 @@ pub(crate) struct SettingsArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum SettingsCommand {
     /// Show the organization's settings.
-    #[command(visible_alias = "get")]
+    #[command(visible_alias = "get", after_help = super::examples::SETTINGS_DESCRIBE)]
     Describe(OrgIdArg),
     /// Change the organization's settings.
+    #[command(after_help = super::examples::SETTINGS_UPDATE)]
     Update(SettingsUpdate),
 }
 

@@ -271,6 +271,16 @@ async fn rotations(
     client: &Client,
     dir: &Option<std::path::PathBuf>,
 ) -> Result<Rotations, Failure> {
+    // status, finish and resume read rotations that exist: a --journal that names no
+    // directory is a typo, not "no rotation in progress".
+    if let Some(dir) = dir
+        && !dir.is_dir()
+    {
+        return Err(Failure::Usage(format!(
+            "--journal: no rotation journal at {} (not a directory)",
+            dir.display()
+        )));
+    }
     let mut r = Rotations::new(client, journal(dir)?);
     if let Some(observer) = fault_observer() {
         r = r.on_step(observer);
