@@ -145,21 +145,6 @@ pub(crate) fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_millis(ms))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::parse_duration;
-    use std::time::Duration;
-
-    #[test]
-    fn durations_parse() {
-        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
-        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert!(parse_duration("1d").is_err());
-        assert!(parse_duration("m").is_err());
-    }
-}
-
 /// `--journal`: a directory that exists, or none yet under an existing parent (a first
 /// `rotate start` creates it). Anything else is a typo that would otherwise read as "no
 /// rotation in progress".
@@ -176,5 +161,20 @@ fn parse_journal_dir(text: &str) -> Result<PathBuf, String> {
         _ => Err(format!(
             "must be a directory, or a new one under an existing directory, got {text:?}"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("1d").is_err());
+        assert!(parse_duration("m").is_err());
     }
 }
