@@ -13,7 +13,7 @@ use crate::cmd::{cargo, run_step, target_dir};
 /// `cargo xtask man [DIR]`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Where to write the pages (default: <target dir>/man).
+    /// Where to write the pages (default: `<target dir>/man`).
     dir: Option<PathBuf>,
 }
 
