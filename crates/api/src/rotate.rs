@@ -650,6 +650,22 @@ impl Rotate {
                 count.unwrap_or_default()
             )));
         }
+        if self_rotation && addresses.is_empty() {
+            // No access list: the new key works from anywhere, unless the organization
+            // requires one; then it works from nowhere, and --self is about to delete the key
+            // it is logged in with. Cloud and Ops Manager have no such setting to read.
+            let required = crate::org_settings::OrgSettingsHandler::new(Arc::clone(&engine.core))
+                .get(&org)
+                .send()
+                .await
+                .ok()
+                .and_then(|doc| doc.settings().api_access_list_required());
+            if required == Some(true) {
+                return Err(RotationError::Refused(
+                    "--self: the key has no access list and the organization requires one (apiAccessListRequired), so the new key would not work from anywhere".into(),
+                ));
+            }
+        }
         if self_rotation && !addresses.is_empty() {
             let ip = match caller_ip {
                 Some(ip) => ip,

@@ -5,6 +5,7 @@
 mod audit_fetch;
 mod audit_report;
 mod common;
+mod digest_strict;
 mod errors;
 mod ipinfo;
 mod mocks;
