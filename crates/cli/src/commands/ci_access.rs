@@ -353,7 +353,10 @@ impl Run<'_> {
         eprintln!("ci-access: ephemeral key {id} (from {address} only) for the command");
         step(2, "access list set").await;
         let credentials = match (key.public_key(), key.private_key()) {
-            (Some(p), Some(s)) => Some((p.as_str().to_owned(), s.expose_private_key().to_owned())),
+            // A masked key is no credential: the child would fail on every call.
+            (Some(p), Some(s)) if !s.is_redacted() => {
+                Some((p.as_str().to_owned(), s.expose_private_key().to_owned()))
+            }
             _ => None,
         };
         let outcome = match credentials {
