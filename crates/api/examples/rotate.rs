@@ -1,6 +1,7 @@
 //! Rotate an organization key: create a replacement with the same organization roles,
 //! project assignments and access list, then delete the old key
-//! (`atlas_keys::rotate::rotate_key`, which the CLI's `atlas-keys rotate` uses too).
+//! (`atlas_keys::rotate::rotate_key`, in memory: no delivery, no journal; the CLI's
+//! `atlas-keys rotate` uses the journaled `client.org_keys().rotate(..)` builder instead).
 //!
 //! ```sh
 //! # same variables as the quickstart; the key to rotate as the first argument:

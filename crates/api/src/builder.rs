@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use atlas_keys_model::{ApiVersion, Flavour, OrgId, ProjectId};
 use atlas_keys_transport::{
-    BearerAuth, DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BODY, Deadline, DigestAuth, Retry,
-    RetryPolicy, ServiceAccountAuth, TokenStore, Transport,
+    BearerAuth, DEFAULT_DEADLINE, Deadline, DigestAuth, Retry, RetryPolicy, ServiceAccountAuth,
+    TokenStore, Transport,
 };
 use http::HeaderValue;
 use secrecy::SecretString;
@@ -24,6 +24,8 @@ use crate::call::Core;
 use crate::client::Client;
 use crate::config::{Config, UrlBase};
 use crate::error::{Error, Result};
+#[cfg(any(feature = "hyper", feature = "reqwest"))]
+use atlas_keys_transport::DEFAULT_MAX_RESPONSE_BODY;
 
 /// The base URL of Atlas and Cloud Manager.
 pub const DEFAULT_BASE_URL: &str = "https://cloud.mongodb.com";
@@ -120,6 +122,7 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     root_certificates: Vec<Vec<u8>>,
     ca_files: Vec<std::path::PathBuf>,
+    #[cfg(any(feature = "hyper", feature = "reqwest"))]
     proxy: Option<atlas_keys_transport::Proxy>,
     pool_max_idle_per_host: Option<usize>,
     user_agent: Option<String>,
@@ -127,6 +130,7 @@ pub struct ClientBuilder {
     default_org_id: Option<OrgId>,
     default_project_id: Option<ProjectId>,
     deadline: Duration,
+    #[cfg(any(feature = "hyper", feature = "reqwest"))]
     max_response_body: usize,
     allow_insecure_http: bool,
     pacing: bool,
@@ -134,8 +138,8 @@ pub struct ClientBuilder {
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+        let mut d = f.debug_struct("ClientBuilder");
+        d.field("base_url", &self.base_url)
             .field("flavour", &self.flavour)
             .field("credentials", &self.credentials)
             .field("token_store", &self.token_store.is_some())
@@ -146,16 +150,16 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
             .field("ca_files", &self.ca_files)
-            .field("proxy", &self.proxy)
             .field("user_agent", &self.user_agent)
             .field("api_version", &self.api_version)
             .field("default_org_id", &self.default_org_id)
             .field("default_project_id", &self.default_project_id)
             .field("deadline", &self.deadline)
-            .field("max_response_body", &self.max_response_body)
             .field("allow_insecure_http", &self.allow_insecure_http)
-            .field("pacing", &self.pacing)
-            .finish_non_exhaustive()
+            .field("pacing", &self.pacing);
+        #[cfg(any(feature = "hyper", feature = "reqwest"))]
+        d.field("max_response_body", &self.max_response_body);
+        d.finish_non_exhaustive()
     }
 }
 
@@ -171,6 +175,38 @@ impl Client {
     pub fn builder() -> ClientBuilder {
         ClientBuilder::new()
     }
+}
+
+/// Applies the client's connection options to a backend builder. A macro rather than a
+/// function: the two backends' builders are distinct types with the same methods (the
+/// transport generates them), and the transport exposes no shared trait for them.
+#[cfg(any(feature = "hyper", feature = "reqwest"))]
+macro_rules! backend_options {
+    ($client:expr, $builder:expr, $user_agent:expr) => {{
+        let client = $client;
+        let mut b = $builder
+            .user_agent($user_agent)
+            .max_response_body(client.max_response_body);
+        if let Some(t) = client.connect_timeout {
+            b = b.connect_timeout(t);
+        }
+        if let Some(t) = client.timeout {
+            b = b.timeout(t);
+        }
+        for pem in &client.root_certificates {
+            b = b.add_root_certificate_pem(pem);
+        }
+        for path in &client.ca_files {
+            b = b.ca_file(path.clone());
+        }
+        if let Some(proxy) = &client.proxy {
+            b = b.proxy(proxy.clone());
+        }
+        if let Some(max) = client.pool_max_idle_per_host {
+            b = b.pool_max_idle_per_host(max);
+        }
+        b
+    }};
 }
 
 impl ClientBuilder {
@@ -189,6 +225,7 @@ impl ClientBuilder {
             timeout: None,
             root_certificates: Vec::new(),
             ca_files: Vec::new(),
+            #[cfg(any(feature = "hyper", feature = "reqwest"))]
             proxy: None,
             pool_max_idle_per_host: None,
             user_agent: None,
@@ -196,6 +233,7 @@ impl ClientBuilder {
             default_org_id: None,
             default_project_id: None,
             deadline: DEFAULT_DEADLINE,
+            #[cfg(any(feature = "hyper", feature = "reqwest"))]
             max_response_body: DEFAULT_MAX_RESPONSE_BODY,
             allow_insecure_http: false,
             pacing: true,
@@ -316,6 +354,7 @@ impl ClientBuilder {
     /// The largest response body the built-in backend reads (default
     /// [`DEFAULT_MAX_RESPONSE_BODY`], 16 MiB, far above a 500-key page); a longer or endless
     /// body fails the call ([`Error::is_body_too_large`]) instead of growing memory.
+    #[cfg(any(feature = "hyper", feature = "reqwest"))]
     pub fn max_response_body(mut self, bytes: usize) -> Self {
         self.max_response_body = bytes;
         self
@@ -348,6 +387,7 @@ impl ClientBuilder {
     /// (either case) read when the client is built, see
     /// [`Proxy::from_env`](atlas_keys_transport::Proxy::from_env); `Proxy::none()` goes
     /// direct.
+    #[cfg(any(feature = "hyper", feature = "reqwest"))]
     pub fn proxy(mut self, proxy: atlas_keys_transport::Proxy) -> Self {
         self.proxy = Some(proxy);
         self
@@ -487,28 +527,8 @@ impl ClientBuilder {
 
     #[cfg(feature = "hyper")]
     fn hyper(&self, user_agent: &str) -> Result<Arc<dyn Transport>> {
-        let mut b = atlas_keys_transport::HyperTransport::builder()
-            .user_agent(user_agent)
-            .max_response_body(self.max_response_body);
-        if let Some(t) = self.connect_timeout {
-            b = b.connect_timeout(t);
-        }
-        if let Some(t) = self.timeout {
-            b = b.timeout(t);
-        }
-        for pem in &self.root_certificates {
-            b = b.add_root_certificate_pem(pem);
-        }
-        for path in &self.ca_files {
-            b = b.ca_file(path.clone());
-        }
-        if let Some(proxy) = &self.proxy {
-            b = b.proxy(proxy.clone());
-        }
-        if let Some(max) = self.pool_max_idle_per_host {
-            b = b.pool_max_idle_per_host(max);
-        }
-        let t = b
+        let b = atlas_keys_transport::HyperTransport::builder();
+        let t = backend_options!(self, b, user_agent)
             .build()
             .map_err(|e| Error::config(format!("hyper backend: {e}")))?;
         Ok(Arc::new(t))
@@ -523,28 +543,8 @@ impl ClientBuilder {
 
     #[cfg(feature = "reqwest")]
     fn reqwest(&self, user_agent: &str) -> Result<Arc<dyn Transport>> {
-        let mut b = atlas_keys_transport::ReqwestTransport::builder()
-            .user_agent(user_agent)
-            .max_response_body(self.max_response_body);
-        if let Some(t) = self.connect_timeout {
-            b = b.connect_timeout(t);
-        }
-        if let Some(t) = self.timeout {
-            b = b.timeout(t);
-        }
-        for pem in &self.root_certificates {
-            b = b.add_root_certificate_pem(pem);
-        }
-        for path in &self.ca_files {
-            b = b.ca_file(path.clone());
-        }
-        if let Some(proxy) = &self.proxy {
-            b = b.proxy(proxy.clone());
-        }
-        if let Some(max) = self.pool_max_idle_per_host {
-            b = b.pool_max_idle_per_host(max);
-        }
-        let t = b
+        let b = atlas_keys_transport::ReqwestTransport::builder();
+        let t = backend_options!(self, b, user_agent)
             .build()
             .map_err(|e| Error::config(format!("reqwest backend: {e}")))?;
         Ok(Arc::new(t))

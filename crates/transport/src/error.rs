@@ -186,6 +186,8 @@ impl Error {
     }
 
     /// A refused server certificate: kind [`ErrorKind::Certificate`], nothing sent.
+    // Only the backends build it; with neither compiled in there is no TLS to refuse.
+    #[cfg_attr(not(any(feature = "hyper", feature = "reqwest")), allow(dead_code))]
     pub(crate) fn certificate(problem: CertificateProblem, message: impl Into<String>) -> Self {
         let mut error = Error::new(ErrorKind::Certificate, message, false);
         error.inner.certificate = Some(problem);
