@@ -462,21 +462,15 @@ impl ClientBuilder {
         ))
     }
 
-    /// `Deadline → Retry → auth → pace → wire`, so a retried request is re-authenticated,
-    /// every request on the wire (a digest challenge too) waits for a token of its bucket,
-    /// and one deadline bounds the whole call.
+    /// `Deadline → Retry → pace → auth → wire`, so a retried request waits for a token and
+    /// is re-authenticated, a call takes one token however many digest challenges its auth
+    /// answers (the emulator, like the service's token bucket as documented, counts only
+    /// requests it processes; if the service counted challenges too, its `RateLimit-Remaining`
+    /// would say so and the pacer lowers its level), and one deadline bounds the whole call.
     fn transport_stack(&self, config: &Config) -> Result<Arc<dyn Transport>> {
         let wire: Arc<dyn Transport> = match &self.transport {
             Some(t) => Arc::clone(t),
             None => self.backend_transport(config)?,
-        };
-        let wire: Arc<dyn Transport> = if self.pacing {
-            Arc::new(atlas_keys_transport::pace::Pace::new(
-                wire,
-                crate::pacing::atlas_pacer(),
-            ))
-        } else {
-            wire
         };
         let authed: Arc<dyn Transport> = match &self.credentials {
             None => wire,
@@ -508,7 +502,15 @@ impl ClientBuilder {
                 BearerAuth::new(wire, token.clone()).allow_insecure_http(self.allow_insecure_http),
             ),
         };
-        let retried = Retry::new(authed, self.retry.clone());
+        let paced: Arc<dyn Transport> = if self.pacing {
+            Arc::new(atlas_keys_transport::pace::Pace::new(
+                authed,
+                crate::pacing::atlas_pacer(),
+            ))
+        } else {
+            authed
+        };
+        let retried = Retry::new(paced, self.retry.clone());
         Ok(Arc::new(Deadline::new(retried, self.deadline)))
     }
 

@@ -319,9 +319,11 @@ impl Drop for InFlight<'_> {
 
 /// A [`Transport`] that waits for a token of its [`Pacer`] before each classified request.
 ///
-/// Place it below [`Retry`](crate::Retry) (each attempt waits) and, with digest auth, below
-/// [`DigestAuth`](crate::DigestAuth) too, so that a challenge round trip takes its token like
-/// any request the server counts:
+/// Place it below [`Retry`](crate::Retry), so each attempt waits. Above an auth layer it takes
+/// one token per call whatever challenges the auth answers below it (right for a service
+/// that, like Atlas's documented token bucket, counts the requests it processes); below it,
+/// every request on the wire takes one (right for a service that counts challenges too). If
+/// the guess is wrong either way, `RateLimit-Remaining` corrects the level:
 ///
 /// ```
 /// use atlas_keys_transport::pace::{BucketSpec, Pace, Pacer};

@@ -10,5 +10,6 @@ mod errors;
 mod ipinfo;
 mod mocks;
 mod operations;
+mod pacing;
 mod pagination;
 mod rotate;
