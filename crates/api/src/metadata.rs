@@ -148,9 +148,6 @@ pub(crate) fn metadata(response: &http::Response<Bytes>) -> ResponseMetadata {
         deprecation: text(&names::DEPRECATION),
         sunset: text(&names::SUNSET),
         content_type: text(&CONTENT_TYPE),
-        attempts: response
-            .extensions()
-            .get::<atlas_keys_transport::Attempts>()
-            .map_or(1, |a| a.0),
+        attempts: atlas_keys_transport::Attempts::of(response),
     }
 }

@@ -21,10 +21,27 @@ use crate::{Error, ErrorKind, Transport, clone_request};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attempt(pub u32);
 
-/// Response extension set by [`Retry`]: how many attempts were made in all. On a response that
-/// is still a 429 or 503 after the retries ran out, this tells the caller how hard we tried.
+/// Response extension set by [`Retry`] when it made more than one attempt: how many in all.
+/// Absent means one (a response's first extension allocates its map, on every call); read it
+/// with [`Attempts::of`]. On a response that is still a 429 or 503 after the retries ran out,
+/// this tells the caller how hard we tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attempts(pub u32);
+
+impl Attempts {
+    /// How many attempts produced `response`: its extension, or 1 without one.
+    ///
+    /// ```
+    /// use atlas_keys_transport::Attempts;
+    /// let mut response = http::Response::new(());
+    /// assert_eq!(Attempts::of(&response), 1);
+    /// response.extensions_mut().insert(Attempts(3));
+    /// assert_eq!(Attempts::of(&response), 3);
+    /// ```
+    pub fn of<B>(response: &http::Response<B>) -> u32 {
+        response.extensions().get::<Attempts>().map_or(1, |a| a.0)
+    }
+}
 
 /// When and how often [`Retry`] re-sends.
 ///
@@ -217,7 +234,7 @@ impl<T: Transport> Retry<T> {
         let mut backoff: Option<Box<dyn Iterator<Item = Duration> + Send>> = None;
         let method = request.method().clone();
         // A `Deadline` around us: no backoff that would end past it.
-        let deadline = request.extensions().get::<CallDeadline>().copied();
+        let deadline = CallDeadline::of(&request);
         let mut attempt: u32 = 1;
         loop {
             // The last permitted attempt takes the request itself: no later try needs a copy.
@@ -259,7 +276,9 @@ impl<T: Transport> Retry<T> {
             let Some(delay) = delay else {
                 return match result {
                     Ok(mut response) => {
-                        response.extensions_mut().insert(Attempts(attempt));
+                        if attempt > 1 {
+                            response.extensions_mut().insert(Attempts(attempt));
+                        }
                         Ok(response)
                     }
                     Err(error) => Err(error.with_attempts(attempt)),

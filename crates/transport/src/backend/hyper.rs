@@ -124,7 +124,7 @@ impl HyperTransport {
         // Only failures quote the target, so it is redacted (formatted) only then: a `Uri`
         // clone is a few reference counts, `redact_uri` several allocations on every request.
         let uri = request.uri().clone();
-        let deadline = request.extensions().get::<CallDeadline>().copied();
+        let deadline = CallDeadline::of(&request);
         let (mut parts, body) = request.into_parts();
         parts
             .headers

@@ -175,7 +175,7 @@ impl ReqwestTransport {
     ) -> impl Future<Output = Result<Response<Bytes>, Error>> + Send + 'static {
         // Only failures quote the target, so it is redacted (formatted) only then.
         let uri = request.uri().clone();
-        let deadline = request.extensions().get::<CallDeadline>().copied();
+        let deadline = CallDeadline::of(&request);
         let (timeout, by_deadline) = CallDeadline::bound(deadline.as_ref(), self.config.timeout);
         let limit = self.config.max_response_body;
         let proxy = self.proxy.clone();

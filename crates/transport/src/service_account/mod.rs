@@ -550,7 +550,7 @@ impl<T: Transport> Transport for ServiceAccountAuth<T> {
     async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
         let state = &self.state;
         check_secure(request.uri(), state.allow_insecure_http, "bearer token")?;
-        let deadline = request.extensions().get::<CallDeadline>().copied();
+        let deadline = CallDeadline::of(&request);
         let held = state.token(None, deadline).await?;
         let mut first = clone_request(&request);
         first.headers_mut().insert(

@@ -93,7 +93,7 @@ async fn an_absurd_retry_after_returns_the_429_instead_of_overflowing() {
         .await
         .unwrap();
     assert_eq!(r.status(), 429);
-    assert_eq!(r.extensions().get::<Attempts>(), Some(&Attempts(1)));
+    assert_eq!(Attempts::of(&r), 1);
 }
 
 #[tokio::test]
@@ -130,7 +130,7 @@ async fn retry_after_beyond_the_budget_returns_the_429_at_once() {
     let started = Instant::now();
     let r = retry.send(get("http://h/x")).await.unwrap();
     assert_eq!(r.status(), 429);
-    assert_eq!(r.extensions().get::<Attempts>(), Some(&Attempts(1)));
+    assert_eq!(Attempts::of(&r), 1);
     assert!(started.elapsed() < Duration::from_millis(500));
 }
 
@@ -195,7 +195,7 @@ async fn a_503_to_a_post_is_not_retried_by_default_but_a_get_is() {
     let retry = Retry::new(t.clone(), fast());
     let r = retry.send(post("http://h/x", "{}")).await.unwrap();
     assert_eq!(r.status(), 503);
-    assert_eq!(r.extensions().get::<Attempts>(), Some(&Attempts(1)));
+    assert_eq!(Attempts::of(&r), 1);
     assert_eq!(t.requests().len(), 1);
 
     let r = retry.send(get("http://h/x")).await.unwrap();
