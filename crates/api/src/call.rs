@@ -148,7 +148,9 @@ impl Core {
             path = info.path.path(),
             "sending"
         );
-        match self.transport.send(request).await {
+        // Through the trait object itself: `Arc<dyn Transport>`'s own impl would box one more
+        // future around the stack's.
+        match self.transport.as_ref().send(request).await {
             Ok(response) => {
                 tracing::debug!(operation = %operation, status = response.status().as_u16(), "received");
                 O::Output::decode(&info, response)

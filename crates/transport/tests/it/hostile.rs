@@ -86,6 +86,18 @@ async fn an_endless_header_block_fails_with_bounded_reading() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_response_of_more_than_100_header_fields_fails_on_both_backends() {
+    for (name, backend) in capped_backends(CAP) {
+        let srv = start_hostile(Hostile::ManyHeaders(100)).await;
+        let ok = backend.send(get(&srv.url("/h"))).await;
+        assert!(ok.is_ok(), "{name}: 100 fields pass: {ok:?}");
+        let srv = start_hostile(Hostile::ManyHeaders(101)).await;
+        let err = backend.send(get(&srv.url("/h"))).await.unwrap_err();
+        assert!(err.request_may_have_reached_server(), "{name}: {err:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bodies_of_a_few_mib_pass_both_ways_under_the_default_cap() {
     let handler: Handler =
         Arc::new(|req: http::Request<Bytes>| http::Response::new(req.into_body()));

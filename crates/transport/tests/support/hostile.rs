@@ -23,6 +23,8 @@ pub enum Hostile {
     EndlessHeaders,
     /// `200` announcing `Content-Length: 1 TiB`, then 1 KiB and silence.
     HugeContentLength,
+    /// `200` with this many header fields in all (`Content-Length: 2` among them) and `{}`.
+    ManyHeaders(usize),
     /// The status line, then one byte of a header every `interval`, forever.
     DripHeaders(Duration),
     /// `200` chunked, then a one-byte chunk every `interval`, forever.
@@ -131,6 +133,15 @@ async fn serve(mut tcp: TcpStream, how: Hostile, stats: &HostileStats) {
                 chunk.extend(std::iter::repeat_n(b'x', 0x10000));
                 chunk.extend_from_slice(b"\r\n");
                 while write(&mut tcp, stats, &chunk).await {}
+                return;
+            }
+            Hostile::ManyHeaders(n) => {
+                let mut head = String::from("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n");
+                for i in 1..n {
+                    head.push_str(&format!("X-H{i}: v\r\n"));
+                }
+                head.push_str("\r\n{}");
+                write(&mut tcp, stats, head.as_bytes()).await;
                 return;
             }
             Hostile::EndlessHeaders => {
