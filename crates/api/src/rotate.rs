@@ -77,13 +77,16 @@ pub enum RotationError {
     /// A pre-check failed: nothing was written.
     #[error("not rotated (nothing was changed): {0}")]
     Refused(String),
-    /// A call failed. `rotation` names the journal to resume, when one was started.
-    #[error("{what} failed: {source}{}", resume_hint(rotation.as_ref()))]
+    /// A call failed. `rotation` names the journal to resume, when one was started, and
+    /// `new_key` the key it created, when it is known (so that both keys are named).
+    #[error("{what} failed: {source}{}{}", new_key_note(new_key.as_ref()), resume_hint(rotation.as_ref()))]
     Api {
         /// What was being done.
         what: &'static str,
         /// The rotation, if it was started.
         rotation: Option<RotationId>,
+        /// The new key, once the create answered (it exists unless `resume` deletes it).
+        new_key: Option<ApiKeyId>,
         /// The API error.
         #[source]
         source: Error,
@@ -132,6 +135,10 @@ pub enum RotationError {
     Journal(#[from] JournalError),
 }
 
+fn new_key_note(new_key: Option<&ApiKeyId>) -> String {
+    new_key.map_or_else(String::new, |key| format!("; new key {key}"))
+}
+
 fn resume_hint(rotation: Option<&RotationId>) -> String {
     match rotation {
         Some(id) => format!(
@@ -151,6 +158,16 @@ impl RotationError {
             | Self::NeedsSecret { rotation } => Some(rotation),
             _ => None,
         }
+    }
+
+    /// Names the new key in an [`RotationError::Api`] that does not name it yet.
+    fn with_new_key(mut self, key: Option<ApiKeyId>) -> Self {
+        if let Self::Api { new_key, .. } = &mut self
+            && new_key.is_none()
+        {
+            *new_key = key;
+        }
+        self
     }
 }
 
@@ -421,6 +438,7 @@ impl Engine {
                     return Err(RotationError::Api {
                         what: "verifying the new key",
                         rotation: Some(id.clone()),
+                        new_key: None,
                         source: Error::config(format!("the probe answered {status}")),
                     });
                 }
@@ -428,6 +446,7 @@ impl Engine {
                     return Err(RotationError::Api {
                         what: "verifying the new key",
                         rotation: Some(id.clone()),
+                        new_key: None,
                         source: Error::config(e.to_string()),
                     });
                 }
@@ -462,6 +481,7 @@ fn api(what: &'static str, id: &RotationId, source: Error) -> RotationError {
     RotationError::Api {
         what,
         rotation: Some(id.clone()),
+        new_key: None,
         source,
     }
 }
@@ -786,15 +806,20 @@ impl Rotate {
             )
             .await?;
 
+        // From here on, an error names the new key too: it exists, its secret delivered.
+        let named = |e: RotationError| e.with_new_key(Some(*new.id()));
+
         // 4. Roles and access list.
         engine
             .copy(&id, &org, &old, new.id(), &clean_desc, &[])
-            .await?;
+            .await
+            .map_err(named)?;
 
         // 5. Verify.
         let client = match engine
             .verify(&id, &delivered, &private, self_rotation)
-            .await?
+            .await
+            .map_err(named)?
         {
             Ok(client) => client,
             Err(detail) => {
@@ -832,7 +857,8 @@ impl Rotate {
         }
         engine
             .delete_old(&id, &org, &key, report.new_client.as_ref())
-            .await?;
+            .await
+            .map_err(named)?;
         report.old_key_deleted = true;
         report.outcome = Some(Outcome::Rotated);
         Ok(report)
@@ -926,6 +952,29 @@ impl Rotations {
     /// Completes or undoes rotation `id` with the planner; with `abort`, undoes it (the
     /// new key is deleted, the old one kept) unless the old key is already deleted.
     pub async fn resume(
+        &self,
+        id: &RotationId,
+        abort: bool,
+    ) -> Result<RotationReport, RotationError> {
+        match self.resume_steps(id, abort).await {
+            Err(e @ RotationError::Api { .. }) => {
+                // Name the new key the journal knows of, as `Rotate::send` does.
+                let new_key = self
+                    .engine
+                    .journal
+                    .load(id)
+                    .await
+                    .ok()
+                    .and_then(|entries| RotationState::from_entries(&entries))
+                    .and_then(|state| state.new_key)
+                    .map(|(key, _)| key);
+                Err(e.with_new_key(new_key))
+            }
+            other => other,
+        }
+    }
+
+    async fn resume_steps(
         &self,
         id: &RotationId,
         abort: bool,

@@ -326,8 +326,9 @@ async fn a_failure_after_delivery_keeps_both_keys_names_them_and_resume_complete
     assert!(
         text.contains("assigning the new key to a project")
             && text.contains("ACCESS_FORBIDDEN")
+            && text.contains(&format!("new key {NEW}"))
             && text.contains(&format!("rotate resume {OLD}-")),
-        "{text}"
+        "both keys are named (the rotation's id starts with the old key's): {text}"
     );
     assert!(!text.contains(SECRET), "no private key in the error");
     let rotation: RotationId = err.rotation().cloned().expect("a rotation to resume");
