@@ -672,6 +672,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(any(feature = "hyper", feature = "reqwest"))]
     fn the_deadline_body_cap_and_http_opt_in_are_settings_of_the_builder() {
         let b = ClientBuilder::new();
         assert_eq!(b.deadline, DEFAULT_DEADLINE);

@@ -20,8 +20,10 @@
 //! secret delivered or is deleted; the old key is deleted only after the new key was
 //! delivered and verified.
 //!
-//! The older in-memory [`rotate_key`] (no journal, the secret returned at the end) is kept for
-//! callers that hold the secret themselves; the CLI no longer uses it.
+//! This is the one way to rotate a key, for the CLI and for library callers alike. A program
+//! that keeps the secret itself delivers it in process ([`Delivery::in_process`] to its own
+//! secret store, [`Delivery::in_memory`] to take it from a slot afterwards), and may keep the
+//! default in-memory journal; the steps and their order are the same.
 //!
 //! What it must NOT do: hold the new secret anywhere but the [`DeliveredKey`] handed to the
 //! delivery (and the verification client), put it in a journal, error or `Debug`, or
@@ -75,13 +77,16 @@ pub enum RotationError {
     /// A pre-check failed: nothing was written.
     #[error("not rotated (nothing was changed): {0}")]
     Refused(String),
-    /// A call failed. `rotation` names the journal to resume, when one was started.
-    #[error("{what} failed: {source}{}", resume_hint(rotation.as_ref()))]
+    /// A call failed. `rotation` names the journal to resume, when one was started, and
+    /// `new_key` the key it created, when it is known (so that both keys are named).
+    #[error("{what} failed: {source}{}{}", new_key_note(new_key.as_ref()), resume_hint(rotation.as_ref()))]
     Api {
         /// What was being done.
         what: &'static str,
         /// The rotation, if it was started.
         rotation: Option<RotationId>,
+        /// The new key, once the create answered (it exists unless `resume` deletes it).
+        new_key: Option<ApiKeyId>,
         /// The API error.
         #[source]
         source: Error,
@@ -130,6 +135,10 @@ pub enum RotationError {
     Journal(#[from] JournalError),
 }
 
+fn new_key_note(new_key: Option<&ApiKeyId>) -> String {
+    new_key.map_or_else(String::new, |key| format!("; new key {key}"))
+}
+
 fn resume_hint(rotation: Option<&RotationId>) -> String {
     match rotation {
         Some(id) => format!(
@@ -149,6 +158,16 @@ impl RotationError {
             | Self::NeedsSecret { rotation } => Some(rotation),
             _ => None,
         }
+    }
+
+    /// Names the new key in an [`RotationError::Api`] that does not name it yet.
+    fn with_new_key(mut self, key: Option<ApiKeyId>) -> Self {
+        if let Self::Api { new_key, .. } = &mut self
+            && new_key.is_none()
+        {
+            *new_key = key;
+        }
+        self
     }
 }
 
@@ -419,6 +438,7 @@ impl Engine {
                     return Err(RotationError::Api {
                         what: "verifying the new key",
                         rotation: Some(id.clone()),
+                        new_key: None,
                         source: Error::config(format!("the probe answered {status}")),
                     });
                 }
@@ -426,6 +446,7 @@ impl Engine {
                     return Err(RotationError::Api {
                         what: "verifying the new key",
                         rotation: Some(id.clone()),
+                        new_key: None,
                         source: Error::config(e.to_string()),
                     });
                 }
@@ -460,6 +481,7 @@ fn api(what: &'static str, id: &RotationId, source: Error) -> RotationError {
     RotationError::Api {
         what,
         rotation: Some(id.clone()),
+        new_key: None,
         source,
     }
 }
@@ -784,15 +806,20 @@ impl Rotate {
             )
             .await?;
 
+        // From here on, an error names the new key too: it exists, its secret delivered.
+        let named = |e: RotationError| e.with_new_key(Some(*new.id()));
+
         // 4. Roles and access list.
         engine
             .copy(&id, &org, &old, new.id(), &clean_desc, &[])
-            .await?;
+            .await
+            .map_err(named)?;
 
         // 5. Verify.
         let client = match engine
             .verify(&id, &delivered, &private, self_rotation)
-            .await?
+            .await
+            .map_err(named)?
         {
             Ok(client) => client,
             Err(detail) => {
@@ -830,7 +857,8 @@ impl Rotate {
         }
         engine
             .delete_old(&id, &org, &key, report.new_client.as_ref())
-            .await?;
+            .await
+            .map_err(named)?;
         report.old_key_deleted = true;
         report.outcome = Some(Outcome::Rotated);
         Ok(report)
@@ -924,6 +952,29 @@ impl Rotations {
     /// Completes or undoes rotation `id` with the planner; with `abort`, undoes it (the
     /// new key is deleted, the old one kept) unless the old key is already deleted.
     pub async fn resume(
+        &self,
+        id: &RotationId,
+        abort: bool,
+    ) -> Result<RotationReport, RotationError> {
+        match self.resume_steps(id, abort).await {
+            Err(e @ RotationError::Api { .. }) => {
+                // Name the new key the journal knows of, as `Rotate::send` does.
+                let new_key = self
+                    .engine
+                    .journal
+                    .load(id)
+                    .await
+                    .ok()
+                    .and_then(|entries| RotationState::from_entries(&entries))
+                    .and_then(|state| state.new_key)
+                    .map(|(key, _)| key);
+                Err(e.with_new_key(new_key))
+            }
+            other => other,
+        }
+    }
+
+    async fn resume_steps(
         &self,
         id: &RotationId,
         abort: bool,
@@ -1180,264 +1231,6 @@ pub fn default_journal() -> Result<FileJournal, RotationError> {
         )
     })?;
     Ok(FileJournal::open(dir)?)
-}
-
-// ---------------------------------------------------------------------------------------
-// The in-memory rotation kept for existing callers: the same copy steps without journal,
-// delivery or verification; the new key (with its secret) is returned.
-
-/// What to do besides copying.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RotateOptions {
-    /// The new key's description (default: the old key's).
-    pub desc: Option<Description>,
-    /// Keep the old key instead of deleting it (default: delete).
-    pub keep_old_key: bool,
-}
-
-impl RotateOptions {
-    /// Sets the new key's description.
-    pub fn with_desc(mut self, desc: Description) -> Self {
-        self.desc = Some(desc);
-        self
-    }
-
-    /// Keeps the old key.
-    pub fn keep_old_key(mut self, keep: bool) -> Self {
-        self.keep_old_key = keep;
-        self
-    }
-}
-
-/// The outcome of a rotation.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct RotatedKey {
-    /// The old key's id.
-    pub old_key_id: ApiKeyId,
-    /// The new key, as the create call returned it: its private key is in full.
-    pub new_key: ApiKey,
-    /// The projects the new key was assigned to, with their roles.
-    pub projects: Vec<(ProjectId, Vec<ProjectRole>)>,
-    /// The access-list entries copied to the new key.
-    pub access_list: Vec<AccessListAddress>,
-    /// Whether the old key was deleted.
-    pub old_key_deleted: bool,
-}
-
-/// The step a rotation was at.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RotateStep {
-    /// Reading the old key.
-    ReadOldKey,
-    /// Reading the old key's access list.
-    ReadAccessList,
-    /// Creating the new key.
-    CreateNewKey,
-    /// Assigning the new key to a project.
-    AssignProject(ProjectId),
-    /// Copying the access list.
-    CopyAccessList,
-    /// Deleting the old key.
-    DeleteOldKey,
-}
-
-impl fmt::Display for RotateStep {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RotateStep::ReadOldKey => f.write_str("reading the old key"),
-            RotateStep::ReadAccessList => f.write_str("reading the old key's access list"),
-            RotateStep::CreateNewKey => f.write_str("creating the new key"),
-            RotateStep::AssignProject(p) => write!(f, "assigning the new key to project {p}"),
-            RotateStep::CopyAccessList => f.write_str("copying the access list"),
-            RotateStep::DeleteOldKey => f.write_str("deleting the old key"),
-        }
-    }
-}
-
-/// A rotation that stopped part-way. Says which keys exist, and keeps the new key.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct RotateError {
-    /// Where it stopped.
-    pub step: RotateStep,
-    /// The old key (it still exists: it is deleted last).
-    pub old_key_id: ApiKeyId,
-    /// The new key, if it was created (with its full private key: keep it or delete it).
-    pub new_key: Option<ApiKey>,
-    /// What failed.
-    pub source: Error,
-}
-
-impl RotateError {
-    /// The ids of the keys that exist now.
-    pub fn existing_key_ids(&self) -> Vec<&ApiKeyId> {
-        let mut ids = vec![&self.old_key_id];
-        if let Some(new) = &self.new_key {
-            ids.push(new.id());
-        }
-        ids
-    }
-}
-
-impl fmt::Display for RotateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "key rotation failed while {}: {}; ",
-            self.step, self.source
-        )?;
-        match (&self.new_key, &self.step) {
-            (Some(new), RotateStep::DeleteOldKey) => write!(
-                f,
-                "new key {} is complete; old key {} may still exist",
-                new.id(),
-                self.old_key_id
-            ),
-            (Some(new), _) => write!(
-                f,
-                "both keys exist: old key {} (unchanged) and new key {} (partly configured)",
-                self.old_key_id,
-                new.id()
-            ),
-            (None, RotateStep::CreateNewKey) => write!(
-                f,
-                "old key {} is unchanged; a new key may have been created if the outcome is unknown",
-                self.old_key_id
-            ),
-            (None, _) => write!(
-                f,
-                "nothing was changed; old key {} is unchanged",
-                self.old_key_id
-            ),
-        }
-    }
-}
-
-impl std::error::Error for RotateError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
-    }
-}
-
-/// Rotates `key_id` in `org_id` with the default options (same description; delete the
-/// old key). See the [module docs](self) for the order of steps.
-///
-/// ```no_run
-/// # async fn run(client: atlas_keys::Client, org: atlas_keys::model::OrgId, old: atlas_keys::model::ApiKeyId) {
-/// match atlas_keys::rotate::rotate_key(&client, &org, &old).await {
-///     Ok(rotated) => println!("new key {}", rotated.new_key.id()),
-///     Err(e) => eprintln!("{e}; keys that exist: {:?}", e.existing_key_ids()),
-/// }
-/// # }
-/// ```
-pub async fn rotate_key(
-    client: &Client,
-    org_id: &OrgId,
-    key_id: &ApiKeyId,
-) -> Result<RotatedKey, RotateError> {
-    rotate_key_with(client, org_id, key_id, RotateOptions::default()).await
-}
-
-/// Rotates `key_id` in `org_id` with `options`.
-pub async fn rotate_key_with(
-    client: &Client,
-    org_id: &OrgId,
-    key_id: &ApiKeyId,
-    options: RotateOptions,
-) -> Result<RotatedKey, RotateError> {
-    let fail = |step: RotateStep, new_key: Option<&ApiKey>, source: Error| RotateError {
-        step,
-        old_key_id: *key_id,
-        new_key: new_key.cloned(),
-        source,
-    };
-
-    // 1. Read everything first, so that a read failure changes nothing.
-    let old = client
-        .org_keys()
-        .get(org_id, key_id)
-        .send()
-        .await
-        .map_err(|e| fail(RotateStep::ReadOldKey, None, e))?;
-    let entries = client
-        .access_list()
-        .list(org_id, key_id)
-        .items_per_page(500)
-        .items()
-        .try_collect_vec()
-        .await
-        .map_err(|e| fail(RotateStep::ReadAccessList, None, e))?;
-    let addresses: Vec<AccessListAddress> = entries
-        .iter()
-        .map(|entry| {
-            entry.address().ok_or_else(|| {
-                Error::local_validation(
-                    "accessList",
-                    "an entry of the old key's access list has no usable address",
-                )
-            })
-        })
-        .collect::<Result<_, _>>()
-        .map_err(|e| fail(RotateStep::ReadAccessList, None, e))?;
-    let desc = match options.desc {
-        Some(desc) => desc,
-        None => description_of(&old).map_err(|e| fail(RotateStep::CreateNewKey, None, e))?,
-    };
-    let org_roles = org_roles_of(&old, org_id);
-    let projects = project_roles_of(&old);
-
-    // 2. Create the new key with the same organization roles.
-    let new_key = client
-        .org_keys()
-        .create(org_id)
-        .desc(desc.as_str())
-        .roles(org_roles)
-        .send()
-        .await
-        .map_err(|e| fail(RotateStep::CreateNewKey, None, e))?;
-
-    // 3. Same projects, same roles.
-    for (project_id, roles) in &projects {
-        client
-            .project_keys()
-            .assign(project_id, new_key.id())
-            .roles(roles.iter().cloned())
-            .send()
-            .await
-            .map_err(|e| fail(RotateStep::AssignProject(*project_id), Some(&new_key), e))?;
-    }
-
-    // 4. Same access list.
-    if !addresses.is_empty() {
-        client
-            .access_list()
-            .create(org_id, new_key.id())
-            .entries(addresses.iter().copied().map(AccessListEntryRequest::from))
-            .send()
-            .await
-            .map_err(|e| fail(RotateStep::CopyAccessList, Some(&new_key), e))?;
-    }
-
-    // 5. Only now is the old key redundant.
-    if !options.keep_old_key {
-        client
-            .org_keys()
-            .delete(org_id, key_id)
-            .send()
-            .await
-            .map_err(|e| fail(RotateStep::DeleteOldKey, Some(&new_key), e))?;
-    }
-
-    Ok(RotatedKey {
-        old_key_id: *key_id,
-        new_key,
-        projects,
-        access_list: addresses,
-        old_key_deleted: !options.keep_old_key,
-    })
 }
 
 /// The old key's description, or a generated one when it has none (or one the API

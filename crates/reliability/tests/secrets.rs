@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use atlas_keys::model::{AccessListAddress, ApiKeyId, OrgId, OrgRole, ProjectId, ProjectRole};
+use atlas_keys::rotation::deliver::{DeliveredKey, Delivery};
 use atlas_keys::transport::{ExposeSecret, MemoryTokenStore, SecretString, TokenStore};
 use atlas_keys::{Client, Credentials};
 use atlas_keys_emulator::{Emulator, FaultSpec, RateLimitConfig};
@@ -91,6 +92,11 @@ fn leaks(secrets: &[Secret], text: &str, place: &str) -> Vec<String> {
 
 /// Debug and Display of an error and its whole source chain.
 fn describe_error(error: &atlas_keys::Error) -> String {
+    describe_any(error)
+}
+
+/// Debug and Display of any error (a rotation's too) and its whole source chain.
+fn describe_any(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = format!("{error:?}\n{error}\n{error:#?}\n");
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
@@ -248,31 +254,77 @@ async fn an_sdk_session_at_trace_level_leaks_no_secret_in_logs_debug_or_errors()
             .await
             .expect("list")
     ));
-    let rotated = atlas_keys::rotate::rotate_key(&client, &org, key.id())
+    // The rotation builder, journaled on disk and delivered in memory: the new secret must
+    // show in no log, Debug, report or journal line; then a rotation whose delivery fails
+    // with the secret in its message.
+    let journal_dir = tempfile::tempdir().expect("a journal dir");
+    let journal = Arc::new(
+        atlas_keys::rotation::journal::FileJournal::open(journal_dir.path().join("rotations"))
+            .expect("journal"),
+    );
+    let (delivery, slot) = Delivery::in_memory();
+    let rotate = client
+        .org_keys()
+        .rotate(&org, key.id())
+        .deliver(delivery)
+        .journal(journal.clone());
+    printed.push_str(&format!("{rotate:?}\n"));
+    let report = rotate.send().await.expect("rotate");
+    let delivered = slot.take().expect("the new key, delivered in memory");
+    secrets.push(Secret::new(
+        "a rotated key's private key",
+        delivered.private_key().expose_private_key(),
+    ));
+    printed.push_str(&format!("{report:?}\n{delivered:?}\n{slot:?}\n"));
+    let rotations = atlas_keys::rotate::Rotations::new(&client, journal);
+    printed.push_str(&format!(
+        "{rotations:?}\n{:?}\n",
+        rotations.status().await.expect("status")
+    ));
+    let new_id = *delivered.id();
+    let refused_secret: Arc<Mutex<Option<String>>> = Arc::default();
+    let keep = Arc::clone(&refused_secret);
+    let refusing = Delivery::in_process("refusing store", move |key: DeliveredKey| {
+        let secret = key.private_key().expose_private_key().to_owned();
+        *keep
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(secret.clone());
+        async move { Err(format!("refused {secret}")) }
+    });
+    let error = client
+        .org_keys()
+        .rotate(&org, &new_id)
+        .deliver(refusing)
+        .send()
         .await
-        .expect("rotate");
-    if let Some(private) = &rotated.new_key.private_key() {
-        secrets.push(Secret::new(
-            "a rotated key's private key",
-            private.expose_private_key(),
-        ));
+        .expect_err("the delivery fails");
+    printed.push_str(&describe_any(&error));
+    let refused = refused_secret
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+        .expect("the sink saw the refused key");
+    secrets.push(Secret::new("a refused rotated key's private key", &refused));
+    // The sink quoted the secret in its error: the error shows it cut out.
+    assert!(
+        describe_any(&error).contains("refused <redacted>"),
+        "the delivery error is sanitised"
+    );
+    for file in std::fs::read_dir(journal_dir.path().join("rotations")).expect("journal files") {
+        let path = file.expect("entry").path();
+        printed.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
     }
-    printed.push_str(&format!("{rotated:?}\n"));
     printed.push_str(&format!(
         "{:?}\n",
         client
             .project_keys()
-            .unassign(&project, rotated.new_key.id())
+            .unassign(&project, &new_id)
             .send()
             .await
     ));
     printed.push_str(&format!(
         "{:?}\n",
-        client
-            .org_keys()
-            .delete(&org, rotated.new_key.id())
-            .send()
-            .await
+        client.org_keys().delete(&org, &new_id).send().await
     ));
 
     // Errors: not found, invalid input, wrong password, unreachable server.

@@ -33,6 +33,11 @@
 //!   own failure, not a delivery failure).
 //! - stdout: the document on our standard output (the explicit `--reveal` path; it is not
 //!   a `--deliver` value so that it cannot be chosen by accident).
+//! - in process ([`Delivery::in_process`], [`Delivery::in_memory`]): the calling program's
+//!   own code receives the [`DeliveredKey`] (to put it in its secret store, or to keep it in
+//!   memory); an error it returns is a failed delivery like any other (the new key is deleted,
+//!   the old one kept), its text sanitised like a command's standard error. Library only: no
+//!   `--deliver` value names it.
 //!
 //! What this module must NOT do: put the secret in an argv, in the environment of an `exec`
 //! child, in a `Debug`/`Display`, in an error or receipt, or in a log line; follow a symlink;
@@ -43,8 +48,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 
 use atlas_keys_model::{ApiKeyId, PrivateKey, PublicKey};
+use futures::future::BoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -63,7 +70,9 @@ const STDERR_READ_LIMIT: u64 = 64 * 1024;
 /// A new key as delivered: its id, public key and private key.
 ///
 /// `Debug` shows the id and the public key; the private key prints as `<redacted>` (its own
-/// `Debug`). The private key is read at one place only, where the document is built.
+/// `Debug`). This crate reads the private key at one place only, where the document is built;
+/// an in-process target reads it with [`DeliveredKey::private_key`] and an explicit
+/// `expose_private_key()`.
 ///
 /// ```
 /// use atlas_keys::rotation::deliver::DeliveredKey;
@@ -102,6 +111,12 @@ impl DeliveredKey {
     /// The key's public half.
     pub fn public_key(&self) -> &PublicKey {
         &self.public_key
+    }
+
+    /// The key's private half, for an in-process target ([`Delivery::in_process`]). It stays
+    /// wrapped: its `Debug` and `Serialize` show no secret; `expose_private_key()` reads it.
+    pub fn private_key(&self) -> &PrivateKey {
+        &self.private_key
     }
 
     /// The JSON document every target but `env` receives, in a buffer zeroed on drop.
@@ -177,9 +192,129 @@ pub enum Delivery {
     },
     /// Our standard output (`--reveal`).
     Stdout,
+    /// The calling program's own code ([`Delivery::in_process`], [`Delivery::in_memory`]).
+    InProcess(InProcess),
+}
+
+/// The code an in-process delivery hands the key to; it answers why it could not keep it.
+type Sink = dyn Fn(DeliveredKey) -> BoxFuture<'static, Result<(), String>> + Send + Sync;
+
+/// An in-process delivery target: a name (what the journal and messages show) and the
+/// caller's code that takes the key. Built by [`Delivery::in_process`].
+///
+/// Two targets are equal when they share the same code (clones of one target).
+#[derive(Clone)]
+pub struct InProcess {
+    name: String,
+    sink: Arc<Sink>,
+}
+
+impl InProcess {
+    /// The name given to [`Delivery::in_process`].
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl fmt::Debug for InProcess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InProcess")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for InProcess {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && Arc::ptr_eq(&self.sink, &other.sink)
+    }
+}
+
+impl Eq for InProcess {}
+
+/// Where [`Delivery::in_memory`] keeps the delivered key until the caller takes it.
+///
+/// Its `Debug` shows whether it holds a key (the key's own `Debug` hides the secret).
+#[derive(Clone, Debug, Default)]
+pub struct KeySlot(Arc<Mutex<Option<DeliveredKey>>>);
+
+impl KeySlot {
+    /// Takes the delivered key out (once); `None` before the delivery or after a take.
+    pub fn take(&self) -> Option<DeliveredKey> {
+        self.lock().take()
+    }
+
+    /// Whether a delivered key is waiting to be taken.
+    pub fn is_filled(&self) -> bool {
+        self.lock().is_some()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<DeliveredKey>> {
+        // A panic while holding the lock leaves an `Option`, still consistent.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl Delivery {
+    /// Delivery to the calling program's own code: `sink` receives the new key (read its
+    /// secret with [`DeliveredKey::private_key`]) and returns `Ok` once the key is safe
+    /// wherever it keeps secrets. An `Err` is a failed delivery: the rotation deletes the new
+    /// key and keeps the old one; the error's text is shown sanitised (the secret cut out,
+    /// control characters escaped, a few lines kept). `name` is what the journal records
+    /// (`in-process:NAME`), so it should say where the key went, e.g. `vault`.
+    ///
+    /// A key delivered in process survives no crash of this process: a rotation interrupted
+    /// before verification is resumed with [`crate::rotate::Rotations::secret`] or aborted.
+    ///
+    /// ```
+    /// use atlas_keys::rotation::deliver::Delivery;
+    ///
+    /// let delivery = Delivery::in_process("my-store", |key| async move {
+    ///     let _secret = key.private_key().expose_private_key();
+    ///     // ... store it ...
+    ///     Ok::<(), std::io::Error>(())
+    /// });
+    /// assert_eq!(delivery.summary(), "in-process:my-store");
+    /// ```
+    pub fn in_process<F, Fut, E>(name: impl Into<String>, sink: F) -> Self
+    where
+        F: Fn(DeliveredKey) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: fmt::Display,
+    {
+        let sink: Arc<Sink> = Arc::new(move |key| {
+            let stored = sink(key);
+            Box::pin(async move { stored.await.map_err(|e| e.to_string()) })
+        });
+        Self::InProcess(InProcess {
+            name: name.into(),
+            sink,
+        })
+    }
+
+    /// Delivery into memory: the key waits in the returned [`KeySlot`] for the caller to
+    /// take it after the rotation (or after its failure: a key whose copy step failed is
+    /// kept, and its secret is in the slot). The in-process target named `memory`.
+    ///
+    /// ```
+    /// use atlas_keys::rotation::deliver::Delivery;
+    ///
+    /// let (delivery, slot) = Delivery::in_memory();
+    /// assert_eq!(delivery.summary(), "in-process:memory");
+    /// assert!(slot.take().is_none(), "nothing delivered yet");
+    /// ```
+    pub fn in_memory() -> (Self, KeySlot) {
+        let slot = KeySlot::default();
+        let keep = slot.clone();
+        let delivery = Self::in_process("memory", move |key| {
+            *keep.lock() = Some(key);
+            std::future::ready(Ok::<(), std::convert::Infallible>(()))
+        });
+        (delivery, slot)
+    }
+
     /// `env` delivery to `argv` with the default variable names.
     pub fn env(argv: Vec<String>) -> Self {
         Self::Env {
@@ -216,6 +351,7 @@ impl Delivery {
             Self::Exec { argv } => format!("exec:{}", program(argv)),
             Self::Env { argv, .. } => format!("env:{}", program(argv)),
             Self::Stdout => "stdout".to_owned(),
+            Self::InProcess(target) => format!("in-process:{}", target.name),
         }
     }
 
@@ -256,6 +392,15 @@ impl Delivery {
                     })?;
                 Ok(DeliveryReceipt::Stdout)
             }
+            Self::InProcess(target) => match (target.sink)(key.clone()).await {
+                Ok(()) => Ok(DeliveryReceipt::InProcess {
+                    name: target.name.clone(),
+                }),
+                Err(reason) => Err(DeliveryError::Rejected {
+                    target: target.name.clone(),
+                    reason: sanitise_stderr(reason.as_bytes(), key),
+                }),
+            },
         }
     }
 }
@@ -272,6 +417,7 @@ impl fmt::Display for Delivery {
             Self::Exec { argv } => write!(f, "exec:{}", join(argv)),
             Self::Env { argv, .. } => write!(f, "env -- {}", join(argv)),
             Self::Stdout => f.write_str("stdout"),
+            Self::InProcess(target) => write!(f, "in-process:{}", target.name),
         }
     }
 }
@@ -408,6 +554,11 @@ pub enum DeliveryReceipt {
     },
     /// The document was written to standard output.
     Stdout,
+    /// The in-process target took the key.
+    InProcess {
+        /// The target's name.
+        name: String,
+    },
 }
 
 /// Why a delivery failed. No variant holds the secret; a command's standard error is cut to
@@ -454,6 +605,14 @@ pub enum DeliveryError {
         exit: ExitInfo,
         /// The first lines of its standard error, sanitised.
         stderr: String,
+    },
+    /// The in-process target returned an error.
+    #[error("the in-process delivery {target:?} did not keep the key: {reason}")]
+    Rejected {
+        /// The target's name.
+        target: String,
+        /// Its error's text, sanitised like a command's standard error.
+        reason: String,
     },
     /// The key holds no secret to deliver: its private key is empty or the redacted form the
     /// service shows after creation.
@@ -775,6 +934,56 @@ mod tests {
             sanitise_stderr(long.as_bytes(), &key()).len(),
             STDERR_LINE_CHARS
         );
+    }
+
+    #[tokio::test]
+    async fn in_process_hands_over_the_key_and_its_error_is_sanitised() {
+        let (delivery, slot) = Delivery::in_memory();
+        assert_eq!(delivery, delivery.clone());
+        assert_eq!(delivery.to_string(), "in-process:memory");
+        assert!(!slot.is_filled());
+        let receipt = delivery.deliver(&key()).await.unwrap();
+        assert_eq!(
+            receipt,
+            DeliveryReceipt::InProcess {
+                name: "memory".into()
+            }
+        );
+        assert_eq!(
+            serde_json::to_string(&receipt).unwrap(),
+            r#"{"target":"inProcess","name":"memory"}"#
+        );
+        let kept = slot.take().expect("the key is in the slot");
+        assert_eq!(kept.private_key().expose_private_key(), SECRET);
+        assert!(slot.take().is_none(), "taken once");
+
+        // A sink whose error quotes the secret: the error shows it cut out.
+        let refusing = Delivery::in_process("vault", |key: DeliveredKey| async move {
+            Err(format!(
+                "\x1b[31mrefused\x1b[0m {}",
+                key.private_key().expose_private_key()
+            ))
+        });
+        assert_ne!(refusing, delivery);
+        assert_eq!(refusing.summary(), "in-process:vault");
+        let err = refusing.deliver(&key()).await.unwrap_err();
+        let shown = format!("{err} {err:?} {refusing:?}");
+        assert!(!shown.contains(SECRET), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+        assert!(!shown.chars().any(|c| c == '\x1b'), "{shown}");
+
+        // A redacted key is refused before the sink sees it.
+        let redacted = DeliveredKey::new(
+            *key().id(),
+            key().public_key().clone(),
+            PrivateKey::new("********-****-****-01bdd56c8977".to_owned()),
+        );
+        let (delivery, slot) = Delivery::in_memory();
+        assert!(matches!(
+            delivery.deliver(&redacted).await,
+            Err(DeliveryError::NoSecret)
+        ));
+        assert!(!slot.is_filled());
     }
 
     #[cfg(unix)]

@@ -1,7 +1,9 @@
 //! The test matrix (flavour × backend × auth × envelope) and emulator helpers.
 
+use std::sync::Arc;
+
 use atlas_keys::model::{ApiKeyId, Flavour, OrgId, ProjectId};
-use atlas_keys::transport::{RetryPolicy, SecretString};
+use atlas_keys::transport::{RetryPolicy, SecretString, Transport};
 use atlas_keys::{Backend, Client, ClientBuilder};
 use atlas_keys_emulator::{Emulator, EmulatorHandle, RateLimitConfig};
 
@@ -31,6 +33,16 @@ pub(crate) fn backends() -> Vec<Backend> {
         out.push(Backend::Reqwest);
     }
     out
+}
+
+/// A bare transport (no auth, no retries) of the first backend compiled in, for tests that
+/// wrap the wire to watch it.
+pub(crate) fn wire() -> Arc<dyn Transport> {
+    #[cfg(feature = "hyper")]
+    let wire = atlas_keys::transport::HyperTransport::new();
+    #[cfg(not(feature = "hyper"))]
+    let wire = atlas_keys::transport::ReqwestTransport::new();
+    Arc::new(wire.expect("the backend builds"))
 }
 
 /// Every backend × auth × envelope combination for one flavour.

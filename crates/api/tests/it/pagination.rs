@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use atlas_keys::Client;
 use atlas_keys::model::{AccessListAddress, ApiKey, Flavour, Link, Page};
 use atlas_keys::transport::test_util::{MockTransport, ScriptedTransport};
-use atlas_keys::transport::{Error as TransportError, HyperTransport, Transport};
+use atlas_keys::transport::{Error as TransportError, Transport};
 use atlas_keys_emulator::{Emulator, RateLimitConfig};
 use bytes::Bytes;
 use futures::StreamExt;
@@ -87,7 +87,7 @@ async fn zero_items_and_exactly_one_page() {
 /// Counts requests in flight at the wire, to check the concurrency bound.
 #[derive(Debug)]
 struct InFlight {
-    inner: HyperTransport,
+    inner: Arc<dyn Transport>,
     now: AtomicUsize,
     max: AtomicUsize,
 }
@@ -116,7 +116,7 @@ async fn five_hundred_and_one_items_in_server_order_with_bounded_concurrency() {
         .await
         .unwrap();
     let wire = Arc::new(InFlight {
-        inner: HyperTransport::new().unwrap(),
+        inner: common::wire(),
         now: AtomicUsize::new(0),
         max: AtomicUsize::new(0),
     });
