@@ -375,8 +375,12 @@ impl<T: Transport> DigestAuth<T> {
                 pool.give_back(lane);
                 return Ok(response);
             }
-            // A 401 without a Digest challenge is not ours to answer: the caller gets it.
+            // A 401 without a Digest challenge is not ours to answer: the caller gets it. The
+            // server took the credentials (it asked for no new ones) and refused for another
+            // reason (Atlas's `API_KEY_ACCESS_LIST_ACCESS_DENIED`), so the lane's nonce stays
+            // good; dropping it cost every such refusal a fresh challenge.
             let Some(prompt) = pick_challenge(response.headers()) else {
+                pool.give_back(lane);
                 return Ok(response);
             };
             let stale = prompt.header.stale;

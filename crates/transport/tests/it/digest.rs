@@ -222,6 +222,25 @@ async fn forgotten_nonce_is_rechallenged_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_401_without_a_challenge_keeps_the_nonce_for_the_next_request() {
+    // The server authenticated the request and refused it for another reason (Atlas's
+    // `API_KEY_ACCESS_LIST_ACCESS_DENIED`): the caller gets that 401, and the nonce it
+    // accepted serves the next requests without a new challenge.
+    let srv = start_digest(DigestConfig::default(), false).await;
+    for (name, backend) in backends(None) {
+        srv.stats.reset();
+        let auth = digest(backend, &srv.config);
+        for path in ["/a", "/denied", "/denied", "/a", "/denied"] {
+            let r = auth.send(get(&srv.server.url(path))).await.unwrap();
+            let expected = if path == "/a" { 200 } else { 401 };
+            assert_eq!(r.status(), expected, "{name} {path}");
+        }
+        assert_eq!(srv.stats.challenges(), 1, "{name}");
+        assert_eq!(srv.stats.requests(), 6, "{name}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_is_an_auth_error_after_exactly_one_rechallenge() {
     let srv = start_digest(DigestConfig::default(), false).await;
     for (name, backend) in backends(None) {

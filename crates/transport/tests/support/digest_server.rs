@@ -357,6 +357,17 @@ fn handle(config: &DigestConfig, stats: &DigestStats, req: Request<Bytes>) -> Re
     match verify(config, stats, &req) {
         Verdict::Ok => {
             stats.authorized.fetch_add(1, Ordering::Relaxed);
+            // An authenticated caller refused by the application, as Atlas refuses reading
+            // another key's access list: a 401 with no challenge.
+            if req.uri().path().ends_with("/denied") {
+                return Response::builder()
+                    .status(401)
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Bytes::from_static(
+                        br#"{"error":401,"errorCode":"API_KEY_ACCESS_LIST_ACCESS_DENIED"}"#,
+                    ))
+                    .unwrap();
+            }
             let body = format!(
                 "{{\"path\":\"{}\",\"len\":{}}}",
                 req.uri().path(),
