@@ -13,8 +13,9 @@
 //!    tinyproxy is installed with apt-get when missing). `INTEROP_PART=proxy` runs this part
 //!    alone.
 //! 6. `atlas-keys audit -o sarif` against a seeded emulator, validated against the OASIS SARIF
-//!    2.1.0 JSON schema and read by Microsoft's sarif-tools, whose counts must equal our JSON
-//!    report's (see `sarif`). `INTEROP_PART=sarif` runs part 1 and this part alone.
+//!    2.1.0 JSON schema and by Microsoft's SARIF Multitool (from npm, see `multitool`), and read
+//!    by Microsoft's sarif-tools, whose counts must equal our JSON report's (see `sarif`).
+//!    `INTEROP_PART=sarif` runs part 1 and this part alone.
 //!
 //! Every part prints what it runs, one `PASS`/`FAIL` line per check and how long it took; the last
 //! line is the plain `N passed, N failed` CI reads, and any failure makes the command fail. A check
@@ -37,6 +38,7 @@ use crate::emulator_line::EmulatorLine as Emulator;
 use crate::process::{Server, run_captured, run_inherited};
 use crate::python_env::{self, PythonEnv};
 
+mod multitool;
 mod proxy;
 mod sarif;
 mod strict_digest;

