@@ -12,6 +12,10 @@
 //!    `--tls`), `http_proxy` (absolute form), proxy credentials, `NO_PROXY` (see `proxy`;
 //!    tinyproxy is installed with apt-get when missing). `INTEROP_PART=proxy` runs this part
 //!    alone.
+//! 6. `atlas-keys audit -o sarif` against a seeded emulator, validated against the OASIS SARIF
+//!    2.1.0 JSON schema and by Microsoft's SARIF Multitool (from npm, see `multitool`), and read
+//!    by Microsoft's sarif-tools, whose counts must equal our JSON report's (see `sarif`).
+//!    `INTEROP_PART=sarif` runs part 1 and this part alone.
 //!
 //! Every part prints what it runs, one `PASS`/`FAIL` line per check and how long it took; the last
 //! line is the plain `N passed, N failed` CI reads, and any failure makes the command fail. A check
@@ -34,7 +38,9 @@ use crate::emulator_line::EmulatorLine as Emulator;
 use crate::process::{Server, run_captured, run_inherited};
 use crate::python_env::{self, PythonEnv};
 
+mod multitool;
 mod proxy;
+mod sarif;
 mod strict_digest;
 
 /// The only media type of every v2 Programmatic API Keys operation, for requests and 2xx bodies.
@@ -69,18 +75,45 @@ pub(crate) fn run() -> Result<(), String> {
     let started = Instant::now();
     let paths = Paths::new()?;
     let mut report = Report::default();
-    let only_proxy = std::env::var("INTEROP_PART").as_deref() == Ok("proxy");
+    let only = std::env::var("INTEROP_PART").unwrap_or_default();
+    let (all, proxy, sarif) = match only.as_str() {
+        "" => (true, true, true),
+        "proxy" => (false, true, false),
+        "sarif" => (false, false, true),
+        other => {
+            return Err(format!(
+                "INTEROP_PART={other:?}: use proxy or sarif, or leave it unset for every part"
+            ));
+        }
+    };
 
-    if !only_proxy {
-        parts_1_to_4(&mut report, &paths);
+    let python = if all {
+        parts_1_to_4(&mut report, &paths)
+    } else if sarif {
+        report
+            .part("1. python environment and curl", |report| {
+                python_part(report, &paths)
+            })
+            .0
+    } else {
+        None
+    };
+    if proxy {
+        report.part("5. transport and CLI through tinyproxy", |report| {
+            proxy::part(report, &paths)
+        });
     }
-    report.part("5. transport and CLI through tinyproxy", |report| {
-        proxy::part(report, &paths)
-    });
+    if sarif {
+        report.part(
+            "6. audit SARIF vs the SARIF 2.1.0 schema and sarif-tools",
+            |report| sarif::part(report, &paths, python.as_ref()),
+        );
+    }
     finish(report, started)
 }
 
-fn parts_1_to_4(report: &mut Report, paths: &Paths) {
+/// Returns the virtualenv, for part 6.
+fn parts_1_to_4(report: &mut Report, paths: &Paths) -> Option<PythonEnv> {
     let (python, curl_ok) = report.part("1. python environment and curl", |report| {
         python_part(report, paths)
     });
@@ -94,6 +127,7 @@ fn parts_1_to_4(report: &mut Report, paths: &Paths) {
     report.part("4. emulator vs curl, requests, schemathesis", |report| {
         emulator_part(report, paths, python.as_ref(), curl_ok)
     });
+    python
 }
 
 fn finish(report: Report, started: Instant) -> Result<(), String> {
@@ -200,7 +234,7 @@ fn python_part(report: &mut Report, paths: &Paths) -> (Option<PythonEnv>, bool) 
     let env = python_env::ensure(&paths.venv, &paths.py.join("requirements.txt"));
     let detail = env.as_ref().map(|env| {
         format!(
-            "{} imports httpbin, requests, schemathesis",
+            "{} imports httpbin, requests, schemathesis, sarif-tools, jsonschema",
             env.python().display()
         )
     });

