@@ -71,6 +71,10 @@ pub(super) fn ensure(dir: &Path) -> Result<Multitool, String> {
     }
     std::fs::create_dir_all(dir)
         .map_err(|error| format!("could not create {}: {error}", dir.display()))?;
+    if !runs_ok(Command::new("npm").arg("--version")) {
+        // A fresh Debian machine has no npm: Debian's own package brings it.
+        crate::python_env::apt_install(&["npm"])?;
+    }
     let mut pack = Command::new("npm");
     pack.args(["pack", PACKAGE, "--json", "--pack-destination"])
         .arg(dir)
