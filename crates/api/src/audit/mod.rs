@@ -22,7 +22,7 @@
 //!     .api_access_list_required(Some(false))
 //!     .key(key, AccessListView::Known(Vec::new()));
 //! let report = audit(&input);
-//! let ids: Vec<RuleId> = report.keys[0].findings.iter().map(|f| f.rule).collect();
+//! let ids: Vec<RuleId> = report.keys[0].findings.iter().map(|f| f.rule()).collect();
 //! assert!(ids.contains(&RuleId::OrgOwner));
 //! assert!(ids.contains(&RuleId::AnyAddress));
 //! assert!(report.fails(FailOn::High));
@@ -36,6 +36,7 @@ pub mod render;
 mod report;
 mod rules;
 mod sanitize;
+mod text;
 mod timestamp;
 
 pub use crate::pacing as limits;

@@ -91,42 +91,117 @@ impl FailOn {
     }
 }
 
-/// One finding: which rule, how bad, about what, and how to fix it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// One finding: which rule, about what, and how to fix it.
+///
+/// Compact on purpose: a finding holds the rule, the ids it is about, the entry and the few
+/// numbers its sentence needs, and writes its [`message`](Finding::message) and
+/// [`fix`](Finding::fix) when asked. An audit of thousands of keys then holds numbers, not
+/// thousands of copies of the same sentences (issue #17's memory target).
+///
+/// Serialized (`serde`) with the fields `id`, `severity`, `title`, `message`, `fix` and,
+/// when set, `keyId`, `publicKey` and `entry`. A finding serialized on its own has no
+/// `publicKey` (it does not hold one); inside a [`KeyReport`] it has its key's.
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Finding {
-    /// The rule's stable id (`AK001`…), serialized as `id`.
-    #[serde(rename = "id")]
-    pub rule: RuleId,
-    /// The severity (the rule's default).
-    pub severity: Severity,
-    /// The rule's title.
-    pub title: String,
-    /// What was found, in one line (names the entry or the numbers).
-    pub message: String,
-    /// A one-line fix, a concrete `atlas-keys …` command where there is one.
-    pub fix: String,
-    /// The key's id; `None` for an organization finding.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_id: Option<ApiKeyId>,
-    /// The key's public key, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_key: Option<PublicKey>,
-    /// The access-list entry concerned, for entry findings (canonical CIDR text).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub entry: Option<String>,
+    pub(crate) rule: RuleId,
+    pub(crate) org_id: OrgId,
+    pub(crate) key_id: Option<ApiKeyId>,
+    /// Whether the key has a public key: findings of keys without one come first among the
+    /// key findings of a severity (as `None` sorts before any public key).
+    pub(crate) key_has_public_key: bool,
+    /// The key's position in [`AuditReport::keys`], set when the report is assembled; 0
+    /// for organization findings (`key_id` says which kind a finding is).
+    pub(crate) key_index: u32,
+    pub(crate) entry: Option<Box<str>>,
+    pub(crate) detail: Detail,
+}
+
+/// The numbers and words a finding's sentence needs beyond its ids and entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Detail {
+    /// The sentence needs nothing more.
+    None,
+    /// AK011, AK012: the org's key count and the limit.
+    KeyCount {
+        /// Keys in the organization.
+        count: u64,
+        /// The limit.
+        limit: u32,
+    },
+    /// AK007: how many entries the key has.
+    Entries(u64),
+    /// AK008: the last use (Unix seconds), its age and the threshold, in days.
+    Stale {
+        /// Unix seconds.
+        last: i64,
+        /// Days between the last use and the audit.
+        age_days: i64,
+        /// The stale threshold in days.
+        threshold_days: i64,
+    },
+    /// AK005: the entry's prefix length and the threshold it reaches.
+    Wide {
+        /// The entry's prefix length.
+        prefix: u8,
+        /// The configured widest prefix.
+        threshold: u8,
+    },
+    /// AK004's measured sentence, AK010's reason: rare, so kept as text.
+    Text(Box<str>),
 }
 
 impl Finding {
+    /// The rule's stable id (`AK001`…).
+    pub fn rule(&self) -> RuleId {
+        self.rule
+    }
+
+    /// The severity (the rule's default).
+    pub fn severity(&self) -> Severity {
+        self.rule.rule().severity
+    }
+
+    /// The rule's title.
+    pub fn title(&self) -> &'static str {
+        self.rule.rule().title
+    }
+
+    /// What was found, in one line (names the entry or the numbers).
+    pub fn message(&self) -> String {
+        super::text::message(self)
+    }
+
+    /// A one-line fix, a concrete `atlas-keys …` command where there is one.
+    pub fn fix(&self) -> String {
+        super::text::fix(self)
+    }
+
+    /// The organization the finding is in.
+    pub fn org_id(&self) -> &OrgId {
+        &self.org_id
+    }
+
+    /// The key's id; `None` for an organization finding.
+    pub fn key_id(&self) -> Option<&ApiKeyId> {
+        self.key_id.as_ref()
+    }
+
+    /// The access-list entry concerned, for entry findings (canonical CIDR text).
+    pub fn entry(&self) -> Option<&str> {
+        self.entry.as_deref()
+    }
+
     /// The sort order of reports: severity (high first), then organization findings before
-    /// key findings, then public key, key id, rule id and entry.
+    /// key findings, then public key (keys without one first) and key id, rule id and entry.
+    /// The key's place in the report stands for its public key and id: keys are sorted by
+    /// both (those without a public key last, hence the flag first).
     pub(crate) fn sort_key(&self) -> FindingOrder<'_> {
         (
-            std::cmp::Reverse(self.severity),
+            std::cmp::Reverse(self.severity()),
             self.key_id.is_some(),
-            self.public_key.as_ref().map(PublicKey::as_str),
-            self.key_id.as_ref().map(ApiKeyId::as_str),
+            self.key_has_public_key,
+            self.key_index,
             self.rule,
             self.entry.as_deref(),
         )
@@ -137,11 +212,47 @@ impl Finding {
 pub(crate) type FindingOrder<'a> = (
     std::cmp::Reverse<Severity>,
     bool,
-    Option<&'a str>,
-    Option<&'a str>,
+    bool,
+    u32,
     RuleId,
     Option<&'a str>,
 );
+
+impl serde::Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        FindingOf(self, None).serialize(serializer)
+    }
+}
+
+/// A finding with its key's public key, as written inside a key.
+struct FindingOf<'a>(&'a Finding, Option<&'a PublicKey>);
+
+impl serde::Serialize for FindingOf<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let FindingOf(f, public_key) = *self;
+        let fields = 5
+            + usize::from(f.key_id.is_some())
+            + usize::from(public_key.is_some())
+            + usize::from(f.entry.is_some());
+        let mut s = serializer.serialize_struct("Finding", fields)?;
+        s.serialize_field("id", &f.rule)?;
+        s.serialize_field("severity", &f.severity())?;
+        s.serialize_field("title", f.title())?;
+        s.serialize_field("message", &f.message())?;
+        s.serialize_field("fix", &f.fix())?;
+        if let Some(id) = &f.key_id {
+            s.serialize_field("keyId", id)?;
+        }
+        if let Some(public_key) = public_key {
+            s.serialize_field("publicKey", public_key)?;
+        }
+        if let Some(entry) = &f.entry {
+            s.serialize_field("entry", entry)?;
+        }
+        s.end()
+    }
+}
 
 /// A key's roles in one project.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -155,29 +266,106 @@ pub struct ProjectRoles {
 }
 
 /// One access-list entry as reported.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+///
+/// Its four texts live in one allocation (an audit holds every entry of every key at once):
+/// read them with the accessors. Serialized with the fields `address`, `count`, `created`,
+/// `lastUsed` and `lastUsedAddress` (`null` when absent).
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EntryReport {
+    /// `address`, then `created`, `last_used` and `last_used_address` when present.
+    text: Box<str>,
+    /// Where each of the four ends in `text`.
+    ends: [u32; 4],
+    /// Which of `created`, `last_used`, `last_used_address` (bits 0, 1, 2) are present.
+    present: u8,
+    count: Option<u64>,
+}
+
+impl EntryReport {
+    /// An entry from its address text and the server's other fields.
+    pub(crate) fn new(
+        address: &str,
+        count: Option<u64>,
+        created: Option<&str>,
+        last_used: Option<&str>,
+        last_used_address: Option<&str>,
+    ) -> Self {
+        let parts = [Some(address), created, last_used, last_used_address];
+        let mut text = String::with_capacity(parts.iter().flatten().map(|p| p.len()).sum());
+        let mut ends = [0u32; 4];
+        let mut present = 0u8;
+        for (i, part) in parts.iter().enumerate() {
+            if let Some(part) = part {
+                text.push_str(part);
+                if i > 0 {
+                    present |= 1 << (i - 1);
+                }
+            }
+            // Server text longer than 4 GiB cannot reach here (the body cap is far lower).
+            ends[i] = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        }
+        EntryReport {
+            text: text.into_boxed_str(),
+            ends,
+            present,
+            count,
+        }
+    }
+
+    fn part(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.text
+            .get(start..self.ends[i] as usize)
+            .unwrap_or_default()
+    }
+
+    fn optional(&self, i: usize) -> Option<&str> {
+        (self.present & (1 << (i - 1)) != 0).then(|| self.part(i))
+    }
+
     /// The address or block, canonical CIDR text when it parses (`192.0.2.7/32`), else the
     /// server's text.
-    pub address: String,
+    pub fn address(&self) -> &str {
+        self.part(0)
+    }
+
     /// Requests counted from this entry.
-    #[serde(default)]
-    pub count: Option<u64>,
+    pub fn count(&self) -> Option<u64> {
+        self.count
+    }
+
     /// When the entry was created, as the server wrote it.
-    #[serde(default)]
-    pub created: Option<String>,
+    pub fn created(&self) -> Option<&str> {
+        self.optional(1)
+    }
+
     /// When it was last used, as the server wrote it.
-    #[serde(default)]
-    pub last_used: Option<String>,
+    pub fn last_used(&self) -> Option<&str> {
+        self.optional(2)
+    }
+
     /// The address of that last use.
-    #[serde(default)]
-    pub last_used_address: Option<String>,
+    pub fn last_used_address(&self) -> Option<&str> {
+        self.optional(3)
+    }
+}
+
+impl serde::Serialize for EntryReport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("EntryReport", 5)?;
+        s.serialize_field("address", self.address())?;
+        s.serialize_field("count", &self.count)?;
+        s.serialize_field("created", &self.created())?;
+        s.serialize_field("lastUsed", &self.last_used())?;
+        s.serialize_field("lastUsedAddress", &self.last_used_address())?;
+        s.end()
+    }
 }
 
 /// A key's access list as reported: its entries, or unknown.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "state", rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum AccessListReport {
@@ -232,17 +420,17 @@ pub enum Usage {
 }
 
 /// Everything reported about one key.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+///
+/// Serialized with the fields `id`, `publicKey`, `description`, `orgRoles`, `projects`,
+/// `accessList`, `usage` and `findings` (each finding with the key's `publicKey`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct KeyReport {
     /// The key id.
     pub id: ApiKeyId,
     /// The public key.
-    #[serde(default)]
     pub public_key: Option<PublicKey>,
     /// The description, verbatim (may hold anything: renderers for terminals escape it).
-    #[serde(default)]
     pub description: Option<String>,
     /// The organization roles, sorted.
     pub org_roles: Vec<OrgRole>,
@@ -254,6 +442,34 @@ pub struct KeyReport {
     pub usage: Usage,
     /// The key's findings: severity (high first), then rule id, then entry.
     pub findings: Vec<Finding>,
+}
+
+impl serde::Serialize for KeyReport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        /// The findings, each written with this key's public key.
+        struct Findings<'a>(&'a KeyReport);
+        impl serde::Serialize for Findings<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let key = self.0;
+                serializer.collect_seq(
+                    key.findings
+                        .iter()
+                        .map(|f| FindingOf(f, key.public_key.as_ref())),
+                )
+            }
+        }
+        let mut s = serializer.serialize_struct("KeyReport", 8)?;
+        s.serialize_field("id", &self.id)?;
+        s.serialize_field("publicKey", &self.public_key)?;
+        s.serialize_field("description", &self.description)?;
+        s.serialize_field("orgRoles", &self.org_roles)?;
+        s.serialize_field("projects", &self.projects)?;
+        s.serialize_field("accessList", &self.access_list)?;
+        s.serialize_field("usage", &self.usage)?;
+        s.serialize_field("findings", &Findings(self))?;
+        s.end()
+    }
 }
 
 /// Counts over the report.
@@ -277,7 +493,10 @@ pub struct Summary {
 
 /// The audit of one organization. Keys are sorted by public key; findings by severity (high
 /// first), then key. The same input always gives the same report, byte for byte once rendered.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+///
+/// Serialize-only: a report is read from an audit, not from its JSON (the JSON is the
+/// contract for other tools; `schemaVersion` names its shape).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AuditReport {
@@ -312,12 +531,19 @@ impl AuditReport {
         all
     }
 
+    /// The key a finding is about, `None` for an organization finding (or a finding of
+    /// another report).
+    pub fn key_of(&self, finding: &Finding) -> Option<&KeyReport> {
+        let key = self.keys.get(usize::try_from(finding.key_index).ok()?)?;
+        (finding.key_id.as_ref() == Some(&key.id)).then_some(key)
+    }
+
     /// The highest severity found, `None` when there is no finding.
     pub fn max_severity(&self) -> Option<Severity> {
         self.findings
             .iter()
             .chain(self.keys.iter().flat_map(|k| k.findings.iter()))
-            .map(|f| f.severity)
+            .map(Finding::severity)
             .max()
     }
 

@@ -69,12 +69,12 @@ fn write_row<W: Write>(
 ) -> io::Result<()> {
     let finding_cells: [String; 6] = match finding {
         Some(f) => [
-            f.rule.as_str().to_owned(),
-            f.severity.as_str().to_owned(),
-            f.title.clone(),
-            f.message.clone(),
-            f.fix.clone(),
-            f.entry.clone().unwrap_or_default(),
+            f.rule().as_str().to_owned(),
+            f.severity().as_str().to_owned(),
+            f.title().to_owned(),
+            f.message(),
+            f.fix(),
+            f.entry().unwrap_or_default().to_owned(),
         ],
         None => Default::default(),
     };
@@ -104,9 +104,9 @@ fn key_cells(key: &KeyReport) -> [String; 8] {
         AccessListReport::Known { entries } => entries
             .iter()
             .map(|e| {
-                let mut cell = e.address.clone();
-                let count = e.count.map(|c| format!("count {c}"));
-                let used = e.last_used.as_ref().map(|t| match &e.last_used_address {
+                let mut cell = e.address().to_owned();
+                let count = e.count().map(|c| format!("count {c}"));
+                let used = e.last_used().map(|t| match e.last_used_address() {
                     Some(a) => format!("last used {t} from {a}"),
                     None => format!("last used {t}"),
                 });
