@@ -759,6 +759,18 @@ mod tests {
     }
 
     #[test]
+    fn a_key_report_holds_exactly_what_it_shows() {
+        // Vectors sized exactly: `push` would leave room for four findings per key.
+        for key in &audit(&input()).keys {
+            assert_eq!(key.findings.capacity(), key.findings.len());
+            if let AccessListReport::Known { entries } = &key.access_list {
+                assert_eq!(entries.capacity(), entries.len());
+            }
+            assert_eq!(key.org_roles.capacity(), key.org_roles.len());
+        }
+    }
+
+    #[test]
     fn the_same_input_in_any_order_gives_the_same_report() {
         let forward = input();
         let mut backward = forward.clone();
