@@ -2,9 +2,10 @@
 //! can be used from, whether it is used, and what to fix.
 //!
 //! `client.audit(&org)…send().await` ([`AuditBuilder`], in `fetch.rs`) reads the org (GETs
-//! only) and returns the report. Everything else here is **pure**: [`audit`] turns an
-//! [`AuditInput`] (the keys, their access lists and the org setting) into an
-//! [`AuditReport`], and the [`render`] functions turn a report into JSON, CSV, SARIF 2.1.0 or
+//! only) and returns the report, auditing each key as its access list arrives so that it
+//! holds the compact report and not the responses. Everything else here is **pure**:
+//! [`audit`] turns an [`AuditInput`] (the keys, their access lists and the org setting) into
+//! an [`AuditReport`], and the [`render`] functions turn a report into JSON, CSV, SARIF 2.1.0 or
 //! a text table. The pure part must NOT do I/O, read the clock (the caller passes `now`) or
 //! decide an exit status on its own (the caller asks [`AuditReport::fails`]). Its one rule
 //! about missing data: what the API does not say is reported as *unknown*, never as empty or
