@@ -56,14 +56,7 @@ pub(crate) async fn audit_once(
         .send()
         .await?;
     let elapsed = started.elapsed();
-    let entries = report
-        .keys
-        .iter()
-        .map(|k| match &k.access_list {
-            atlas_keys::audit::AccessListReport::Known { entries } => entries.len() as u64,
-            _ => 0,
-        })
-        .sum();
+    let entries = report.keys.iter().map(|k| k.entries().len() as u64).sum();
     Ok(Audited {
         keys: report.keys.len() as u64,
         entries,

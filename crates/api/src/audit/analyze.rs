@@ -13,8 +13,9 @@ use atlas_keys_model::{AccessListAddress, AccessListEntry, ApiKey, OrgId, OrgRol
 use super::coverage::{IPV4, IPV6, IPV6_GLOBAL_UNICAST, coverage};
 use super::input::{AccessListView, AuditInput, AuditOptions};
 use super::report::{
-    AccessListReport, AuditReport, Detail, EntryReport, Finding, KeyReport, ProjectRoles,
-    REPORT_SCHEMA_VERSION, Severity, Summary, Usage, UsageUnknown,
+    AuditReport, Detail, EntryMeta, Finding, HAS_COUNT, HAS_CREATED, HAS_LAST_USED,
+    HAS_LAST_USED_ADDRESS, KeyReport, ProjectRoles, REPORT_SCHEMA_VERSION, Severity, State,
+    Summary, Usage, UsageUnknown,
 };
 use super::rules::RuleId;
 use super::timestamp::{format_timestamp, parse_timestamp};
@@ -52,8 +53,8 @@ pub(crate) fn assemble(scope: &Scope, mut keys: Vec<KeyReport>) -> AuditReport {
     // largest allocation of the audit. Keys with the same public key and id are the same
     // key (the client rejects a listing that repeats one), so the order is still total.
     keys.sort_unstable_by(|a, b| {
-        let ka = (a.public_key.is_none(), &a.public_key, a.id.as_str());
-        let kb = (b.public_key.is_none(), &b.public_key, b.id.as_str());
+        let ka = (a.public_key().is_none(), a.public_key(), a.id.as_str());
+        let kb = (b.public_key().is_none(), b.public_key(), b.id.as_str());
         ka.cmp(&kb)
     });
     for (i, key) in keys.iter_mut().enumerate() {
@@ -72,8 +73,7 @@ pub(crate) fn assemble(scope: &Scope, mut keys: Vec<KeyReport>) -> AuditReport {
     };
     for key in &keys {
         summary.keys_with_findings += u64::from(!key.findings.is_empty());
-        summary.access_lists_unknown +=
-            u64::from(matches!(key.access_list, AccessListReport::Unknown { .. }));
+        summary.access_lists_unknown += u64::from(key.state == State::ListUnknown);
     }
     for finding in findings.iter().chain(keys.iter().flat_map(|k| &k.findings)) {
         match finding.severity() {
@@ -131,7 +131,6 @@ pub(crate) fn audit_key(scope: &Scope, key: &ApiKey, list: &AccessListView) -> K
     let mut org_roles: Vec<OrgRole> = key.org_roles().into_iter().cloned().collect();
     org_roles.sort();
     org_roles.dedup();
-    org_roles.shrink_to_fit();
     let mut projects: Vec<ProjectRoles> = key
         .project_ids()
         .into_iter()
@@ -139,6 +138,7 @@ pub(crate) fn audit_key(scope: &Scope, key: &ApiKey, list: &AccessListView) -> K
             let mut roles: Vec<_> = key.project_roles(p).into_iter().cloned().collect();
             roles.sort();
             roles.dedup();
+            // Exact: the report keeps it.
             roles.shrink_to_fit();
             ProjectRoles {
                 project_id: *p,
@@ -168,21 +168,26 @@ pub(crate) fn audit_key(scope: &Scope, key: &ApiKey, list: &AccessListView) -> K
         find(RuleId::Orphan, Detail::None, None);
     }
 
-    let (access_list, usage) = match list {
+    // The key's texts, in one allocation: public key, description, the entries' texts,
+    // then the unknown reason or the last use's address (see `KeyReport`).
+    let public_key = key.public_key().map(|p| p.as_str());
+    let description = key.desc();
+    let mut text = String::new();
+    text.push_str(public_key.unwrap_or(""));
+    let public_key_end = offset(&text);
+    text.push_str(description.unwrap_or(""));
+    let description_end = offset(&text);
+    let mut metas: Vec<EntryMeta> = Vec::new();
+    let mut last = 0;
+    let state = match list {
         AccessListView::Unknown { reason } => {
             find(
                 RuleId::AccessListUnknown,
                 Detail::Text(reason.as_str().into()),
                 None,
             );
-            (
-                AccessListReport::Unknown {
-                    reason: reason.clone(),
-                },
-                Usage::Unknown {
-                    reason: UsageUnknown::AccessListUnknown,
-                },
-            )
+            text.push_str(reason);
+            State::ListUnknown
         }
         AccessListView::Known(entries) if entries.is_empty() => {
             match scope.api_access_list_required {
@@ -191,14 +196,7 @@ pub(crate) fn audit_key(scope: &Scope, key: &ApiKey, list: &AccessListView) -> K
                 None => find(RuleId::AnyAddressSettingUnknown, Detail::None, None),
             }
             find(RuleId::UsageUnknown, Detail::None, None);
-            (
-                AccessListReport::Known {
-                    entries: Vec::new(),
-                },
-                Usage::Unknown {
-                    reason: UsageUnknown::NoEntries,
-                },
-            )
+            State::UsageUnknown(UsageUnknown::NoEntries)
         }
         AccessListView::Known(entries) => {
             let parsed: Vec<AccessListAddress> = entries
@@ -207,49 +205,111 @@ pub(crate) fn audit_key(scope: &Scope, key: &ApiKey, list: &AccessListView) -> K
                 .collect();
             address_findings(opts, &parsed, &mut find);
             let usage = usage_of(entries);
-            match &usage {
-                Usage::NeverUsed => find(
-                    RuleId::NeverUsed,
-                    Detail::Entries(entries.len() as u64),
-                    None,
-                ),
-                Usage::Used { last, .. } => {
+            let state = match &usage {
+                Usage::NeverUsed => {
+                    find(
+                        RuleId::NeverUsed,
+                        Detail::Entries(entries.len() as u64),
+                        None,
+                    );
+                    State::NeverUsed
+                }
+                Usage::Used {
+                    last: at,
+                    last_used_address,
+                    ..
+                } => {
                     let stale = i128::from(opts.stale_after.as_secs());
-                    let age = i128::from(scope.now) - i128::from(*last);
+                    let age = i128::from(scope.now) - i128::from(*at);
                     if age > stale {
                         let days = |d: i128| i64::try_from(d / 86_400).unwrap_or(i64::MAX);
                         find(
                             RuleId::Stale,
                             Detail::Stale {
-                                last: *last,
+                                last: *at,
                                 age_days: days(age),
                                 threshold_days: days(stale),
                             },
                             None,
                         );
                     }
+                    last = *at;
+                    State::Used {
+                        has_address: last_used_address.is_some(),
+                    }
                 }
-                Usage::Unknown { .. } => {}
+                Usage::Unknown { reason } => State::UsageUnknown(*reason),
+            };
+            let mut sorted: Vec<(String, &AccessListEntry)> =
+                entries.iter().map(|e| (entry_address(e), e)).collect();
+            sorted.sort_by(|a, b| entry_order(a).cmp(&entry_order(b)));
+            // Exactly as many as the list: `with_capacity`, not `push` growth.
+            metas.reserve_exact(sorted.len());
+            for (address, entry) in &sorted {
+                metas.push(append_entry(&mut text, address, entry));
             }
-            // Collected from an exact-size iterator: the vector is exactly as long as the list.
-            let mut reported: Vec<EntryReport> = entries.iter().map(entry_report).collect();
-            reported.sort_by(|a, b| entry_order(a).cmp(&entry_order(b)));
-            (AccessListReport::Known { entries: reported }, usage)
+            if let Usage::Used {
+                last_used_address: Some(from),
+                ..
+            } = &usage
+            {
+                text.push_str(from);
+            }
+            state
         }
     };
 
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    // `push` grows a vector to four at once; a report holds thousands of these lists.
-    findings.shrink_to_fit();
     KeyReport {
         id: *key.id(),
-        public_key: key.public_key().cloned(),
-        description: key.desc().map(str::to_owned),
-        org_roles,
-        projects,
-        access_list,
-        usage,
-        findings,
+        text: text.into_boxed_str(),
+        entries: metas.into_boxed_slice(),
+        org_roles: org_roles.into_boxed_slice(),
+        projects: projects.into_boxed_slice(),
+        // `into_boxed_slice` drops the spare room `push` left (room for four per key).
+        findings: findings.into_boxed_slice(),
+        last,
+        public_key_end,
+        description_end,
+        has_public_key: public_key.is_some(),
+        has_description: description.is_some(),
+        state,
+    }
+}
+
+/// Where `text` ends, as a `u32` offset. Server text longer than 4 GiB cannot reach here
+/// (the response body cap is far lower).
+fn offset(text: &str) -> u32 {
+    u32::try_from(text.len()).unwrap_or(u32::MAX)
+}
+
+/// Appends one entry's texts to its key's text; returns where they end.
+fn append_entry(text: &mut String, address: &str, entry: &AccessListEntry) -> EntryMeta {
+    let mut present = if entry.count().is_some() {
+        HAS_COUNT
+    } else {
+        0
+    };
+    text.push_str(address);
+    let mut ends = [offset(text); 4];
+    for (i, (part, bit)) in [
+        (entry.created(), HAS_CREATED),
+        (entry.last_used(), HAS_LAST_USED),
+        (entry.last_used_address(), HAS_LAST_USED_ADDRESS),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if let Some(part) = part {
+            text.push_str(part);
+            present |= bit;
+        }
+        ends[i + 1] = offset(text);
+    }
+    EntryMeta {
+        ends,
+        count: entry.count().unwrap_or(0),
+        present,
     }
 }
 
@@ -361,40 +421,34 @@ fn usage_of(entries: &[AccessListEntry]) -> Usage {
     }
 }
 
-fn entry_report(entry: &AccessListEntry) -> EntryReport {
-    let canonical = entry.address().map(|a| a.to_cidr_string());
-    let address = canonical
-        .as_deref()
-        .or_else(|| entry.cidr_block())
-        .or_else(|| entry.ip_address())
-        .unwrap_or_default();
-    EntryReport::new(
-        address,
-        entry.count(),
-        entry.created(),
-        entry.last_used(),
-        entry.last_used_address(),
-    )
+/// An entry's address as reported: canonical CIDR text when it parses, else the server's.
+fn entry_address(entry: &AccessListEntry) -> String {
+    entry
+        .address()
+        .map(|a| a.to_cidr_string())
+        .or_else(|| entry.cidr_block().map(str::to_owned))
+        .or_else(|| entry.ip_address().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// Entries sort by parsed address (IPv4 before IPv6, numerically), unparsable ones last by
 /// text, then by the remaining fields so that duplicates still sort deterministically.
-fn entry_order(
-    e: &EntryReport,
+fn entry_order<'a>(
+    (address, entry): &'a (String, &AccessListEntry),
 ) -> (
     bool,
     Option<AccessListAddress>,
-    &str,
+    &'a str,
     Option<u64>,
-    Option<&str>,
+    Option<&'a str>,
 ) {
-    let parsed = AccessListAddress::parse(e.address()).ok();
+    let parsed = AccessListAddress::parse(address).ok();
     (
         parsed.is_none(),
         parsed,
-        e.address(),
-        e.count(),
-        e.last_used(),
+        address.as_str(),
+        entry.count(),
+        entry.last_used(),
     )
 }
 
@@ -406,6 +460,7 @@ mod tests {
 
     use super::*;
     use crate::audit::render::fixture::{entry, input, key, now, org, used};
+    use crate::audit::{AccessListReport, EntryReport};
     use crate::audit::{FailOn, RuleId as R};
 
     const MEMBER: &[OrgRole] = &[OrgRole::Member];
@@ -621,9 +676,7 @@ mod tests {
     #[test]
     fn usage_states() {
         let usage = |list: AccessListView| {
-            audit(&AuditInput::new(org(), now()).key(project_key(), list)).keys[0]
-                .usage
-                .clone()
+            audit(&AuditInput::new(org(), now()).key(project_key(), list)).keys[0].usage()
         };
         assert_eq!(
             usage(AccessListView::Known(vec![
@@ -685,12 +738,13 @@ mod tests {
         );
         let key = &report.keys[0];
         assert_eq!(
-            key.access_list,
+            key.access_list(),
             AccessListReport::Unknown {
-                reason: "401 API_KEY_ACCESS_LIST_ACCESS_DENIED".to_owned()
+                reason: "401 API_KEY_ACCESS_LIST_ACCESS_DENIED"
             }
         );
-        let rules: Vec<_> = key.findings.iter().map(|f| f.rule()).collect();
+        assert!(key.entries().is_empty());
+        let rules: Vec<_> = key.findings().iter().map(|f| f.rule()).collect();
         assert_eq!(rules, [R::AccessListUnknown]);
         assert_eq!(report.summary.access_lists_unknown, 1);
     }
@@ -736,7 +790,7 @@ mod tests {
         let keys: Vec<&str> = report
             .keys
             .iter()
-            .map(|k| k.public_key.as_ref().unwrap().as_str())
+            .map(|k| k.public_key().unwrap())
             .collect();
         let mut sorted = keys.clone();
         sorted.sort_unstable();
@@ -759,14 +813,76 @@ mod tests {
     }
 
     #[test]
-    fn a_key_report_holds_exactly_what_it_shows() {
-        // Vectors sized exactly: `push` would leave room for four findings per key.
-        for key in &audit(&input()).keys {
-            assert_eq!(key.findings.capacity(), key.findings.len());
-            if let AccessListReport::Known { entries } = &key.access_list {
-                assert_eq!(entries.capacity(), entries.len());
+    fn a_key_report_gives_back_each_text_it_was_given() {
+        // A key's texts share one allocation (public key, description, every entry's four
+        // texts, the last address): each must come back whole, an absent one as `None`.
+        let texts = [None, Some(""), Some("2026-01-01T00:00:00Z")];
+        let mut wire = Vec::new();
+        for count in [None, Some(0), Some(7)] {
+            for created in texts {
+                for last_used in texts {
+                    for from in [None, Some(""), Some("203.0.113.9")] {
+                        let mut entry = serde_json::json!({
+                            "cidrBlock": format!("10.0.{}.0/24", wire.len()),
+                        });
+                        for (field, value) in [
+                            ("created", created),
+                            ("lastUsed", last_used),
+                            ("lastUsedAddress", from),
+                        ] {
+                            if let Some(value) = value {
+                                entry[field] = value.into();
+                            }
+                        }
+                        if let Some(count) = count {
+                            entry["count"] = count.into();
+                        }
+                        wire.push((count, created, last_used, from, entry));
+                    }
+                }
             }
-            assert_eq!(key.org_roles.capacity(), key.org_roles.len());
+        }
+        let entries: Vec<AccessListEntry> = wire
+            .iter()
+            .map(|w| serde_json::from_value(w.4.clone()).unwrap())
+            .collect();
+        for (public_key, description) in [
+            (None, None),
+            (Some("pppppppp"), Some("")),
+            (Some("pppppppp"), Some("ci key")),
+        ] {
+            let mut api_key = ApiKey::new(ApiKeyId::new("1".repeat(24)).unwrap());
+            if let Some(p) = public_key {
+                api_key = api_key.with_public_key(atlas_keys_model::PublicKey::new(p).unwrap());
+            }
+            if let Some(d) = description {
+                api_key = api_key.with_desc(d);
+            }
+            let report = audit(
+                &AuditInput::new(org(), now()).key(api_key, AccessListView::Known(entries.clone())),
+            );
+            let key = &report.keys[0];
+            assert_eq!(key.public_key(), public_key);
+            assert_eq!(key.description(), description);
+            let got: Vec<EntryReport<'_>> = key.entries().iter().collect();
+            assert_eq!(got.len(), wire.len());
+            for (i, (entry, (count, created, last_used, from, _))) in
+                got.iter().zip(&wire).enumerate()
+            {
+                assert_eq!(entry.address(), format!("10.0.{i}.0/24"));
+                assert_eq!(entry.count(), *count);
+                assert_eq!(entry.created(), *created);
+                assert_eq!(entry.last_used(), *last_used);
+                assert_eq!(entry.last_used_address(), *from);
+            }
+            // Ties on the latest use resolve to the smallest address: here none.
+            assert!(matches!(
+                key.usage(),
+                Usage::Used {
+                    last_used_address: None,
+                    ..
+                }
+            ));
         }
     }
 

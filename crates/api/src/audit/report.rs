@@ -4,7 +4,7 @@
 //! `serde_json` over these types, and `schemaVersion` changes when a field changes meaning).
 //! This module must NOT compute findings (`analyze.rs` does) nor format text (`render`).
 
-use atlas_keys_model::{ApiKeyId, OrgId, OrgRole, ProjectId, ProjectRole, PublicKey};
+use atlas_keys_model::{ApiKeyId, OrgId, OrgRole, ProjectId, ProjectRole};
 
 use super::rules::RuleId;
 
@@ -225,7 +225,7 @@ impl serde::Serialize for Finding {
 }
 
 /// A finding with its key's public key, as written inside a key.
-struct FindingOf<'a>(&'a Finding, Option<&'a PublicKey>);
+struct FindingOf<'a>(&'a Finding, Option<&'a str>);
 
 impl serde::Serialize for FindingOf<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -265,125 +265,127 @@ pub struct ProjectRoles {
     pub roles: Vec<ProjectRole>,
 }
 
-/// One access-list entry as reported.
-///
-/// Its four texts live in one allocation (an audit holds every entry of every key at once):
-/// read them with the accessors. Serialized with the fields `address`, `count`, `created`,
-/// `lastUsed` and `lastUsedAddress` (`null` when absent).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One access-list entry as reported: a view into its [`KeyReport`], which keeps the texts of
+/// all its entries in one allocation (an audit holds every entry of every key at once).
+/// Serialized with the fields `address`, `count`, `created`, `lastUsed` and `lastUsedAddress`
+/// (`null` when absent).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct EntryReport {
-    /// `address`, then `created`, `last_used` and `last_used_address` when present.
-    text: Box<str>,
-    /// Where each of `address`, `created` and `last_used` ends in `text` (the last part
-    /// ends with it).
-    ends: [u32; 3],
-    /// Which of `created`, `last_used`, `last_used_address` and `count` (bits 0 to 3) are
-    /// present: a flag rather than `Option`s keeps an entry at 40 bytes, not 56.
-    present: u8,
-    count: u64,
+pub struct EntryReport<'a> {
+    address: &'a str,
+    count: Option<u64>,
+    created: Option<&'a str>,
+    last_used: Option<&'a str>,
+    last_used_address: Option<&'a str>,
 }
 
-/// The `present` bit of `count`.
-const HAS_COUNT: u8 = 1 << 3;
-
-impl EntryReport {
-    /// An entry from its address text and the server's other fields.
-    pub(crate) fn new(
-        address: &str,
-        count: Option<u64>,
-        created: Option<&str>,
-        last_used: Option<&str>,
-        last_used_address: Option<&str>,
-    ) -> Self {
-        let parts = [Some(address), created, last_used, last_used_address];
-        let mut text = String::with_capacity(parts.iter().flatten().map(|p| p.len()).sum());
-        let mut ends = [0u32; 3];
-        let mut present = if count.is_some() { HAS_COUNT } else { 0 };
-        for (i, part) in parts.iter().enumerate() {
-            if let Some(part) = part {
-                text.push_str(part);
-                if i > 0 {
-                    present |= 1 << (i - 1);
-                }
-            }
-            if let Some(end) = ends.get_mut(i) {
-                // Server text longer than 4 GiB cannot reach here (the body cap is far lower).
-                *end = u32::try_from(text.len()).unwrap_or(u32::MAX);
-            }
-        }
-        EntryReport {
-            text: text.into_boxed_str(),
-            ends,
-            present,
-            count: count.unwrap_or(0),
-        }
-    }
-
-    fn part(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        let end = self.ends.get(i).map_or(self.text.len(), |&e| e as usize);
-        self.text.get(start..end).unwrap_or_default()
-    }
-
-    fn optional(&self, i: usize) -> Option<&str> {
-        (self.present & (1 << (i - 1)) != 0).then(|| self.part(i))
-    }
-
+impl<'a> EntryReport<'a> {
     /// The address or block, canonical CIDR text when it parses (`192.0.2.7/32`), else the
     /// server's text.
-    pub fn address(&self) -> &str {
-        self.part(0)
+    pub fn address(&self) -> &'a str {
+        self.address
     }
 
     /// Requests counted from this entry.
     pub fn count(&self) -> Option<u64> {
-        (self.present & HAS_COUNT != 0).then_some(self.count)
+        self.count
     }
 
     /// When the entry was created, as the server wrote it.
-    pub fn created(&self) -> Option<&str> {
-        self.optional(1)
+    pub fn created(&self) -> Option<&'a str> {
+        self.created
     }
 
     /// When it was last used, as the server wrote it.
-    pub fn last_used(&self) -> Option<&str> {
-        self.optional(2)
+    pub fn last_used(&self) -> Option<&'a str> {
+        self.last_used
     }
 
     /// The address of that last use.
-    pub fn last_used_address(&self) -> Option<&str> {
-        self.optional(3)
+    pub fn last_used_address(&self) -> Option<&'a str> {
+        self.last_used_address
     }
 }
 
-impl serde::Serialize for EntryReport {
+impl serde::Serialize for EntryReport<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut s = serializer.serialize_struct("EntryReport", 5)?;
-        s.serialize_field("address", self.address())?;
-        s.serialize_field("count", &self.count())?;
-        s.serialize_field("created", &self.created())?;
-        s.serialize_field("lastUsed", &self.last_used())?;
-        s.serialize_field("lastUsedAddress", &self.last_used_address())?;
+        s.serialize_field("address", self.address)?;
+        s.serialize_field("count", &self.count)?;
+        s.serialize_field("created", &self.created)?;
+        s.serialize_field("lastUsed", &self.last_used)?;
+        s.serialize_field("lastUsedAddress", &self.last_used_address)?;
         s.end()
     }
 }
 
+/// The entries of a key's access list, sorted by address: [`len`](Entries::len),
+/// [`iter`](Entries::iter), [`get`](Entries::get).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entries<'a> {
+    key: &'a KeyReport,
+}
+
+impl<'a> Entries<'a> {
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.key.entries.len()
+    }
+
+    /// No entry: the key has no access list.
+    pub fn is_empty(&self) -> bool {
+        self.key.entries.is_empty()
+    }
+
+    /// The entry at `index`.
+    pub fn get(&self, index: usize) -> Option<EntryReport<'a>> {
+        let key = self.key;
+        let meta = key.entries.get(index)?;
+        let start = match index.checked_sub(1) {
+            Some(before) => key.entries[before].ends[3],
+            None => key.description_end,
+        };
+        let part = |from: u32, to: u32| key.text.get(from as usize..to as usize).unwrap_or("");
+        let optional =
+            |bit: u8, from: u32, to: u32| (meta.present & bit != 0).then(|| part(from, to));
+        let [address, created, last_used, from] = meta.ends;
+        Some(EntryReport {
+            address: part(start, address),
+            count: (meta.present & HAS_COUNT != 0).then_some(meta.count),
+            created: optional(HAS_CREATED, address, created),
+            last_used: optional(HAS_LAST_USED, created, last_used),
+            last_used_address: optional(HAS_LAST_USED_ADDRESS, last_used, from),
+        })
+    }
+
+    /// Every entry, in order.
+    pub fn iter(&self) -> impl Iterator<Item = EntryReport<'a>> + 'a {
+        let entries = *self;
+        (0..entries.len()).filter_map(move |i| entries.get(i))
+    }
+}
+
+impl serde::Serialize for Entries<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
 /// A key's access list as reported: its entries, or unknown.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "state", rename_all = "camelCase")]
 #[non_exhaustive]
-pub enum AccessListReport {
+pub enum AccessListReport<'a> {
     /// Read in full; empty means no access list.
     Known {
         /// The entries, sorted by address.
-        entries: Vec<EntryReport>,
+        entries: Entries<'a>,
     },
     /// Could not be read.
     Unknown {
         /// Why (e.g. `401 API_KEY_ACCESS_LIST_ACCESS_DENIED`).
-        reason: String,
+        reason: &'a str,
     },
 }
 
@@ -425,29 +427,142 @@ pub enum Usage {
     },
 }
 
-/// Everything reported about one key.
+/// Where one entry's four texts end in its key's text (absolute offsets; the entry starts
+/// where the one before it ends), which of them are present, and its count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct EntryMeta {
+    /// Ends of the address, `created`, `lastUsed` and `lastUsedAddress`.
+    pub(crate) ends: [u32; 4],
+    pub(crate) count: u64,
+    /// `HAS_*` bits: flags rather than `Option`s keep an entry at 32 bytes.
+    pub(crate) present: u8,
+}
+
+pub(crate) const HAS_CREATED: u8 = 1;
+pub(crate) const HAS_LAST_USED: u8 = 1 << 1;
+pub(crate) const HAS_LAST_USED_ADDRESS: u8 = 1 << 2;
+pub(crate) const HAS_COUNT: u8 = 1 << 3;
+
+/// What the key's access list and usage are, without their texts (those are in the key's
+/// text: the unknown reason or the last use's address, after the entries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum State {
+    /// The list could not be read; the text after the entries is the reason.
+    ListUnknown,
+    /// Used at `KeyReport::last`; the text after the entries is the last address, if any.
+    Used {
+        /// Whether the last use names its address.
+        has_address: bool,
+    },
+    /// Entries, none used.
+    NeverUsed,
+    /// The list is known and usage is not (no entries, or no date parses).
+    UsageUnknown(UsageUnknown),
+}
+
+/// Everything reported about one key, read through its accessors.
 ///
+/// Compact on purpose (issue #17: an audit holds every key of the org at once): the public
+/// key, the description and every entry's texts share one allocation, the lists are exact
+/// boxed slices, and the access list and usage are rebuilt from a few numbers when asked.
 /// Serialized with the fields `id`, `publicKey`, `description`, `orgRoles`, `projects`,
 /// `accessList`, `usage` and `findings` (each finding with the key's `publicKey`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct KeyReport {
+    pub(crate) id: ApiKeyId,
+    /// The public key, the description, each entry's texts, then the unknown reason or the
+    /// last use's address.
+    pub(crate) text: Box<str>,
+    pub(crate) entries: Box<[EntryMeta]>,
+    pub(crate) org_roles: Box<[OrgRole]>,
+    pub(crate) projects: Box<[ProjectRoles]>,
+    pub(crate) findings: Box<[Finding]>,
+    /// The last use, Unix seconds (with `State::Used`).
+    pub(crate) last: i64,
+    /// Ends of the public key and the description in `text` (an absent one is empty).
+    pub(crate) public_key_end: u32,
+    pub(crate) description_end: u32,
+    pub(crate) has_public_key: bool,
+    pub(crate) has_description: bool,
+    pub(crate) state: State,
+}
+
+impl KeyReport {
     /// The key id.
-    pub id: ApiKeyId,
+    pub fn id(&self) -> &ApiKeyId {
+        &self.id
+    }
+
     /// The public key.
-    pub public_key: Option<PublicKey>,
+    pub fn public_key(&self) -> Option<&str> {
+        self.has_public_key
+            .then(|| self.text.get(..self.public_key_end as usize).unwrap_or(""))
+    }
+
     /// The description, verbatim (may hold anything: renderers for terminals escape it).
-    pub description: Option<String>,
+    pub fn description(&self) -> Option<&str> {
+        let (from, to) = (self.public_key_end as usize, self.description_end as usize);
+        self.has_description
+            .then(|| self.text.get(from..to).unwrap_or(""))
+    }
+
     /// The organization roles, sorted.
-    pub org_roles: Vec<OrgRole>,
+    pub fn org_roles(&self) -> &[OrgRole] {
+        &self.org_roles
+    }
+
     /// The project roles, by project id.
-    pub projects: Vec<ProjectRoles>,
+    pub fn projects(&self) -> &[ProjectRoles] {
+        &self.projects
+    }
+
+    /// The text after the entries: the unknown reason or the last use's address.
+    fn tail(&self) -> &str {
+        let from = self
+            .entries
+            .last()
+            .map_or(self.description_end, |e| e.ends[3]);
+        self.text.get(from as usize..).unwrap_or("")
+    }
+
     /// The access list, or unknown.
-    pub access_list: AccessListReport,
+    pub fn access_list(&self) -> AccessListReport<'_> {
+        match self.state {
+            State::ListUnknown => AccessListReport::Unknown {
+                reason: self.tail(),
+            },
+            _ => AccessListReport::Known {
+                entries: Entries { key: self },
+            },
+        }
+    }
+
+    /// The entries of the access list; empty when it is unknown or has none.
+    pub fn entries(&self) -> Entries<'_> {
+        Entries { key: self }
+    }
+
     /// Whether and when the key was used.
-    pub usage: Usage,
+    pub fn usage(&self) -> Usage {
+        match self.state {
+            State::ListUnknown => Usage::Unknown {
+                reason: UsageUnknown::AccessListUnknown,
+            },
+            State::Used { has_address } => Usage::Used {
+                last: self.last,
+                last_used: super::timestamp::format_timestamp(self.last),
+                last_used_address: has_address.then(|| self.tail().to_owned()),
+            },
+            State::NeverUsed => Usage::NeverUsed,
+            State::UsageUnknown(reason) => Usage::Unknown { reason },
+        }
+    }
+
     /// The key's findings: severity (high first), then rule id, then entry.
-    pub findings: Vec<Finding>,
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
 }
 
 impl serde::Serialize for KeyReport {
@@ -458,21 +573,17 @@ impl serde::Serialize for KeyReport {
         impl serde::Serialize for Findings<'_> {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 let key = self.0;
-                serializer.collect_seq(
-                    key.findings
-                        .iter()
-                        .map(|f| FindingOf(f, key.public_key.as_ref())),
-                )
+                serializer.collect_seq(key.findings.iter().map(|f| FindingOf(f, key.public_key())))
             }
         }
         let mut s = serializer.serialize_struct("KeyReport", 8)?;
         s.serialize_field("id", &self.id)?;
-        s.serialize_field("publicKey", &self.public_key)?;
-        s.serialize_field("description", &self.description)?;
+        s.serialize_field("publicKey", &self.public_key())?;
+        s.serialize_field("description", &self.description())?;
         s.serialize_field("orgRoles", &self.org_roles)?;
         s.serialize_field("projects", &self.projects)?;
-        s.serialize_field("accessList", &self.access_list)?;
-        s.serialize_field("usage", &self.usage)?;
+        s.serialize_field("accessList", &self.access_list())?;
+        s.serialize_field("usage", &self.usage())?;
         s.serialize_field("findings", &Findings(self))?;
         s.end()
     }
@@ -564,36 +675,12 @@ impl AuditReport {
 
 #[cfg(test)]
 mod tests {
-    use super::EntryReport;
-
-    #[test]
-    fn an_entry_gives_back_each_part_it_was_given() {
-        let parts = [None, Some(""), Some("2026-01-01T00:00:00Z")];
-        for count in [None, Some(0), Some(7)] {
-            for created in parts {
-                for last_used in parts {
-                    for from in [None, Some("203.0.113.9"), Some("")] {
-                        let e = EntryReport::new("192.0.2.0/24", count, created, last_used, from);
-                        assert_eq!(e.address(), "192.0.2.0/24");
-                        assert_eq!(e.count(), count);
-                        assert_eq!(e.created(), created);
-                        assert_eq!(e.last_used(), last_used);
-                        assert_eq!(e.last_used_address(), from);
-                    }
-                }
-            }
-        }
-        let empty = EntryReport::new("", None, None, None, None);
-        assert_eq!(empty.address(), "");
-        assert_eq!(empty.created(), None);
-    }
-
     #[test]
     fn the_per_key_types_stay_small() {
-        // An audit holds one of each per key or entry: these sizes are what issue #17's
-        // memory target is made of (see ARCHITECTURE.md, the audit).
-        assert!(size_of::<EntryReport>() <= 40);
+        // An audit holds one of each per key, entry or finding: these sizes are what issue
+        // #17's memory target is made of (see ARCHITECTURE.md, the audit).
+        assert!(size_of::<super::EntryMeta>() <= 32);
         assert!(size_of::<super::Finding>() <= 104);
-        assert!(size_of::<super::KeyReport>() <= 232);
+        assert!(size_of::<super::KeyReport>() <= 136);
     }
 }

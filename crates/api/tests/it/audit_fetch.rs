@@ -106,9 +106,9 @@ fn rules_of(report: &AuditReport, pk: &str) -> Vec<RuleId> {
     let key = report
         .keys
         .iter()
-        .find(|k| k.public_key.as_ref().is_some_and(|p| p.as_str() == pk))
+        .find(|k| k.public_key() == Some(pk))
         .unwrap_or_else(|| panic!("{pk} is in the report"));
-    key.findings.iter().map(|f| f.rule()).collect()
+    key.findings().iter().map(|f| f.rule()).collect()
 }
 
 fn gets_only(before: &atlas_keys_emulator::Stats, after: &atlas_keys_emulator::Stats) -> bool {
@@ -172,8 +172,8 @@ async fn every_finding_from_a_seeded_org_with_gets_only_and_no_429() {
     let used = report
         .keys
         .iter()
-        .find(|k| k.public_key.as_ref().unwrap().as_str() == "usedkeyx");
-    assert!(matches!(used.unwrap().usage, Usage::Used { .. }));
+        .find(|k| k.public_key() == Some("usedkeyx"));
+    assert!(matches!(used.unwrap().usage(), Usage::Used { .. }));
     assert!(
         report
             .findings
@@ -221,7 +221,7 @@ async fn a_caller_who_is_not_org_owner_sees_unknown_access_lists() {
         .await
         .unwrap();
     for key in &report.keys {
-        let pk = key.public_key.as_ref().unwrap().as_str();
+        let pk = key.public_key().unwrap();
         let unknown = rules_of(&report, pk).contains(&RuleId::AccessListUnknown);
         assert_eq!(unknown, pk != "memberxx", "{pk}");
     }
@@ -245,7 +245,7 @@ async fn access_lists_the_caller_may_not_read_are_unknown() {
         .unwrap();
     assert_eq!(report.keys.len(), 10);
     for key in &report.keys {
-        let pk = key.public_key.as_ref().unwrap().as_str();
+        let pk = key.public_key().unwrap();
         let unknown = rules_of(&report, pk).contains(&RuleId::AccessListUnknown);
         assert_eq!(unknown, pk != "readerxx", "{pk}");
         if unknown {

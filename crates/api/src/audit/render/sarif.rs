@@ -12,7 +12,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::audit::{AuditReport, Finding, RULES};
+use crate::audit::{AuditReport, Finding, KeyReport, RULES};
 
 /// The `$schema` URI written in the log.
 pub const SARIF_SCHEMA: &str =
@@ -180,7 +180,7 @@ pub fn to_sarif_string(report: &AuditReport) -> String {
 fn result(report: &AuditReport, f: &Finding) -> SarifResult {
     let org = report.org_id.as_str();
     let rule_index = f.rule() as usize;
-    let public_key = report.key_of(f).and_then(|k| k.public_key.as_ref());
+    let public_key = report.key_of(f).and_then(KeyReport::public_key);
     let (name, kind, fqn) = match (f.key_id(), f.entry()) {
         (Some(key), Some(entry)) => (
             entry.to_owned(),
@@ -188,7 +188,7 @@ fn result(report: &AuditReport, f: &Finding) -> SarifResult {
             format!("orgs/{org}/apiKeys/{key}/accessList/{entry}"),
         ),
         (Some(key), None) => (
-            public_key.map_or_else(|| key.to_string(), |p| p.as_str().to_owned()),
+            public_key.map_or_else(|| key.to_string(), str::to_owned),
             "resource",
             format!("orgs/{org}/apiKeys/{key}"),
         ),

@@ -63,11 +63,8 @@ pub fn write_table(report: &AuditReport, out: impl Write) -> io::Result<()> {
     }
     out.write_all(b"FINDINGS\n")?;
     let row = |f: &Finding| {
-        let subject = match (
-            report.key_of(f).and_then(|k| k.public_key.as_ref()),
-            f.key_id(),
-        ) {
-            (Some(p), _) => p.as_str().to_owned(),
+        let subject = match (report.key_of(f).and_then(KeyReport::public_key), f.key_id()) {
+            (Some(p), _) => p.to_owned(),
             (None, Some(id)) => id.to_string(),
             (None, None) => "(org)".to_owned(),
         };
@@ -99,15 +96,15 @@ pub fn to_table_string(report: &AuditReport) -> String {
 
 fn key_row(key: &KeyReport) -> Vec<String> {
     // Cut before escaping, so that an escape is never cut in half (`row` escapes below).
-    let description = key.description.as_deref().unwrap_or("");
+    let description = key.description().unwrap_or("");
     let description = if description.chars().count() > DESCRIPTION_WIDTH {
         let cut: String = description.chars().take(DESCRIPTION_WIDTH - 1).collect();
         format!("{cut}…")
     } else {
         description.to_owned()
     };
-    let roles: Vec<&str> = key.org_roles.iter().map(|r| r.as_str()).collect();
-    let access = match &key.access_list {
+    let roles: Vec<&str> = key.org_roles().iter().map(|r| r.as_str()).collect();
+    let access = match key.access_list() {
         AccessListReport::Known { entries } if entries.is_empty() => "none".to_owned(),
         AccessListReport::Known { entries } => {
             let first: Vec<&str> = entries.iter().take(2).map(|e| e.address()).collect();
@@ -120,17 +117,16 @@ fn key_row(key: &KeyReport) -> Vec<String> {
         }
         AccessListReport::Unknown { .. } => "unknown".to_owned(),
     };
-    let (usage, last) = usage_cells(&key.usage);
+    let (usage, last) = usage_cells(&key.usage());
     let last_used = if last.is_empty() { usage } else { last };
-    let mut ids: Vec<&str> = key.findings.iter().map(|f| f.rule().as_str()).collect();
+    let mut ids: Vec<&str> = key.findings().iter().map(|f| f.rule().as_str()).collect();
     ids.dedup();
     vec![
-        key.public_key
-            .as_ref()
-            .map_or_else(|| key.id.to_string(), |p| p.as_str().to_owned()),
+        key.public_key()
+            .map_or_else(|| key.id().to_string(), str::to_owned),
         description,
         roles.join(","),
-        key.projects.len().to_string(),
+        key.projects().len().to_string(),
         access,
         last_used,
         if ids.is_empty() {
@@ -196,7 +192,7 @@ mod tests {
         let report = fixture::report();
         let text = to_table_string(&report);
         for key in &report.keys {
-            assert!(text.contains(key.public_key.as_ref().unwrap().as_str()));
+            assert!(text.contains(key.public_key().unwrap()));
         }
         let fixes = text
             .lines()
