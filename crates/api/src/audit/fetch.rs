@@ -252,7 +252,7 @@ const MAX_RESERVE: u64 = 100_000;
 /// `totalCount`, or a key twice (keys added or removed while the pages were read).
 fn check_complete(keys: &mut [KeyReport], total: Option<u64>) -> Result<()> {
     // In place, without a set of ids: the report is the largest thing held at this point.
-    keys.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    keys.sort_unstable_by_key(|a| a.id);
     let repeats = keys.windows(2).filter(|w| w[0].id == w[1].id).count();
     let distinct = keys.len() - repeats;
     let complete = total.is_none_or(|t| t == keys.len() as u64);

@@ -23,7 +23,7 @@
 //!     .api_access_list_required(Some(false))
 //!     .key(key, AccessListView::Known(Vec::new()));
 //! let report = audit(&input);
-//! let ids: Vec<RuleId> = report.keys[0].findings.iter().map(|f| f.rule()).collect();
+//! let ids: Vec<RuleId> = report.keys[0].findings().iter().map(|f| f.rule()).collect();
 //! assert!(ids.contains(&RuleId::OrgOwner));
 //! assert!(ids.contains(&RuleId::AnyAddress));
 //! assert!(report.fails(FailOn::High));
@@ -45,7 +45,7 @@ pub use analyze::audit;
 pub use fetch::{AuditBuilder, DEFAULT_AUDIT_CONCURRENCY, Progress};
 pub use input::{AccessListView, AuditInput, AuditOptions};
 pub use report::{
-    AccessListReport, AuditReport, EntryReport, FailOn, Finding, KeyReport, ProjectRoles,
+    AccessListReport, AuditReport, Entries, EntryReport, FailOn, Finding, KeyReport, ProjectRoles,
     REPORT_SCHEMA_VERSION, Severity, Summary, Usage, UsageUnknown,
 };
 pub use rules::{RULES, Rule, RuleId};
