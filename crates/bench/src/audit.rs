@@ -4,7 +4,8 @@
 //! should take about the time the org bucket allows and draw no 429. `unpaced`: pacer off,
 //! against an emulator without limits, with `--concurrency` access lists in flight (1 is
 //! "one call at a time", what other tools do). The report is built and dropped, so peak RSS
-//! is what one audit holds (every key, every entry, the report).
+//! is what one audit holds: the base of the process, one page of keys and the access lists
+//! in flight, and the report, which is the only part that grows with the org (#17).
 //!
 //! What it must NOT do: write to the emulator (the audit only GETs), or run two audits in
 //! one process (peak RSS is per process).
@@ -55,14 +56,7 @@ pub(crate) async fn audit_once(
         .send()
         .await?;
     let elapsed = started.elapsed();
-    let entries = report
-        .keys
-        .iter()
-        .map(|k| match &k.access_list {
-            atlas_keys::audit::AccessListReport::Known { entries } => entries.len() as u64,
-            _ => 0,
-        })
-        .sum();
+    let entries = report.keys.iter().map(|k| k.entries().len() as u64).sum();
     Ok(Audited {
         keys: report.keys.len() as u64,
         entries,

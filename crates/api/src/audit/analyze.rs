@@ -1,36 +1,70 @@
 //! [`audit`]: the rules applied to an [`AuditInput`], giving an [`AuditReport`].
 //!
-//! Pure and deterministic: no clock, no I/O, no hash-map iteration order in the output. This
-//! module must NOT report a missing signal as a negative one: no entries means "usage
+//! Pure and deterministic: no clock, no I/O, no hash-map iteration order in the output. Built
+//! in two steps so that the client can audit each key as its access list arrives and drop
+//! what it read (issue #17): [`audit_key`] turns one key and its list into its compact
+//! [`KeyReport`], [`assemble`] sorts the keys and adds the organization findings and counts.
+//! This module must NOT report a missing signal as a negative one: no entries means "usage
 //! unknown", an unreadable list means "access list unknown", an unreadable setting means
 //! "setting unknown".
 
-use atlas_keys_model::{AccessListAddress, AccessListEntry, ApiKey, OrgRole};
+use atlas_keys_model::{AccessListAddress, AccessListEntry, ApiKey, OrgId, OrgRole};
 
 use super::coverage::{IPV4, IPV6, IPV6_GLOBAL_UNICAST, coverage};
 use super::input::{AccessListView, AuditInput, AuditOptions};
 use super::report::{
-    AccessListReport, AuditReport, EntryReport, Finding, KeyReport, ProjectRoles,
-    REPORT_SCHEMA_VERSION, Severity, Summary, Usage, UsageUnknown,
+    AuditReport, Detail, EntryMeta, Finding, HAS_COUNT, HAS_CREATED, HAS_LAST_USED,
+    HAS_LAST_USED_ADDRESS, KeyReport, ProjectRoles, REPORT_SCHEMA_VERSION, Severity, State,
+    Summary, Usage, UsageUnknown,
 };
 use super::rules::RuleId;
 use super::timestamp::{format_timestamp, parse_timestamp};
 
 /// Audits one organization. See the [module documentation](super) for an example.
 pub fn audit(input: &AuditInput) -> AuditReport {
-    let org = input.org_id.as_str();
-    let mut keys: Vec<KeyReport> = input
+    let scope = Scope {
+        org_id: input.org_id,
+        now: input.now,
+        api_access_list_required: input.api_access_list_required,
+        options: input.options.clone(),
+    };
+    let keys = input
         .keys
         .iter()
-        .map(|(key, list)| audit_key(input, org, key, list))
+        .map(|(key, list)| audit_key(&scope, key, list))
         .collect();
-    keys.sort_by(|a, b| {
-        let ka = (a.public_key.is_none(), &a.public_key, a.id.as_str());
-        let kb = (b.public_key.is_none(), &b.public_key, b.id.as_str());
+    assemble(&scope, keys)
+}
+
+/// What every key's audit shares: the org, the time, the org setting and the thresholds.
+#[derive(Clone, Debug)]
+pub(crate) struct Scope {
+    pub(crate) org_id: OrgId,
+    pub(crate) now: i64,
+    pub(crate) api_access_list_required: Option<bool>,
+    pub(crate) options: AuditOptions,
+}
+
+/// The report from every key's report, in any order: keys sorted by public key (keys without
+/// one last) then id, each finding told its key's place, the organization findings and the
+/// counts.
+pub(crate) fn assemble(scope: &Scope, mut keys: Vec<KeyReport>) -> AuditReport {
+    // Unstable (in place): a stable sort would allocate a scratch copy of every report, the
+    // largest allocation of the audit. Keys with the same public key and id are the same
+    // key (the client rejects a listing that repeats one), so the order is still total.
+    keys.sort_unstable_by(|a, b| {
+        let ka = (a.public_key().is_none(), a.public_key(), a.id.as_str());
+        let kb = (b.public_key().is_none(), b.public_key(), b.id.as_str());
         ka.cmp(&kb)
     });
+    for (i, key) in keys.iter_mut().enumerate() {
+        let index = u32::try_from(i).unwrap_or(u32::MAX);
+        for finding in &mut key.findings {
+            finding.key_index = index;
+        }
+    }
 
-    let mut findings = org_findings(input, org);
+    let mut findings = org_findings(scope, keys.len() as u64);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
     let mut summary = Summary {
@@ -39,11 +73,10 @@ pub fn audit(input: &AuditInput) -> AuditReport {
     };
     for key in &keys {
         summary.keys_with_findings += u64::from(!key.findings.is_empty());
-        summary.access_lists_unknown +=
-            u64::from(matches!(key.access_list, AccessListReport::Unknown { .. }));
+        summary.access_lists_unknown += u64::from(key.state == State::ListUnknown);
     }
     for finding in findings.iter().chain(keys.iter().flat_map(|k| &k.findings)) {
-        match finding.severity {
+        match finding.severity() {
             Severity::High => summary.high += 1,
             Severity::Medium => summary.medium += 1,
             Severity::Low => summary.low += 1,
@@ -52,76 +85,49 @@ pub fn audit(input: &AuditInput) -> AuditReport {
 
     AuditReport {
         schema_version: REPORT_SCHEMA_VERSION,
-        org_id: input.org_id,
-        generated_at: format_timestamp(input.now),
-        api_access_list_required: input.api_access_list_required,
-        stale_after_seconds: input.options.stale_after.as_secs(),
+        org_id: scope.org_id,
+        generated_at: format_timestamp(scope.now),
+        api_access_list_required: scope.api_access_list_required,
+        stale_after_seconds: scope.options.stale_after.as_secs(),
         summary,
         findings,
         keys,
     }
 }
 
-fn org_findings(input: &AuditInput, org: &str) -> Vec<Finding> {
-    let opts = &input.options;
+fn org_findings(scope: &Scope, count: u64) -> Vec<Finding> {
+    let opts = &scope.options;
     let mut out = Vec::new();
-    let count = input.keys.len() as u64;
-    let org_finding = |rule: RuleId, message: String, fix: String| Finding {
+    let org_finding = |rule: RuleId, detail: Detail| Finding {
         rule,
-        severity: rule.rule().severity,
-        title: rule.rule().title.to_owned(),
-        message,
-        fix,
+        org_id: scope.org_id,
         key_id: None,
-        public_key: None,
+        key_has_public_key: false,
+        key_index: 0,
         entry: None,
+        detail,
     };
-    let delete_fix = format!(
-        "delete keys nobody uses (AK006, AK007, AK008): atlas-keys organizations apiKeys delete KEY_ID --orgId {org}"
-    );
+    let key_count = Detail::KeyCount {
+        count,
+        limit: opts.key_limit,
+    };
     if count >= u64::from(opts.key_limit) {
-        out.push(org_finding(
-            RuleId::KeyLimitReached,
-            format!(
-                "the organization holds {count} API keys; the limit is {}",
-                opts.key_limit
-            ),
-            delete_fix,
-        ));
+        out.push(org_finding(RuleId::KeyLimitReached, key_count));
     } else if count >= u64::from(opts.near_limit) {
-        out.push(org_finding(
-            RuleId::KeyLimitNear,
-            format!(
-                "the organization holds {count} API keys; the limit is {}",
-                opts.key_limit
-            ),
-            delete_fix,
-        ));
+        out.push(org_finding(RuleId::KeyLimitNear, key_count));
     }
-    match input.api_access_list_required {
+    match scope.api_access_list_required {
         Some(true) => {}
-        Some(false) => out.push(org_finding(
-            RuleId::OrgAccessListNotRequired,
-            "apiAccessListRequired is false: keys without an access list work from any address"
-                .to_owned(),
-            format!(
-                "give every key in use an access list, then set apiAccessListRequired: PATCH /api/atlas/v2/orgs/{org}/settings {{\"apiAccessListRequired\": true}}"
-            ),
-        )),
-        None => out.push(org_finding(
-            RuleId::OrgSettingUnknown,
-            "the organization settings could not be read: whether access lists are required is unknown"
-                .to_owned(),
-            "audit with a key that may read the organization settings (Organization Owner)"
-                .to_owned(),
-        )),
+        Some(false) => out.push(org_finding(RuleId::OrgAccessListNotRequired, Detail::None)),
+        None => out.push(org_finding(RuleId::OrgSettingUnknown, Detail::None)),
     }
     out
 }
 
-fn audit_key(input: &AuditInput, org: &str, key: &ApiKey, list: &AccessListView) -> KeyReport {
-    let opts = &input.options;
-    let id = key.id().as_str();
+/// One key's report: its roles, its access list, its usage and its findings. Keeps nothing
+/// of `key` or `list` but what the report shows (no links, no private key).
+pub(crate) fn audit_key(scope: &Scope, key: &ApiKey, list: &AccessListView) -> KeyReport {
+    let opts = &scope.options;
     let mut org_roles: Vec<OrgRole> = key.org_roles().into_iter().cloned().collect();
     org_roles.sort();
     org_roles.dedup();
@@ -132,6 +138,8 @@ fn audit_key(input: &AuditInput, org: &str, key: &ApiKey, list: &AccessListView)
             let mut roles: Vec<_> = key.project_roles(p).into_iter().cloned().collect();
             roles.sort();
             roles.dedup();
+            // Exact: the report keeps it.
+            roles.shrink_to_fit();
             ProjectRoles {
                 project_id: *p,
                 roles,
@@ -141,148 +149,167 @@ fn audit_key(input: &AuditInput, org: &str, key: &ApiKey, list: &AccessListView)
     projects.sort_by(|a, b| a.project_id.as_str().cmp(b.project_id.as_str()));
 
     let mut findings = Vec::new();
-    let mut find = |rule: RuleId, message: String, fix: String, entry: Option<String>| {
+    let mut find = |rule: RuleId, detail: Detail, entry: Option<String>| {
         findings.push(Finding {
             rule,
-            severity: rule.rule().severity,
-            title: rule.rule().title.to_owned(),
-            message,
-            fix,
+            org_id: scope.org_id,
             key_id: Some(*key.id()),
-            public_key: key.public_key().cloned(),
-            entry,
+            key_has_public_key: key.public_key().is_some(),
+            key_index: 0,
+            entry: entry.map(String::into_boxed_str),
+            detail,
         });
     };
 
     if org_roles.contains(&OrgRole::Owner) {
-        find(
-            RuleId::OrgOwner,
-            "the key holds ORG_OWNER".to_owned(),
-            format!(
-                "atlas-keys organizations apiKeys update {id} --orgId {org} --role ORG_MEMBER (then assign only the project roles it needs)"
-            ),
-            None,
-        );
+        find(RuleId::OrgOwner, Detail::None, None);
     }
     if projects.is_empty() && org_roles.len() == 1 && org_roles[0] == OrgRole::Member {
-        find(
-            RuleId::Orphan,
-            "the key holds only ORG_MEMBER and no project role".to_owned(),
-            format!("atlas-keys organizations apiKeys delete {id} --orgId {org}"),
-            None,
-        );
+        find(RuleId::Orphan, Detail::None, None);
     }
 
-    let add_entry_fix = format!(
-        "atlas-keys organizations apiKeys accessLists create --orgId {org} --apiKey {id} --cidr CIDR"
-    );
-    let (access_list, usage) = match list {
+    // The key's texts, in one allocation: public key, description, the entries' texts,
+    // then the unknown reason or the last use's address (see `KeyReport`).
+    let public_key = key.public_key().map(|p| p.as_str());
+    let description = key.desc();
+    let mut text = String::new();
+    text.push_str(public_key.unwrap_or(""));
+    let public_key_end = offset(&text);
+    text.push_str(description.unwrap_or(""));
+    let description_end = offset(&text);
+    let mut metas: Vec<EntryMeta> = Vec::new();
+    let mut last = 0;
+    let state = match list {
         AccessListView::Unknown { reason } => {
             find(
                 RuleId::AccessListUnknown,
-                format!(
-                    "the access list could not be read ({reason}): where the key works from and whether it is used are unknown"
-                ),
-                "audit with an Organization Owner key, or ask an owner to run the audit".to_owned(),
+                Detail::Text(reason.as_str().into()),
                 None,
             );
-            (
-                AccessListReport::Unknown {
-                    reason: reason.clone(),
-                },
-                Usage::Unknown {
-                    reason: UsageUnknown::AccessListUnknown,
-                },
-            )
+            text.push_str(reason);
+            State::ListUnknown
         }
         AccessListView::Known(entries) if entries.is_empty() => {
-            match input.api_access_list_required {
+            match scope.api_access_list_required {
                 Some(true) => {}
-                Some(false) => find(
-                    RuleId::AnyAddress,
-                    "no access-list entry and the organization does not require one: the key works from any address".to_owned(),
-                    add_entry_fix.clone(),
-                    None,
-                ),
-                None => find(
-                    RuleId::AnyAddressSettingUnknown,
-                    "no access-list entry, and whether the organization requires one is unknown (its settings could not be read): the key may work from any address".to_owned(),
-                    add_entry_fix.clone(),
-                    None,
-                ),
+                Some(false) => find(RuleId::AnyAddress, Detail::None, None),
+                None => find(RuleId::AnyAddressSettingUnknown, Detail::None, None),
             }
-            find(
-                RuleId::UsageUnknown,
-                "the key has no access-list entry, so the API records no use of it: usage unknown, not unused".to_owned(),
-                add_entry_fix.clone(),
-                None,
-            );
-            (
-                AccessListReport::Known {
-                    entries: Vec::new(),
-                },
-                Usage::Unknown {
-                    reason: UsageUnknown::NoEntries,
-                },
-            )
+            find(RuleId::UsageUnknown, Detail::None, None);
+            State::UsageUnknown(UsageUnknown::NoEntries)
         }
         AccessListView::Known(entries) => {
             let parsed: Vec<AccessListAddress> = entries
                 .iter()
                 .filter_map(AccessListEntry::address)
                 .collect();
-            address_findings(opts, org, id, &parsed, &mut find);
+            address_findings(opts, &parsed, &mut find);
             let usage = usage_of(entries);
-            match &usage {
-                Usage::NeverUsed => find(
-                    RuleId::NeverUsed,
-                    format!(
-                        "none of the key's {} access-list entries records a use",
-                        entries.len()
-                    ),
-                    format!(
-                        "atlas-keys organizations apiKeys delete {id} --orgId {org} (if nothing needs it)"
-                    ),
-                    None,
-                ),
+            let state = match &usage {
+                Usage::NeverUsed => {
+                    find(
+                        RuleId::NeverUsed,
+                        Detail::Entries(entries.len() as u64),
+                        None,
+                    );
+                    State::NeverUsed
+                }
                 Usage::Used {
-                    last, last_used, ..
+                    last: at,
+                    last_used_address,
+                    ..
                 } => {
                     let stale = i128::from(opts.stale_after.as_secs());
-                    let age = i128::from(input.now) - i128::from(*last);
+                    let age = i128::from(scope.now) - i128::from(*at);
                     if age > stale {
+                        let days = |d: i128| i64::try_from(d / 86_400).unwrap_or(i64::MAX);
                         find(
                             RuleId::Stale,
-                            format!(
-                                "last used {last_used}, {} days before the audit (threshold {} days)",
-                                age / 86_400,
-                                stale / 86_400
-                            ),
-                            format!(
-                                "atlas-keys organizations apiKeys delete {id} --orgId {org} (or rotate it: atlas-keys rotate {id} --orgId {org})"
-                            ),
+                            Detail::Stale {
+                                last: *at,
+                                age_days: days(age),
+                                threshold_days: days(stale),
+                            },
                             None,
                         );
                     }
+                    last = *at;
+                    State::Used {
+                        has_address: last_used_address.is_some(),
+                    }
                 }
-                Usage::Unknown { .. } => {}
+                Usage::Unknown { reason } => State::UsageUnknown(*reason),
+            };
+            let mut sorted: Vec<(String, &AccessListEntry)> =
+                entries.iter().map(|e| (entry_address(e), e)).collect();
+            sorted.sort_by(|a, b| entry_order(a).cmp(&entry_order(b)));
+            // Exactly as many as the list: `with_capacity`, not `push` growth.
+            metas.reserve_exact(sorted.len());
+            for (address, entry) in &sorted {
+                metas.push(append_entry(&mut text, address, entry));
             }
-            let mut reported: Vec<EntryReport> = entries.iter().map(entry_report).collect();
-            reported.sort_by(|a, b| entry_order(a).cmp(&entry_order(b)));
-            (AccessListReport::Known { entries: reported }, usage)
+            if let Usage::Used {
+                last_used_address: Some(from),
+                ..
+            } = &usage
+            {
+                text.push_str(from);
+            }
+            state
         }
     };
 
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     KeyReport {
         id: *key.id(),
-        public_key: key.public_key().cloned(),
-        description: key.desc().map(str::to_owned),
-        org_roles,
-        projects,
-        access_list,
-        usage,
-        findings,
+        text: text.into_boxed_str(),
+        entries: metas.into_boxed_slice(),
+        org_roles: org_roles.into_boxed_slice(),
+        projects: projects.into_boxed_slice(),
+        // `into_boxed_slice` drops the spare room `push` left (room for four per key).
+        findings: findings.into_boxed_slice(),
+        last,
+        public_key_end,
+        description_end,
+        has_public_key: public_key.is_some(),
+        has_description: description.is_some(),
+        state,
+    }
+}
+
+/// Where `text` ends, as a `u32` offset. Server text longer than 4 GiB cannot reach here
+/// (the response body cap is far lower).
+fn offset(text: &str) -> u32 {
+    u32::try_from(text.len()).unwrap_or(u32::MAX)
+}
+
+/// Appends one entry's texts to its key's text; returns where they end.
+fn append_entry(text: &mut String, address: &str, entry: &AccessListEntry) -> EntryMeta {
+    let mut present = if entry.count().is_some() {
+        HAS_COUNT
+    } else {
+        0
+    };
+    text.push_str(address);
+    let mut ends = [offset(text); 4];
+    for (i, (part, bit)) in [
+        (entry.created(), HAS_CREATED),
+        (entry.last_used(), HAS_LAST_USED),
+        (entry.last_used_address(), HAS_LAST_USED_ADDRESS),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if let Some(part) = part {
+            text.push_str(part);
+            present |= bit;
+        }
+        ends[i + 1] = offset(text);
+    }
+    EntryMeta {
+        ends,
+        count: entry.count().unwrap_or(0),
+        present,
     }
 }
 
@@ -290,17 +317,9 @@ fn audit_key(input: &AuditInput, org: &str, key: &ApiKey, list: &AccessListView)
 /// threshold, in a family AK004 did not already flag: one finding per problem).
 fn address_findings(
     opts: &AuditOptions,
-    org: &str,
-    id: &str,
     parsed: &[AccessListAddress],
-    find: &mut impl FnMut(RuleId, String, String, Option<String>),
+    find: &mut impl FnMut(RuleId, Detail, Option<String>),
 ) {
-    let delete_fix = |entry: &AccessListAddress| {
-        format!(
-            "atlas-keys organizations apiKeys accessLists create --orgId {org} --apiKey {id} --cidr CIDR (the addresses really used), then atlas-keys organizations apiKeys accessLists delete {} --orgId {org} --apiKey {id} --force",
-            entry.to_cidr_string()
-        )
-    };
     let (v4_percent, v4_open) = coverage(parsed, IPV4);
     let (v6_percent, v6_half) = coverage(parsed, IPV6);
     let (gu_percent, gu_half) = coverage(parsed, IPV6_GLOBAL_UNICAST);
@@ -326,14 +345,13 @@ fn address_findings(
             .iter()
             .filter(|b| b.addr().is_ipv4())
             .min_by_key(|b| (b.prefix_len(), **b));
-        let fix = widest.map(delete_fix).unwrap_or_default();
+        let message = format!(
+            "the IPv4 entries admit {v4_percent}% of all IPv4 addresses (wide entries: {})",
+            list(&wide_v4)
+        );
         find(
             RuleId::OpenToInternet,
-            format!(
-                "the IPv4 entries admit {v4_percent}% of all IPv4 addresses (wide entries: {})",
-                list(&wide_v4)
-            ),
-            fix,
+            Detail::Text(message.into_boxed_str()),
             widest.map(AccessListAddress::to_cidr_string),
         );
     }
@@ -342,14 +360,13 @@ fn address_findings(
             .iter()
             .filter(|b| b.addr().is_ipv6())
             .min_by_key(|b| (b.prefix_len(), **b));
-        let fix = widest.map(delete_fix).unwrap_or_default();
+        let message = format!(
+            "the IPv6 entries admit {v6_percent}% of all IPv6 addresses and {gu_percent}% of global unicast 2000::/3 (wide entries: {})",
+            list(&wide_v6)
+        );
         find(
             RuleId::OpenToInternet,
-            format!(
-                "the IPv6 entries admit {v6_percent}% of all IPv6 addresses and {gu_percent}% of global unicast 2000::/3 (wide entries: {})",
-                list(&wide_v6)
-            ),
-            fix,
+            Detail::Text(message.into_boxed_str()),
             widest.map(AccessListAddress::to_cidr_string),
         );
     }
@@ -365,12 +382,10 @@ fn address_findings(
     for (block, threshold) in wide {
         find(
             RuleId::WideBlock,
-            format!(
-                "the entry {} is a /{} block, at least as wide as /{threshold}",
-                block.to_cidr_string(),
-                block.prefix_len()
-            ),
-            delete_fix(block),
+            Detail::Wide {
+                prefix: block.prefix_len(),
+                threshold,
+            },
             Some(block.to_cidr_string()),
         );
     }
@@ -406,40 +421,34 @@ fn usage_of(entries: &[AccessListEntry]) -> Usage {
     }
 }
 
-fn entry_report(entry: &AccessListEntry) -> EntryReport {
-    let address = entry
+/// An entry's address as reported: canonical CIDR text when it parses, else the server's.
+fn entry_address(entry: &AccessListEntry) -> String {
+    entry
         .address()
         .map(|a| a.to_cidr_string())
         .or_else(|| entry.cidr_block().map(str::to_owned))
         .or_else(|| entry.ip_address().map(str::to_owned))
-        .unwrap_or_default();
-    EntryReport {
-        address,
-        count: entry.count(),
-        created: entry.created().map(str::to_owned),
-        last_used: entry.last_used().map(str::to_owned),
-        last_used_address: entry.last_used_address().map(str::to_owned),
-    }
+        .unwrap_or_default()
 }
 
 /// Entries sort by parsed address (IPv4 before IPv6, numerically), unparsable ones last by
 /// text, then by the remaining fields so that duplicates still sort deterministically.
-fn entry_order(
-    e: &EntryReport,
+fn entry_order<'a>(
+    (address, entry): &'a (String, &AccessListEntry),
 ) -> (
     bool,
     Option<AccessListAddress>,
-    &str,
+    &'a str,
     Option<u64>,
-    Option<&str>,
+    Option<&'a str>,
 ) {
-    let parsed = AccessListAddress::parse(&e.address).ok();
+    let parsed = AccessListAddress::parse(address).ok();
     (
         parsed.is_none(),
         parsed,
-        e.address.as_str(),
-        e.count,
-        e.last_used.as_deref(),
+        address.as_str(),
+        entry.count(),
+        entry.last_used(),
     )
 }
 
@@ -451,6 +460,7 @@ mod tests {
 
     use super::*;
     use crate::audit::render::fixture::{entry, input, key, now, org, used};
+    use crate::audit::{AccessListReport, EntryReport};
     use crate::audit::{FailOn, RuleId as R};
 
     const MEMBER: &[OrgRole] = &[OrgRole::Member];
@@ -462,7 +472,7 @@ mod tests {
                 .api_access_list_required(required)
                 .key(api_key, list),
         );
-        report.keys[0].findings.iter().map(|f| f.rule).collect()
+        report.keys[0].findings.iter().map(|f| f.rule()).collect()
     }
 
     fn project_key() -> ApiKey {
@@ -551,7 +561,7 @@ mod tests {
         let found: Vec<(RuleId, Option<&str>)> = report.keys[0]
             .findings
             .iter()
-            .map(|f| (f.rule, f.entry.as_deref()))
+            .map(|f| (f.rule(), f.entry()))
             .collect();
         assert_eq!(
             found,
@@ -594,7 +604,7 @@ mod tests {
         let wide: Vec<_> = report.keys[0]
             .findings
             .iter()
-            .map(|f| (f.rule, f.entry.clone().unwrap()))
+            .map(|f| (f.rule(), f.entry().unwrap().to_owned()))
             .collect();
         assert_eq!(
             wide,
@@ -666,9 +676,7 @@ mod tests {
     #[test]
     fn usage_states() {
         let usage = |list: AccessListView| {
-            audit(&AuditInput::new(org(), now()).key(project_key(), list)).keys[0]
-                .usage
-                .clone()
+            audit(&AuditInput::new(org(), now()).key(project_key(), list)).keys[0].usage()
         };
         assert_eq!(
             usage(AccessListView::Known(vec![
@@ -730,12 +738,13 @@ mod tests {
         );
         let key = &report.keys[0];
         assert_eq!(
-            key.access_list,
+            key.access_list(),
             AccessListReport::Unknown {
-                reason: "401 API_KEY_ACCESS_LIST_ACCESS_DENIED".to_owned()
+                reason: "401 API_KEY_ACCESS_LIST_ACCESS_DENIED"
             }
         );
-        let rules: Vec<_> = key.findings.iter().map(|f| f.rule).collect();
+        assert!(key.entries().is_empty());
+        let rules: Vec<_> = key.findings().iter().map(|f| f.rule()).collect();
         assert_eq!(rules, [R::AccessListUnknown]);
         assert_eq!(report.summary.access_lists_unknown, 1);
     }
@@ -756,7 +765,7 @@ mod tests {
         )
         .findings
         .iter()
-        .map(|f| f.rule)
+        .map(|f| f.rule())
         .collect()
     }
 
@@ -781,15 +790,15 @@ mod tests {
         let keys: Vec<&str> = report
             .keys
             .iter()
-            .map(|k| k.public_key.as_ref().unwrap().as_str())
+            .map(|k| k.public_key().unwrap())
             .collect();
         let mut sorted = keys.clone();
         sorted.sort_unstable();
         assert_eq!(keys, sorted);
         let all = report.all_findings();
         assert!(all.windows(2).all(|w| w[0].sort_key() <= w[1].sort_key()));
-        assert_eq!(all[0].severity, Severity::High);
-        assert_eq!(all.last().unwrap().severity, Severity::Low);
+        assert_eq!(all[0].severity(), Severity::High);
+        assert_eq!(all.last().unwrap().severity(), Severity::Low);
         for key in &report.keys {
             assert!(
                 key.findings
@@ -801,6 +810,80 @@ mod tests {
             report.summary.high + report.summary.medium + report.summary.low,
             all.len() as u64
         );
+    }
+
+    #[test]
+    fn a_key_report_gives_back_each_text_it_was_given() {
+        // A key's texts share one allocation (public key, description, every entry's four
+        // texts, the last address): each must come back whole, an absent one as `None`.
+        let texts = [None, Some(""), Some("2026-01-01T00:00:00Z")];
+        let mut wire = Vec::new();
+        for count in [None, Some(0), Some(7)] {
+            for created in texts {
+                for last_used in texts {
+                    for from in [None, Some(""), Some("203.0.113.9")] {
+                        let mut entry = serde_json::json!({
+                            "cidrBlock": format!("10.0.{}.0/24", wire.len()),
+                        });
+                        for (field, value) in [
+                            ("created", created),
+                            ("lastUsed", last_used),
+                            ("lastUsedAddress", from),
+                        ] {
+                            if let Some(value) = value {
+                                entry[field] = value.into();
+                            }
+                        }
+                        if let Some(count) = count {
+                            entry["count"] = count.into();
+                        }
+                        wire.push((count, created, last_used, from, entry));
+                    }
+                }
+            }
+        }
+        let entries: Vec<AccessListEntry> = wire
+            .iter()
+            .map(|w| serde_json::from_value(w.4.clone()).unwrap())
+            .collect();
+        for (public_key, description) in [
+            (None, None),
+            (Some("pppppppp"), Some("")),
+            (Some("pppppppp"), Some("ci key")),
+        ] {
+            let mut api_key = ApiKey::new(ApiKeyId::new("1".repeat(24)).unwrap());
+            if let Some(p) = public_key {
+                api_key = api_key.with_public_key(atlas_keys_model::PublicKey::new(p).unwrap());
+            }
+            if let Some(d) = description {
+                api_key = api_key.with_desc(d);
+            }
+            let report = audit(
+                &AuditInput::new(org(), now()).key(api_key, AccessListView::Known(entries.clone())),
+            );
+            let key = &report.keys[0];
+            assert_eq!(key.public_key(), public_key);
+            assert_eq!(key.description(), description);
+            let got: Vec<EntryReport<'_>> = key.entries().iter().collect();
+            assert_eq!(got.len(), wire.len());
+            for (i, (entry, (count, created, last_used, from, _))) in
+                got.iter().zip(&wire).enumerate()
+            {
+                assert_eq!(entry.address(), format!("10.0.{i}.0/24"));
+                assert_eq!(entry.count(), *count);
+                assert_eq!(entry.created(), *created);
+                assert_eq!(entry.last_used(), *last_used);
+                assert_eq!(entry.last_used_address(), *from);
+            }
+            // Ties on the latest use resolve to the smallest address: here none.
+            assert!(matches!(
+                key.usage(),
+                Usage::Used {
+                    last_used_address: None,
+                    ..
+                }
+            ));
+        }
     }
 
     #[test]
@@ -848,27 +931,30 @@ mod tests {
     fn fixes_name_the_key_and_org_in_atlas_cli_shaped_commands() {
         let report = audit(&input());
         for f in report.all_findings() {
-            assert!(!f.fix.contains('\n'));
-            if let Some(id) = &f.key_id
-                && f.fix.starts_with("atlas-keys")
+            assert!(!f.fix().contains('\n'));
+            if let Some(id) = f.key_id()
+                && f.fix().starts_with("atlas-keys")
             {
-                assert!(f.fix.contains(id.as_str()), "{}", f.fix);
+                assert!(f.fix().contains(id.as_str()), "{}", f.fix());
                 assert!(
-                    f.fix.contains(&format!("--orgId {}", report.org_id)),
+                    f.fix().contains(&format!("--orgId {}", report.org_id)),
                     "{}",
-                    f.fix
+                    f.fix()
                 );
             }
         }
         let any = report
             .all_findings()
             .into_iter()
-            .find(|f| f.rule == R::AnyAddress)
+            .find(|f| f.rule() == R::AnyAddress)
             .unwrap();
         assert!(
-            any.fix
+            any.fix()
                 .starts_with("atlas-keys organizations apiKeys accessLists create --orgId")
         );
-        assert!(any.fix.contains("--apiKey aaaaaaaaaaaaaaaaaaaaaaaa --cidr"));
+        assert!(
+            any.fix()
+                .contains("--apiKey aaaaaaaaaaaaaaaaaaaaaaaa --cidr")
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! The fetching half of the audit: `client.audit(&org)…send().await`. It reads the org's
-//! settings, every org key (all pages, checked against `totalCount`) and each key's access
-//! list (all pages, a bounded number of keys at a time), then runs the pure [`audit`].
+//! settings, every org key (all pages, one page at a time, checked against `totalCount`) and
+//! each key's access list (all pages, a bounded number of keys at a time), and audits each key
+//! as its list arrives (the pure `audit_key`), so that only the compact report grows with
+//! the org; the pure `assemble` then sorts and counts.
 //!
 //! What it must NOT do: send anything but GETs, or return a partial report: a list that
 //! ends short of its `totalCount` and any error other than "you may not read this" fail
@@ -9,16 +11,16 @@
 //! `API_KEY_ACCESS_LIST_ACCESS_DENIED`. Pacing is the client's (every client shares one
 //! pacer across its calls), so this module does not wait on its own.
 
-use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use atlas_keys_model::{ApiKey, ErrorCode, OrgId};
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::{TryStreamExt, stream};
 
-use super::{AccessListView, AuditInput, AuditOptions, AuditReport, audit};
+use super::analyze::{Scope, assemble, audit_key};
+use super::{AccessListView, AuditOptions, AuditReport, KeyReport};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::operations::Operation;
@@ -153,6 +155,10 @@ impl AuditBuilder {
     }
 
     /// Reads everything and builds the report.
+    ///
+    /// Keys are audited as their access lists arrive: what the service sent (pages of keys,
+    /// links, entries) is dropped as soon as the key's compact report is built, so memory
+    /// grows with the report, not with the responses (issue #17).
     pub async fn send(self) -> Result<AuditReport> {
         let AuditBuilder {
             client,
@@ -167,45 +173,104 @@ impl AuditBuilder {
                 f(p);
             }
         };
-        let now = now.unwrap_or_else(unix_now);
         let required = access_list_required(&client, &org_id).await?;
-        let (keys, total) = list_keys(&client, &org_id, |keys, total| {
-            report(Progress {
-                keys,
-                keys_total: total,
-                access_lists: 0,
-            });
-        })
-        .await?;
-        let key_count = keys.len();
+        let scope = Scope {
+            org_id,
+            now: now.unwrap_or_else(unix_now),
+            api_access_list_required: required,
+            options,
+        };
+        let listed = AtomicUsize::new(0);
+        let total: Mutex<Option<u64>> = Mutex::new(None);
         let done = AtomicUsize::new(0);
         let client = &client;
-        let mut lists: Vec<(ApiKey, AccessListView)> = stream::iter(keys)
-            .map(|key| {
-                let done = &done;
-                let report = &report;
-                async move {
-                    let view = access_list(client, &org_id, &key).await?;
-                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    report(Progress {
-                        keys: key_count,
-                        keys_total: total,
-                        access_lists: n,
-                    });
-                    Ok::<_, Error>((key, view))
+        let progress_now = |listed: usize, access_lists: usize| {
+            let keys_total = total.lock().ok().and_then(|t| *t);
+            report(Progress {
+                keys: listed,
+                keys_total,
+                access_lists,
+            });
+        };
+        let mut keys: Vec<KeyReport> = Vec::new();
+        {
+            // One page of keys at a time (the access lists are the long part, so little waits
+            // on it): a page of 500 keys with their links is the largest thing read, and more
+            // pages in flight would hold several at once.
+            let pages = client
+                .org_keys()
+                .list(&org_id)
+                .items_per_page(PAGE_SIZE)
+                .include_count(true)
+                .concurrency(1)
+                .pages();
+            let api_keys = pages
+                .map_ok(|page| {
+                    if let Ok(mut total) = total.lock()
+                        && total.is_none()
+                    {
+                        *total = page.total_count();
+                    }
+                    let n = listed.fetch_add(page.len(), Ordering::Relaxed) + page.len();
+                    progress_now(n, done.load(Ordering::Relaxed));
+                    stream::iter(page.into_results().into_iter().map(Ok::<_, Error>))
+                })
+                .try_flatten();
+            let mut audited = api_keys
+                .map_ok(|key| {
+                    let (done, listed, scope) = (&done, &listed, &scope);
+                    let progress_now = &progress_now;
+                    async move {
+                        let view = access_list(client, &org_id, &key).await?;
+                        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        progress_now(listed.load(Ordering::Relaxed), n);
+                        Ok::<_, Error>(audit_key(scope, &key, &view))
+                    }
+                })
+                .try_buffer_unordered(concurrency);
+            while let Some(key) = audited.try_next().await? {
+                if keys.capacity() == 0 {
+                    // Reserving untouched capacity costs address space, not memory; the cap
+                    // keeps a wild `totalCount` from asking for more than that.
+                    let hint = total.lock().ok().and_then(|t| *t).unwrap_or(0);
+                    keys.reserve(usize::try_from(hint.min(MAX_RESERVE)).unwrap_or(0));
                 }
-            })
-            .buffer_unordered(concurrency)
-            .try_collect()
-            .await?;
-        // Deterministic input order; the report sorts again, this keeps ties stable.
-        lists.sort_by(|a, b| a.0.id().as_str().cmp(b.0.id().as_str()));
-        let input = AuditInput::new(org_id, now)
-            .api_access_list_required(required)
-            .keys(lists)
-            .options(options);
-        Ok(audit(&input))
+                keys.push(key);
+            }
+        }
+        let total = total.into_inner().ok().flatten();
+        check_complete(&mut keys, total)?;
+        Ok(assemble(&scope, keys))
     }
+}
+
+/// Keys reserved for up front at most, whatever `totalCount` says (the service allows 500
+/// per organization).
+const MAX_RESERVE: u64 = 100_000;
+
+/// Fails when the listing is not the org's keys exactly once each: a count other than
+/// `totalCount`, or a key twice (keys added or removed while the pages were read).
+fn check_complete(keys: &mut [KeyReport], total: Option<u64>) -> Result<()> {
+    // In place, without a set of ids: the report is the largest thing held at this point.
+    keys.sort_unstable_by_key(|a| a.id);
+    let repeats = keys.windows(2).filter(|w| w[0].id == w[1].id).count();
+    let distinct = keys.len() - repeats;
+    let complete = total.is_none_or(|t| t == keys.len() as u64);
+    if repeats == 0 && complete {
+        return Ok(());
+    }
+    let said = total.map_or_else(|| "no count".to_owned(), |t| t.to_string());
+    Err(Error::decode(
+        200,
+        format!(
+            "the key list is inconsistent (totalCount {said}, {} keys read, {distinct} distinct): \
+             keys were added or removed during the audit; run it again",
+            keys.len(),
+        ),
+        String::new(),
+        None,
+    )
+    .with_operation(Operation::ListOrgApiKeys))
 }
 
 fn unix_now() -> i64 {
@@ -225,49 +290,6 @@ async fn access_list_required(client: &Client, org_id: &OrgId) -> Result<Option<
         Err(e) if matches!(e.status(), Some(401 | 403)) && e.api_error().is_some() => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-/// Every key of the org, all pages, checked against the first page's `totalCount`;
-/// `on_page(keys so far, totalCount)` after each page.
-async fn list_keys(
-    client: &Client,
-    org_id: &OrgId,
-    on_page: impl Fn(usize, Option<u64>),
-) -> Result<(Vec<ApiKey>, Option<u64>)> {
-    let mut pages = client
-        .org_keys()
-        .list(org_id)
-        .items_per_page(PAGE_SIZE)
-        .include_count(true)
-        .pages();
-    let mut keys: Vec<ApiKey> = Vec::new();
-    let mut total = None;
-    while let Some(page) = pages.try_next().await? {
-        if total.is_none() {
-            total = page.total_count();
-        }
-        keys.extend(page.into_results());
-        on_page(keys.len(), total);
-    }
-    let mut seen = HashSet::with_capacity(keys.len());
-    let unique = keys.iter().all(|k| seen.insert(*k.id()));
-    let complete = total.is_none_or(|t| t == keys.len() as u64);
-    if !unique || !complete {
-        let said = total.map_or_else(|| "no count".to_owned(), |t| t.to_string());
-        return Err(Error::decode(
-            200,
-            format!(
-                "the key list is inconsistent (totalCount {said}, {} keys read, {} distinct): \
-                 keys were added or removed during the audit; run it again",
-                keys.len(),
-                seen.len()
-            ),
-            String::new(),
-            None,
-        )
-        .with_operation(Operation::ListOrgApiKeys));
-    }
-    Ok((keys, total))
 }
 
 /// One key's access list, all pages; unknown when the caller may not read it.

@@ -2,9 +2,10 @@
 //! can be used from, whether it is used, and what to fix.
 //!
 //! `client.audit(&org)…send().await` ([`AuditBuilder`], in `fetch.rs`) reads the org (GETs
-//! only) and returns the report. Everything else here is **pure**: [`audit`] turns an
-//! [`AuditInput`] (the keys, their access lists and the org setting) into an
-//! [`AuditReport`], and the [`render`] functions turn a report into JSON, CSV, SARIF 2.1.0 or
+//! only) and returns the report, auditing each key as its access list arrives so that it
+//! holds the compact report and not the responses. Everything else here is **pure**:
+//! [`audit`] turns an [`AuditInput`] (the keys, their access lists and the org setting) into
+//! an [`AuditReport`], and the [`render`] functions turn a report into JSON, CSV, SARIF 2.1.0 or
 //! a text table. The pure part must NOT do I/O, read the clock (the caller passes `now`) or
 //! decide an exit status on its own (the caller asks [`AuditReport::fails`]). Its one rule
 //! about missing data: what the API does not say is reported as *unknown*, never as empty or
@@ -22,7 +23,7 @@
 //!     .api_access_list_required(Some(false))
 //!     .key(key, AccessListView::Known(Vec::new()));
 //! let report = audit(&input);
-//! let ids: Vec<RuleId> = report.keys[0].findings.iter().map(|f| f.rule).collect();
+//! let ids: Vec<RuleId> = report.keys[0].findings().iter().map(|f| f.rule()).collect();
 //! assert!(ids.contains(&RuleId::OrgOwner));
 //! assert!(ids.contains(&RuleId::AnyAddress));
 //! assert!(report.fails(FailOn::High));
@@ -36,6 +37,7 @@ pub mod render;
 mod report;
 mod rules;
 mod sanitize;
+mod text;
 mod timestamp;
 
 pub use crate::pacing as limits;
@@ -43,7 +45,7 @@ pub use analyze::audit;
 pub use fetch::{AuditBuilder, DEFAULT_AUDIT_CONCURRENCY, Progress};
 pub use input::{AccessListView, AuditInput, AuditOptions};
 pub use report::{
-    AccessListReport, AuditReport, EntryReport, FailOn, Finding, KeyReport, ProjectRoles,
+    AccessListReport, AuditReport, Entries, EntryReport, FailOn, Finding, KeyReport, ProjectRoles,
     REPORT_SCHEMA_VERSION, Severity, Summary, Usage, UsageUnknown,
 };
 pub use rules::{RULES, Rule, RuleId};

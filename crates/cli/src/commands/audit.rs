@@ -56,14 +56,18 @@ pub(crate) async fn run(
     verdict(&report, args.fail_on)
 }
 
+/// Writes the report to stdout as the renderers produce it, through one buffer: no rendering
+/// of the whole report is held in memory (issue #17), and stdout's line buffering does not
+/// turn a pretty-printed report into a write per line.
 fn print(report: &AuditReport, output: OutputFormat) -> Result<(), Failure> {
-    let out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match output {
-        OutputFormat::Table => table::write_table(report, out)?,
-        OutputFormat::Json => json::write_json(report, out)?,
-        OutputFormat::Csv => csv::write_csv(report, out)?,
-        OutputFormat::Sarif => sarif::write_sarif(report, out)?,
+        OutputFormat::Table => table::write_table(report, &mut out)?,
+        OutputFormat::Json => json::write_json(report, &mut out)?,
+        OutputFormat::Csv => csv::write_csv(report, &mut out)?,
+        OutputFormat::Sarif => sarif::write_sarif(report, &mut out)?,
     }
+    out.flush()?;
     Ok(())
 }
 
@@ -75,7 +79,7 @@ fn verdict(report: &AuditReport, fail_on: FailOn) -> Result<(), Failure> {
     let at_or_above = report
         .all_findings()
         .iter()
-        .filter(|f| fail_on.threshold().is_some_and(|t| f.severity >= t))
+        .filter(|f| fail_on.threshold().is_some_and(|t| f.severity() >= t))
         .count();
     Err(Failure::Findings(format!(
         "{at_or_above} finding(s) at or above --fail-on {}",

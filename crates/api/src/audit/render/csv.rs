@@ -44,10 +44,10 @@ pub fn write_csv(report: &AuditReport, out: impl Write) -> io::Result<()> {
     }
     for key in &report.keys {
         let cells = key_cells(key);
-        if key.findings.is_empty() {
+        if key.findings().is_empty() {
             write_row(&mut writer, org, &cells, None)?;
         }
-        for finding in &key.findings {
+        for finding in key.findings() {
             write_row(&mut writer, org, &cells, Some(finding))?;
         }
     }
@@ -69,12 +69,12 @@ fn write_row<W: Write>(
 ) -> io::Result<()> {
     let finding_cells: [String; 6] = match finding {
         Some(f) => [
-            f.rule.as_str().to_owned(),
-            f.severity.as_str().to_owned(),
-            f.title.clone(),
-            f.message.clone(),
-            f.fix.clone(),
-            f.entry.clone().unwrap_or_default(),
+            f.rule().as_str().to_owned(),
+            f.severity().as_str().to_owned(),
+            f.title().to_owned(),
+            f.message(),
+            f.fix(),
+            f.entry().unwrap_or_default().to_owned(),
         ],
         None => Default::default(),
     };
@@ -90,23 +90,23 @@ fn write_row<W: Write>(
 
 /// The eight key columns, from `keyId` to `lastUsed`.
 fn key_cells(key: &KeyReport) -> [String; 8] {
-    let roles: Vec<&str> = key.org_roles.iter().map(|r| r.as_str()).collect();
+    let roles: Vec<&str> = key.org_roles().iter().map(|r| r.as_str()).collect();
     let projects: Vec<String> = key
-        .projects
+        .projects()
         .iter()
         .map(|p| {
             let roles: Vec<&str> = p.roles.iter().map(|r| r.as_str()).collect();
             format!("{}:{}", p.project_id, roles.join("|"))
         })
         .collect();
-    let access_list = match &key.access_list {
+    let access_list = match key.access_list() {
         AccessListReport::Known { entries } if entries.is_empty() => "none".to_owned(),
         AccessListReport::Known { entries } => entries
             .iter()
             .map(|e| {
-                let mut cell = e.address.clone();
-                let count = e.count.map(|c| format!("count {c}"));
-                let used = e.last_used.as_ref().map(|t| match &e.last_used_address {
+                let mut cell = e.address().to_owned();
+                let count = e.count().map(|c| format!("count {c}"));
+                let used = e.last_used().map(|t| match e.last_used_address() {
                     Some(a) => format!("last used {t} from {a}"),
                     None => format!("last used {t}"),
                 });
@@ -120,14 +120,11 @@ fn key_cells(key: &KeyReport) -> [String; 8] {
             .join("; "),
         AccessListReport::Unknown { reason } => format!("unknown ({reason})"),
     };
-    let (usage, last_used) = usage_cells(&key.usage);
+    let (usage, last_used) = usage_cells(&key.usage());
     [
-        key.id.to_string(),
-        key.public_key
-            .as_ref()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_default(),
-        key.description.clone().unwrap_or_default(),
+        key.id().to_string(),
+        key.public_key().unwrap_or_default().to_owned(),
+        key.description().unwrap_or_default().to_owned(),
         roles.join("; "),
         projects.join("; "),
         access_list,
@@ -199,7 +196,7 @@ mod tests {
         let order: Vec<&str> = report
             .keys
             .iter()
-            .map(|k| k.public_key.as_ref().unwrap().as_str())
+            .map(|k| k.public_key().unwrap())
             .collect();
         assert_eq!(seen, order);
         let owner = rows.iter().find(|r| r[9] == "AK001").unwrap();

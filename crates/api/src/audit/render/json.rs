@@ -25,12 +25,13 @@ mod tests {
     use crate::audit::render::fixture;
 
     #[test]
-    fn round_trips_and_uses_stable_names() {
+    fn is_stable_json_with_stable_names() {
         let report = fixture::report();
         let text = to_json_string(&report);
-        let back: AuditReport = serde_json::from_str(&text).unwrap();
-        assert_eq!(back, report);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        // The same report writes the same bytes (the report is serialize-only: the golden
+        // comparison of the whole text is in tests/it/audit_report.rs).
+        assert_eq!(to_json_string(&report.clone()), text);
         for field in [
             "schemaVersion",
             "orgId",

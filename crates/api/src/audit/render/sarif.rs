@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::audit::{AuditReport, Finding, RULES};
+use crate::audit::{AuditReport, Finding, KeyReport, RULES};
 
 /// The `$schema` URI written in the log.
 pub const SARIF_SCHEMA: &str =
@@ -34,8 +34,18 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool,
-    results: Vec<SarifResult<'a>>,
+    results: Results<'a>,
     properties: RunProperties<'a>,
+}
+
+/// The results, each built as it is written: the log of a large org is never held whole.
+struct Results<'a>(&'a AuditReport);
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let report = self.0;
+        serializer.collect_seq(report.all_findings().into_iter().map(|f| result(report, f)))
+    }
 }
 
 #[derive(Serialize)]
@@ -82,14 +92,14 @@ struct Message<T> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifResult<'a> {
+struct SarifResult {
     rule_id: &'static str,
     rule_index: usize,
     level: &'static str,
     message: Message<String>,
     locations: [Location; 1],
     partial_fingerprints: Fingerprints,
-    properties: ResultProperties<'a>,
+    properties: ResultProperties,
 }
 
 #[derive(Serialize)]
@@ -115,9 +125,9 @@ struct Fingerprints {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ResultProperties<'a> {
+struct ResultProperties {
     severity: &'static str,
-    fix: &'a str,
+    fix: String,
 }
 
 /// Writes `report` as a SARIF 2.1.0 log (pretty JSON and a newline).
@@ -138,11 +148,6 @@ pub fn write_sarif(report: &AuditReport, mut out: impl Write) -> io::Result<()> 
             },
         })
         .collect();
-    let results = report
-        .all_findings()
-        .into_iter()
-        .map(|f| result(org, f))
-        .collect();
     let log = Log {
         schema: SARIF_SCHEMA,
         version: "2.1.0",
@@ -155,7 +160,7 @@ pub fn write_sarif(report: &AuditReport, mut out: impl Write) -> io::Result<()> 
                     rules,
                 },
             },
-            results,
+            results: Results(report),
             properties: RunProperties {
                 org_id: org,
                 generated_at: &report.generated_at,
@@ -173,43 +178,38 @@ pub fn to_sarif_string(report: &AuditReport) -> String {
     String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
-fn result<'a>(org: &str, f: &'a Finding) -> SarifResult<'a> {
-    let rule_index = f.rule as usize;
-    let (name, kind, fqn) = match (&f.key_id, &f.entry) {
+fn result(report: &AuditReport, f: &Finding) -> SarifResult {
+    let org = report.org_id.as_str();
+    let rule_index = f.rule() as usize;
+    let public_key = report.key_of(f).and_then(KeyReport::public_key);
+    let (name, kind, fqn) = match (f.key_id(), f.entry()) {
         (Some(key), Some(entry)) => (
-            entry.clone(),
+            entry.to_owned(),
             "resource",
             format!("orgs/{org}/apiKeys/{key}/accessList/{entry}"),
         ),
         (Some(key), None) => (
-            f.public_key
-                .as_ref()
-                .map_or_else(|| key.to_string(), |p| p.as_str().to_owned()),
+            public_key.map_or_else(|| key.to_string(), str::to_owned),
             "resource",
             format!("orgs/{org}/apiKeys/{key}"),
         ),
         (None, _) => (org.to_owned(), "namespace", format!("orgs/{org}")),
     };
-    let subject = match &f.public_key {
-        Some(p) => format!("key {p}: "),
-        None if f.key_id.is_some() => format!(
-            "key {}: ",
-            f.key_id
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default()
-        ),
-        None => "organization: ".to_owned(),
+    let subject = match (public_key, f.key_id()) {
+        (Some(p), _) => format!("key {p}: "),
+        (None, Some(id)) => format!("key {id}: "),
+        (None, None) => "organization: ".to_owned(),
     };
+    let fix = f.fix();
     SarifResult {
-        rule_id: f.rule.as_str(),
+        rule_id: f.rule().as_str(),
         rule_index,
-        level: f.severity.sarif_level(),
+        level: f.severity().sarif_level(),
         message: Message {
-            text: format!("{subject}{}. Fix: {}", f.message, f.fix),
+            text: format!("{subject}{}. Fix: {fix}", f.message()),
         },
         partial_fingerprints: Fingerprints {
-            finding: format!("{}:{fqn}", f.rule.as_str()),
+            finding: format!("{}:{fqn}", f.rule().as_str()),
         },
         locations: [Location {
             logical_locations: [LogicalLocation {
@@ -219,8 +219,8 @@ fn result<'a>(org: &str, f: &'a Finding) -> SarifResult<'a> {
             }],
         }],
         properties: ResultProperties {
-            severity: f.severity.as_str(),
-            fix: &f.fix,
+            severity: f.severity().as_str(),
+            fix,
         },
     }
 }
@@ -279,10 +279,10 @@ mod tests {
             .as_array()
             .unwrap();
         for (result, finding) in results.iter().zip(report.all_findings()) {
-            assert_eq!(result["ruleId"], finding.rule.as_str());
+            assert_eq!(result["ruleId"], finding.rule().as_str());
             let index = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
             assert_eq!(rules[index]["id"], result["ruleId"]);
-            let expected = match finding.severity {
+            let expected = match finding.severity() {
                 crate::audit::Severity::High => "error",
                 crate::audit::Severity::Medium => "warning",
                 crate::audit::Severity::Low => "note",

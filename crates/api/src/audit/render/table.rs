@@ -7,41 +7,38 @@
 //! that; not worth a dependency for a description column). This module must NOT print an
 //! unsanitized server string.
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::audit::render::csv::usage_cells;
-use crate::audit::{AccessListReport, AuditReport, KeyReport, sanitize};
+use crate::audit::{AccessListReport, AuditReport, Finding, KeyReport, sanitize};
 
 /// Descriptions longer than this are cut (with `…`) in the key table.
 const DESCRIPTION_WIDTH: usize = 32;
 
-/// Writes `report` as a text table.
-pub fn write_table(report: &AuditReport, mut out: impl Write) -> io::Result<()> {
-    out.write_all(to_table_string(report).as_bytes())
-}
-
-/// The text table as a string.
-pub fn to_table_string(report: &AuditReport) -> String {
-    let mut s = String::new();
+/// Writes `report` as a text table, line by line.
+///
+/// Column widths need every row, so each table is walked twice (once to measure, once to
+/// write) rather than held whole: the output of a large org is never in memory at once.
+pub fn write_table(report: &AuditReport, out: impl Write) -> io::Result<()> {
+    let mut out = io::BufWriter::new(out);
     let setting = match report.api_access_list_required {
         Some(true) => "true",
         Some(false) => "false",
         None => "unknown",
     };
     let sum = &report.summary;
-    let _ = writeln!(
-        s,
+    writeln!(
+        out,
         "Organization {} audited at {}",
         report.org_id,
         sanitize(&report.generated_at)
-    );
-    let _ = writeln!(
-        s,
+    )?;
+    writeln!(
+        out,
         "apiAccessListRequired: {setting}; keys: {} ({} with findings, {} access lists unknown); findings: {} high, {} medium, {} low",
         sum.keys, sum.keys_with_findings, sum.access_lists_unknown, sum.high, sum.medium, sum.low
-    );
-    s.push('\n');
+    )?;
+    writeln!(out)?;
 
     let header = [
         "PUBLIC KEY",
@@ -52,55 +49,65 @@ pub fn to_table_string(report: &AuditReport) -> String {
         "LAST USED",
         "FINDINGS",
     ];
-    let rows: Vec<Vec<String>> = report.keys.iter().map(key_row).collect();
-    write_grid(&mut s, &header, &rows);
+    let widths = column_widths(&header, report.keys.iter().map(key_row));
+    write_line(&mut out, &widths, &header.map(str::to_owned))?;
+    for key in &report.keys {
+        write_line(&mut out, &widths, &key_row(key))?;
+    }
 
     let findings = report.all_findings();
-    s.push('\n');
+    writeln!(out)?;
     if findings.is_empty() {
-        s.push_str("No findings.\n");
-        return s;
+        out.write_all(b"No findings.\n")?;
+        return out.flush();
     }
-    s.push_str("FINDINGS\n");
-    let rows: Vec<Vec<String>> = findings
-        .iter()
-        .map(|f| {
-            let subject = match (&f.public_key, &f.key_id) {
-                (Some(p), _) => p.as_str().to_owned(),
-                (None, Some(id)) => id.to_string(),
-                (None, None) => "(org)".to_owned(),
-            };
-            vec![
-                f.severity.as_str().to_owned(),
-                f.rule.as_str().to_owned(),
-                sanitize(&subject).into_owned(),
-                sanitize(&f.message).into_owned(),
-            ]
-        })
-        .collect();
-    let widths = column_widths(&["SEVERITY", "ID", "KEY", ""], &rows);
+    out.write_all(b"FINDINGS\n")?;
+    let row = |f: &Finding| {
+        let subject = match (report.key_of(f).and_then(KeyReport::public_key), f.key_id()) {
+            (Some(p), _) => p.to_owned(),
+            (None, Some(id)) => id.to_string(),
+            (None, None) => "(org)".to_owned(),
+        };
+        vec![
+            f.severity().as_str().to_owned(),
+            f.rule().as_str().to_owned(),
+            sanitize(&subject).into_owned(),
+            sanitize(&f.message()).into_owned(),
+        ]
+    };
+    let widths = column_widths(
+        &["SEVERITY", "ID", "KEY", ""],
+        findings.iter().map(|f| row(f)),
+    );
     let indent: usize = widths[..3].iter().map(|w| w + 2).sum();
-    for (row, f) in rows.iter().zip(&findings) {
-        write_line(&mut s, &widths, row);
-        let _ = writeln!(s, "{:indent$}fix: {}", "", sanitize(&f.fix));
+    for f in &findings {
+        write_line(&mut out, &widths, &row(f))?;
+        writeln!(out, "{:indent$}fix: {}", "", sanitize(&f.fix()))?;
     }
-    s
+    out.flush()
+}
+
+/// The text table as a string.
+pub fn to_table_string(report: &AuditReport) -> String {
+    let mut out = Vec::new();
+    write_table(report, &mut out).expect("writing to a Vec cannot fail");
+    String::from_utf8(out).expect("every cell is UTF-8")
 }
 
 fn key_row(key: &KeyReport) -> Vec<String> {
     // Cut before escaping, so that an escape is never cut in half (`row` escapes below).
-    let description = key.description.as_deref().unwrap_or("");
+    let description = key.description().unwrap_or("");
     let description = if description.chars().count() > DESCRIPTION_WIDTH {
         let cut: String = description.chars().take(DESCRIPTION_WIDTH - 1).collect();
         format!("{cut}…")
     } else {
         description.to_owned()
     };
-    let roles: Vec<&str> = key.org_roles.iter().map(|r| r.as_str()).collect();
-    let access = match &key.access_list {
+    let roles: Vec<&str> = key.org_roles().iter().map(|r| r.as_str()).collect();
+    let access = match key.access_list() {
         AccessListReport::Known { entries } if entries.is_empty() => "none".to_owned(),
         AccessListReport::Known { entries } => {
-            let first: Vec<&str> = entries.iter().take(2).map(|e| e.address.as_str()).collect();
+            let first: Vec<&str> = entries.iter().take(2).map(|e| e.address()).collect();
             let more = entries.len().saturating_sub(2);
             if more > 0 {
                 format!("{} +{more}", first.join(", "))
@@ -110,17 +117,16 @@ fn key_row(key: &KeyReport) -> Vec<String> {
         }
         AccessListReport::Unknown { .. } => "unknown".to_owned(),
     };
-    let (usage, last) = usage_cells(&key.usage);
+    let (usage, last) = usage_cells(&key.usage());
     let last_used = if last.is_empty() { usage } else { last };
-    let mut ids: Vec<&str> = key.findings.iter().map(|f| f.rule.as_str()).collect();
+    let mut ids: Vec<&str> = key.findings().iter().map(|f| f.rule().as_str()).collect();
     ids.dedup();
     vec![
-        key.public_key
-            .as_ref()
-            .map_or_else(|| key.id.to_string(), |p| p.as_str().to_owned()),
+        key.public_key()
+            .map_or_else(|| key.id().to_string(), str::to_owned),
         description,
         roles.join(","),
-        key.projects.len().to_string(),
+        key.projects().len().to_string(),
         access,
         last_used,
         if ids.is_empty() {
@@ -134,26 +140,17 @@ fn key_row(key: &KeyReport) -> Vec<String> {
     .collect()
 }
 
-fn column_widths(header: &[&str], rows: &[Vec<String>]) -> Vec<usize> {
+fn column_widths(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<usize> {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
+        for (w, cell) in widths.iter_mut().zip(&row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     widths
 }
 
-fn write_grid(s: &mut String, header: &[&str], rows: &[Vec<String>]) {
-    let widths = column_widths(header, rows);
-    let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
-    write_line(s, &widths, &header);
-    for row in rows {
-        write_line(s, &widths, row);
-    }
-}
-
-fn write_line(s: &mut String, widths: &[usize], cells: &[String]) {
+fn write_line(out: &mut impl Write, widths: &[usize], cells: &[String]) -> io::Result<()> {
     let last = cells.len().saturating_sub(1);
     let mut line = String::new();
     for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
@@ -165,8 +162,8 @@ fn write_line(s: &mut String, widths: &[usize], cells: &[String]) {
             line.extend(std::iter::repeat_n(' ', pad));
         }
     }
-    s.push_str(line.trim_end());
-    s.push('\n');
+    out.write_all(line.trim_end().as_bytes())?;
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]
@@ -195,7 +192,7 @@ mod tests {
         let report = fixture::report();
         let text = to_table_string(&report);
         for key in &report.keys {
-            assert!(text.contains(key.public_key.as_ref().unwrap().as_str()));
+            assert!(text.contains(key.public_key().unwrap()));
         }
         let fixes = text
             .lines()
