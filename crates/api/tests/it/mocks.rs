@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use atlas_keys::model::{OrgRole, ProjectRole};
-use atlas_keys::rotate::{RotationError, Rotations};
+use atlas_keys::rotate::{RotationError, RotationReport, Rotations};
 use atlas_keys::rotation::deliver::{DeliveredKey, Delivery, DeliveryError, KeySlot};
 use atlas_keys::rotation::journal::{FileJournal, RotationId};
 use atlas_keys::rotation::plan::{NextStep, Outcome, Resume};
@@ -211,6 +211,24 @@ fn journal(dir: &Path) -> Arc<FileJournal> {
     Arc::new(FileJournal::open(dir).unwrap())
 }
 
+/// Rotates `OLD` over `wire` as the CLI does: journaled in `dir`, the new key delivered into
+/// the returned slot, its credentials verified through the same wire.
+async fn rotate_in_memory(
+    wire: &ScriptedTransport,
+    dir: &Path,
+) -> (Result<RotationReport, RotationError>, KeySlot) {
+    let (delivery, slot) = Delivery::in_memory();
+    let result = client(wire)
+        .org_keys()
+        .rotate(&ORG.parse().unwrap(), &OLD.parse().unwrap())
+        .deliver(delivery)
+        .journal(journal(dir))
+        .verify_with(builder(wire))
+        .send()
+        .await;
+    (result, slot)
+}
+
 fn take_delivered(slot: &KeySlot) -> DeliveredKey {
     let key = slot.take().expect("the new key was delivered");
     assert_eq!(key.id().as_str(), NEW);
@@ -227,19 +245,9 @@ async fn a_rotation_reads_creates_delivers_copies_verifies_and_only_then_deletes
     push_challenge(&wire);
     wire.push_json(200, r#"{"currentIpv4Address":"192.0.2.10"}"#);
     wire.push_json(204, "");
-    let client = client(&wire);
     let dir = tempfile::tempdir().unwrap();
-    let (delivery, slot) = Delivery::in_memory();
-
-    let report = client
-        .org_keys()
-        .rotate(&ORG.parse().unwrap(), &OLD.parse().unwrap())
-        .deliver(delivery)
-        .journal(journal(dir.path()))
-        .verify_with(builder(&wire))
-        .send()
-        .await
-        .unwrap();
+    let (report, slot) = rotate_in_memory(&wire, dir.path()).await;
+    let report = report.unwrap();
     assert!(report.old_key_deleted);
     assert_eq!(report.outcome, Some(Outcome::Rotated));
     assert_eq!(report.old_key.as_str(), OLD);
@@ -311,17 +319,8 @@ async fn a_failure_after_delivery_keeps_both_keys_names_them_and_resume_complete
     let client = client(&wire);
     let dir = tempfile::tempdir().unwrap();
     let journal = journal(dir.path());
-    let (delivery, slot) = Delivery::in_memory();
-
-    let err = client
-        .org_keys()
-        .rotate(&ORG.parse().unwrap(), &OLD.parse().unwrap())
-        .deliver(delivery)
-        .journal(journal.clone())
-        .verify_with(builder(&wire))
-        .send()
-        .await
-        .unwrap_err();
+    let (err, slot) = rotate_in_memory(&wire, dir.path()).await;
+    let err = err.unwrap_err();
     let text = describe(&err);
     assert!(
         text.contains("assigning the new key to a project")
@@ -462,19 +461,9 @@ async fn a_new_key_that_fails_verification_is_deleted_and_the_old_one_kept() {
     push_challenge(&wire);
     push_challenge(&wire);
     wire.push_json(204, "");
-    let client = client(&wire);
     let dir = tempfile::tempdir().unwrap();
-    let (delivery, slot) = Delivery::in_memory();
-
-    let err = client
-        .org_keys()
-        .rotate(&ORG.parse().unwrap(), &OLD.parse().unwrap())
-        .deliver(delivery)
-        .journal(journal(dir.path()))
-        .verify_with(builder(&wire))
-        .send()
-        .await
-        .unwrap_err();
+    let (err, slot) = rotate_in_memory(&wire, dir.path()).await;
+    let err = err.unwrap_err();
     assert!(
         matches!(
             err,
