@@ -5,8 +5,9 @@
 //! installs one [`atlas_pacer`] between `Retry` and its auth layer (unless `.pacing(false)`),
 //! so all its calls share the buckets and a call takes one token, not one per digest
 //! challenge: the service documents that a request it processes consumes a token, and the
-//! emulator counts challenges nowhere. Also
-//! reachable as `atlas_keys::audit::limits`. It must NOT be the only defence: the limits are "not part of the API contract", so the
+//! emulator counts challenges nowhere. Also reachable as `atlas_keys::audit::limits`.
+//!
+//! It must NOT be the only defence: the limits are "not part of the API contract", so the
 //! pacer corrects them from `RateLimit-*` headers, and `Retry` still handles a 429.
 
 use std::sync::Arc;
