@@ -108,7 +108,20 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
     let decoded = match checked.unwrapped {
         // The envelope was parsed by the status check already; decode what it wrapped.
         Some(inner) => serde_json::from_value::<T>(inner),
-        None => serde_json::from_slice::<T>(&checked.body),
+        // One UTF-8 check of the whole body, then `from_str`: `from_slice` checks every
+        // string on its own, which cost a sixth of decoding a key (~1,600 instructions).
+        None => match std::str::from_utf8(&checked.body) {
+            Ok(text) => serde_json::from_str::<T>(text),
+            Err(_) => {
+                return Err(decode_error(
+                    info,
+                    status,
+                    "the body is not JSON (not UTF-8 text)",
+                    &checked.body,
+                    None,
+                ));
+            }
+        },
     };
     let value = decoded.map_err(|e| {
         let message = if e.is_syntax() || e.is_eof() {
@@ -116,7 +129,7 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
         } else {
             format!("unexpected JSON shape: {e}")
         };
-        decode_error(info, status, message, &checked.body, e)
+        decode_error(info, status, message, &checked.body, Some(e))
     })?;
     Ok(Response {
         value,
@@ -252,7 +265,7 @@ fn decode_error(
     status: u16,
     message: impl Into<String>,
     body: &Bytes,
-    source: serde_json::Error,
+    source: Option<serde_json::Error>,
 ) -> Error {
     // The server said 2xx: a write did happen, and the caller must know that.
     let mut message = message.into();
@@ -265,7 +278,8 @@ fn decode_error(
     } else {
         excerpt(body)
     };
-    Error::decode(status, message, excerpt, Some(Box::new(source))).with_operation(info.operation())
+    let source = source.map(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>);
+    Error::decode(status, message, excerpt, source).with_operation(info.operation())
 }
 
 /// The most characters of a body an error may quote.
@@ -381,6 +395,39 @@ mod tests {
         let mut body = vec![b'x'; EXCERPT_SCAN_BYTES + 10];
         body[..EXCERPT_SCAN_BYTES].fill(b' ');
         assert!(excerpt(&body).ends_with('…'));
+    }
+
+    fn get_key_info(accept: &http::HeaderValue) -> CallInfo<'_> {
+        CallInfo {
+            spec: Operation::GetOrgApiKey
+                .spec(atlas_keys_model::Flavour::AtlasV2)
+                .expect("in the table"),
+            envelope: false,
+            accept,
+            path: http::uri::PathAndQuery::from_static("/api/atlas/v2/orgs/x/apiKeys/y"),
+            secret_body: false,
+        }
+    }
+
+    #[test]
+    fn a_success_body_that_is_not_utf8_is_a_decode_error_quoting_an_excerpt() {
+        let accept = http::HeaderValue::from_static("application/json");
+        let info = get_key_info(&accept);
+        let body = Bytes::from_static(b"{\"id\":\"\xff\xfe\",\"desc\":\"d\"}");
+        let err = ApiKey::decode(&info, http::Response::new(body)).unwrap_err();
+        assert!(err.is_decode(), "{err:?}");
+        assert!(
+            err.to_string().contains("not JSON (not UTF-8 text)"),
+            "{err}"
+        );
+        // And a UTF-8 body still decodes, escapes and all.
+        let body = Bytes::from_static(
+            br#"{"id":"5d1113b25a115342acc2d1aa","desc":"caf\u00e9 \"x\"","roles":null}"#,
+        );
+        let key = ApiKey::decode(&info, http::Response::new(body))
+            .unwrap()
+            .value;
+        assert_eq!(key.desc(), Some("café \"x\""));
     }
 
     #[test]

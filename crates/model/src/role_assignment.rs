@@ -5,6 +5,8 @@
 //! neither is a decode error. This module must NOT check roles against a flavour: a
 //! response lists whatever the server granted, so role names decode leniently.
 
+use std::borrow::Cow;
+
 use crate::{OrgId, OrgRole, ProjectId, ProjectRole};
 
 /// A role held by an API key, scoped to an organization or a project.
@@ -17,8 +19,7 @@ use crate::{OrgId, OrgRole, ProjectId, ProjectRole};
 /// ).unwrap();
 /// assert!(matches!(a, RoleAssignment::Org { role: OrgRole::Member, .. }));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(try_from = "RoleAssignmentWire", into = "RoleAssignmentWire")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RoleAssignment {
     /// A role in an organization.
     Org {
@@ -47,19 +48,43 @@ impl RoleAssignment {
 }
 
 /// The flat wire shape; private so that the invalid "both"/"neither" states never escape.
+/// The role name is borrowed from the input when it can be: a known role then costs no
+/// allocation (every key of every response has one or more).
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RoleAssignmentWire {
+struct RoleAssignmentWire<'a> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     org_id: Option<OrgId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     group_id: Option<ProjectId>,
-    role_name: String,
+    #[serde(borrow)]
+    role_name: Cow<'a, str>,
 }
 
-impl TryFrom<RoleAssignmentWire> for RoleAssignment {
-    type Error = crate::ValidationError;
-    fn try_from(w: RoleAssignmentWire) -> Result<Self, Self::Error> {
+impl<'de> serde::Deserialize<'de> for RoleAssignment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = RoleAssignmentWire::deserialize(deserializer)?;
+        RoleAssignment::from_wire(wire).map_err(serde::de::Error::custom)
+    }
+}
+
+impl serde::Serialize for RoleAssignment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (org_id, group_id) = match self {
+            RoleAssignment::Org { org_id, .. } => (Some(*org_id), None),
+            RoleAssignment::Project { project_id, .. } => (None, Some(*project_id)),
+        };
+        RoleAssignmentWire {
+            org_id,
+            group_id,
+            role_name: Cow::Borrowed(self.role_name()),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl RoleAssignment {
+    fn from_wire(w: RoleAssignmentWire<'_>) -> Result<Self, crate::ValidationError> {
         match (w.org_id, w.group_id) {
             (Some(org_id), None) => Ok(RoleAssignment::Org {
                 org_id,
@@ -79,23 +104,6 @@ impl TryFrom<RoleAssignmentWire> for RoleAssignment {
                 "a role assignment must have orgId or groupId",
                 w.role_name,
             )),
-        }
-    }
-}
-
-impl From<RoleAssignment> for RoleAssignmentWire {
-    fn from(a: RoleAssignment) -> Self {
-        match a {
-            RoleAssignment::Org { org_id, role } => RoleAssignmentWire {
-                org_id: Some(org_id),
-                group_id: None,
-                role_name: role.as_str().to_owned(),
-            },
-            RoleAssignment::Project { project_id, role } => RoleAssignmentWire {
-                org_id: None,
-                group_id: Some(project_id),
-                role_name: role.as_str().to_owned(),
-            },
         }
     }
 }

@@ -61,6 +61,13 @@ impl CallDeadline {
         }
     }
 
+    /// The deadline a [`Deadline`] layer above this call has armed its timer for, if any: a
+    /// backend whose own timeout would end no sooner needs no timer of its own.
+    #[cfg(feature = "hyper")]
+    pub(crate) fn armed() -> Option<CallDeadline> {
+        CURRENT.try_with(|deadline| *deadline).ok()
+    }
+
     /// A deadline `total` from now.
     pub fn after(total: Duration) -> Self {
         let now = Instant::now();

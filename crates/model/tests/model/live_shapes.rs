@@ -186,6 +186,31 @@ fn roles_the_client_does_not_know_survive_decoding() {
 }
 
 #[test]
+fn a_role_name_with_json_escapes_reads_as_the_role_and_writes_back_plain() {
+    // Borrowed when it can be, copied when the JSON escapes it: the same role either way.
+    let escaped = r#"{"orgId":"4888442a3354817a7320eb61","roleName":"ORG\u005fOWNER"}"#;
+    let plain = r#"{"orgId":"4888442a3354817a7320eb61","roleName":"ORG_OWNER"}"#;
+    let a: RoleAssignment = serde_json::from_str(escaped).unwrap();
+    assert!(
+        matches!(
+            a,
+            RoleAssignment::Org {
+                role: OrgRole::Owner,
+                ..
+            }
+        ),
+        "{a:?}"
+    );
+    assert_eq!(serde_json::to_string(&a).unwrap(), plain);
+    let from_value: RoleAssignment =
+        serde_json::from_value(serde_json::from_str(escaped).unwrap()).unwrap();
+    assert_eq!(from_value, a);
+    let both = r#"{"orgId":"4888442a3354817a7320eb61","groupId":"32b6e34b3d91647abb20e7b8","roleName":"X"}"#;
+    let err = serde_json::from_str::<RoleAssignment>(both).unwrap_err();
+    assert!(err.to_string().contains("not both"), "{err}");
+}
+
+#[test]
 fn atlas_accepts_the_26_project_roles_of_notes_j() {
     let notes_j = "GROUP_OWNER, GROUP_CLUSTER_MANAGER, GROUP_CLUSTER_CREATOR, GROUP_CLUSTER_LOG_VIEWER, GROUP_CLUSTER_RESILIENCE_TESTER, GROUP_REPLICA_SET_MANAGER, GROUP_STREAM_PROCESSING_OWNER, GROUP_ACCESS_MANAGER, GROUP_DATA_ACCESS_ADMIN, GROUP_DATA_ACCESS_READ_WRITE, GROUP_DATA_ACCESS_READ_ONLY, GROUP_DATABASE_ACCESS_ADMIN, GROUP_BACKUP_MANAGER, GROUP_BACKUP_CREATOR, GROUP_BACKUP_RECOVERY_OPERATOR, GROUP_BACKUP_EXPORT_OPERATOR, GROUP_NETWORK_ACCESS_MANAGER, GROUP_OBSERVABILITY_VIEWER, GROUP_TRIGGER_MANAGER, GROUP_READ_ONLY, GROUP_INDEX_MANAGER, GROUP_SEARCH_INDEX_EDITOR, GROUP_REAL_TIME_PERFORMANCE_OPERATOR, GROUP_SUPPORT_ACCESS_MANAGER, GROUP_ALERTS_MANAGER, GROUP_MODEL_OWNER";
     let names: Vec<&str> = notes_j.split(", ").collect();

@@ -127,6 +127,7 @@ impl HyperTransport {
         // clone is a few reference counts, `redact_uri` several allocations on every request.
         let uri = request.uri().clone();
         let deadline = CallDeadline::of(&request);
+        let armed_above = deadline.is_some() && deadline == CallDeadline::armed();
         let (mut parts, body) = request.into_parts();
         parts
             .headers
@@ -176,6 +177,11 @@ impl HyperTransport {
             };
             // `work` is boxed on its own: with it inline, this future outgrew the
             // allocator's small-size fast path (two small allocations are cheaper).
+            if by_deadline && armed_above {
+                // The `Deadline` layer above ends the call at this same instant with the same
+                // error: a second timer would only cost (~1,000 instructions a call).
+                return work.await;
+            }
             match tokio::time::timeout(timeout, Box::pin(work)).await {
                 Ok(result) => result,
                 // The request may already be on the wire: an elapsed whole-exchange timeout

@@ -37,6 +37,8 @@ pub const DEFAULT_MAX_RESPONSE_BODY: usize = 16 * 1024 * 1024;
 pub(crate) const MAX_HEADER_BUFFER: usize = 64 * 1024;
 
 /// The most response header fields accepted (hyper's default is 100); more fail the exchange.
+/// The hyper backend leaves hyper's default, which is the same number.
+#[cfg(feature = "reqwest")]
 pub(crate) const MAX_HEADERS: usize = 100;
 
 /// Settings common to both backends' builders. Builder errors (a bad PEM, a bad User-Agent) are

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use atlas_keys_transport::test_util::{MockTransport, ScriptedTransport};
 use atlas_keys_transport::{
-    BearerAuth, ErrorKind, HyperTransport, ReqwestTransport, SecretString, Transport,
+    BearerAuth, Deadline, ErrorKind, HyperTransport, ReqwestTransport, SecretString, Transport,
 };
 use bytes::Bytes;
 use http::header;
@@ -179,8 +179,17 @@ async fn a_silent_server_times_out_after_the_request_was_sent() {
         let err = t.send(post(&srv.url("/x"), "{}")).await.unwrap_err();
         assert!(err.is_timeout(), "{name}: {err:?}");
         assert!(err.request_may_have_reached_server(), "{name}");
+        // Under a call deadline further away, the backend's own timeout still ends the
+        // attempt (the hyper backend skips its timer only when the deadline comes first).
+        let under_deadline = Deadline::new(Arc::clone(&t), Duration::from_secs(60));
+        let err = under_deadline
+            .send(post(&srv.url("/x"), "{}"))
+            .await
+            .unwrap_err();
+        assert!(err.is_timeout(), "{name}: {err:?}");
+        assert!(!err.to_string().contains("call deadline"), "{name}: {err}");
     }
-    assert_eq!(srv.requests(), 2);
+    assert_eq!(srv.requests(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
