@@ -466,7 +466,7 @@ impl<T> Bounds<T> {
             )));
         }
         if let Some(next) = page.next_link() {
-            let href = self.hasher.hash_one(&next.href);
+            let href = self.hasher.hash_one(next.href());
             if !self.seen_next_links.insert(href) {
                 return Err(self.error(format!(
                     "the listing repeats itself: page {n} links the same next page as an \

@@ -151,10 +151,10 @@ mod tests {
         assert!(q.pretty && !q.envelope);
         assert_eq!(q.window(5), (2, 4));
         let links = q.page_links("http://h/x", 5);
-        let rels: Vec<_> = links.iter().map(|l| l.rel.as_str()).collect();
+        let rels: Vec<_> = links.iter().map(|l| l.rel()).collect();
         assert_eq!(rels, ["previous", "self", "next"]);
         assert_eq!(
-            links[1].href,
+            links[1].href(),
             "http://h/x?pretty=true&includeCount=true&pageNum=2&itemsPerPage=2"
         );
         assert_eq!(q.window(1), (1, 1));

@@ -249,11 +249,15 @@ impl<T: Transport> Retry<T> {
                 this_try.extensions_mut().insert(Attempt(attempt));
             }
             let result = self.inner.send(this_try).await;
+            // `Retry-After` is read only from a response that will be retried.
             let (retryable, hinted) = match &result {
-                Ok(response) => (
-                    self.policy.status_is_retryable(&method, response.status()),
-                    retry_after(response),
-                ),
+                Ok(response) => {
+                    let retryable = self.policy.status_is_retryable(&method, response.status());
+                    (
+                        retryable,
+                        retryable.then(|| retry_after(response)).flatten(),
+                    )
+                }
                 Err(error) => (self.policy.error_is_retryable(&method, error), None),
             };
             let delay = if retryable && attempt < self.policy.max_attempts {

@@ -78,9 +78,9 @@ fn middle_page_has_next_previous_and_total() {
     let page: Page<ApiKey> = parse_exact("api_keys_page_middle.json");
     assert_eq!(page.total_count(), Some(3));
     assert!(!page.is_last_page());
-    assert!(page.next_link().unwrap().href.contains("pageNum=3"));
-    assert!(page.previous_link().unwrap().href.contains("pageNum=1"));
-    assert!(page.self_link().unwrap().href.contains("pageNum=2"));
+    assert!(page.next_link().unwrap().href().contains("pageNum=3"));
+    assert!(page.previous_link().unwrap().href().contains("pageNum=1"));
+    assert!(page.self_link().unwrap().href().contains("pageNum=2"));
 }
 
 #[test]

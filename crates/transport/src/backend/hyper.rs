@@ -5,7 +5,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::time::Instant;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -17,7 +16,6 @@ use std::sync::Arc;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use tracing::Instrument;
 
 use super::proxy::{ProxyConnector, Resolved, chain_proxy_failure};
 use super::{
@@ -239,10 +237,6 @@ fn classify_send_error(e: hyper_util::client::legacy::Error, target: &str) -> Er
 #[async_trait]
 impl Transport for HyperTransport {
     async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
-        let span = trace::request_span(&request, "hyper");
-        let started = Instant::now();
-        let result = self.exchange(request).instrument(span.clone()).await;
-        trace::record_outcome(&span, started, &result);
-        result
+        trace::traced(request, "hyper", |request| self.exchange(request)).await
     }
 }

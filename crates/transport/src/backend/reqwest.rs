@@ -6,12 +6,10 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use http::{Request, Response, header};
-use tracing::Instrument;
 
 use super::proxy::Resolved;
 use super::{
@@ -230,10 +228,6 @@ impl Transport for ReqwestTransport {
         {
             super::proxy::close_after(request.headers_mut());
         }
-        let span = trace::request_span(&request, "reqwest");
-        let started = Instant::now();
-        let result = self.exchange(request).instrument(span.clone()).await;
-        trace::record_outcome(&span, started, &result);
-        result
+        trace::traced(request, "reqwest", |request| self.exchange(request)).await
     }
 }
