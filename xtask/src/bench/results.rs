@@ -90,6 +90,28 @@ impl Results {
         self.runs.get(name).map_or(&[], Vec::as_slice)
     }
 
+    /// Per-repetition ratios of an ABBA measurement: `(f(a1_i) + f(a2_i)) / (f(b1_i) + f(b2_i))`.
+    pub(super) fn adjacent_ratios(
+        &self,
+        (a1, a2): (&str, &str),
+        (b1, b2): (&str, &str),
+        f: impl Fn(&Sample) -> f64,
+    ) -> Vec<f64> {
+        let sum = |x: &str, y: &str| -> Vec<f64> {
+            self.get(x)
+                .iter()
+                .zip(self.get(y))
+                .map(|(p, q)| f(p) + f(q))
+                .collect()
+        };
+        sum(a1, a2)
+            .into_iter()
+            .zip(sum(b1, b2))
+            .map(|(a, b)| a / b)
+            .filter(|ratio| ratio.is_finite())
+            .collect()
+    }
+
     /// Per-repetition ratios `f(a_i) / f(b_i)` of two scenarios run side by side.
     pub(super) fn ratios(&self, a: &str, b: &str, f: impl Fn(&Sample) -> f64) -> Vec<f64> {
         self.get(a)

@@ -8,7 +8,9 @@ use super::emulator::Emulator;
 use super::paths::Paths;
 use super::peers::Peers;
 use super::results::{Results, Sample};
-use super::scenarios::{GET_CONFIGS, STRICT_DIGEST, Sizes, list_name};
+use super::scenarios::{
+    GET_CONFIGS, GetConfig, PAIRED, STRICT_DIGEST, Sizes, list_name, paired_names,
+};
 
 pub(super) fn get_suite(
     paths: &Paths,
@@ -38,29 +40,29 @@ pub(super) fn get_suite(
             .iter()
             .map(|config| (config.name, config, &emulator, key_id.as_str()));
         for (name, config, emulator, key_id) in lenient_runs.chain(strict_runs) {
-            let mut args: Vec<String> = [
-                "get",
-                "--client",
-                config.client,
-                "--backend",
-                config.backend,
-                "--auth",
-                config.auth,
-                "--key-id",
-                key_id,
-                "--calls",
-                &sizes.calls.to_string(),
-                "--warmup",
-                &sizes.warmup.to_string(),
-                "--concurrency",
-                &config.concurrency.to_string(),
-            ]
-            .map(str::to_owned)
-            .to_vec();
-            if let Some(pool) = config.pool {
-                args.extend(["--pool".to_owned(), pool.to_string()]);
+            results.record(
+                name,
+                emulator.scenario(paths, &get_args(config, key_id, sizes)),
+            );
+        }
+        for &(sdk, floor) in PAIRED {
+            let (Some(sdk_config), Some(floor_config)) = (
+                GET_CONFIGS.iter().find(|c| c.name == sdk),
+                GET_CONFIGS.iter().find(|c| c.name == floor),
+            ) else {
+                continue;
+            };
+            let (floor_a, floor_b) = paired_names(floor, sdk);
+            let (sdk_a, sdk_b) = paired_names(sdk, sdk);
+            for (name, config) in [
+                (floor_a, floor_config),
+                (sdk_a, sdk_config),
+                (sdk_b, sdk_config),
+                (floor_b, floor_config),
+            ] {
+                let args = get_args(config, &key_id, sizes);
+                results.record(&name, emulator.scenario(paths, &args));
             }
-            results.record(name, emulator.scenario(paths, &args));
         }
         // Exactly `token_calls` calls from a cold client, 64 in flight: the single-flight
         // refresh must turn them into one token request.
@@ -192,4 +194,31 @@ pub(super) fn list_suite(
         }
     }
     Ok(())
+}
+
+/// The `atlas-keys-bench get` arguments of one get-one-key configuration.
+fn get_args(config: &GetConfig, key_id: &str, sizes: Sizes) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "get",
+        "--client",
+        config.client,
+        "--backend",
+        config.backend,
+        "--auth",
+        config.auth,
+        "--key-id",
+        key_id,
+        "--calls",
+        &sizes.calls.to_string(),
+        "--warmup",
+        &sizes.warmup.to_string(),
+        "--concurrency",
+        &config.concurrency.to_string(),
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    if let Some(pool) = config.pool {
+        args.extend(["--pool".to_owned(), pool.to_string()]);
+    }
+    args
 }

@@ -136,3 +136,22 @@ pub(super) fn list_name(keys: u64, mode: &str, concurrency: Option<usize>) -> St
         None => format!("list {keys} {mode}"),
     }
 }
+
+/// The SDK/floor targets, each also measured adjacent: per repetition the floor, the SDK, the
+/// SDK again and the floor again (ABBA) back to back against the same emulator, so that neither
+/// side gains from where it sits in the round-robin. (SDK config, floor config), by name.
+pub(super) const PAIRED: &[(&str, &str)] = &[
+    ("sdk hyper bearer seq", "floor bearer seq"),
+    ("sdk hyper bearer 64", "floor bearer 64"),
+    ("sdk reqwest bearer seq", "floor bearer seq"),
+    ("sdk reqwest bearer 64", "floor bearer 64"),
+];
+
+/// The names under which the adjacent runs of a `PAIRED` entry are recorded: the `(first,
+/// second)` run of `config`, paired with `sdk`.
+pub(super) fn paired_names(config: &str, sdk: &str) -> (String, String) {
+    (
+        format!("{config}, adjacent to {sdk}, first"),
+        format!("{config}, adjacent to {sdk}, second"),
+    )
+}
