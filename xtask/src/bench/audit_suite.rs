@@ -73,6 +73,7 @@ pub(super) fn audit_suite(
     // real audit that starts with a full bucket.
     let seed = write_seed(paths, small)?;
     for rep in 1..=options.reps {
+        results.begin_repetition(rep);
         eprintln!(
             "\n==> audit {small} keys paced, repetition {rep} of {}",
             options.reps
@@ -105,6 +106,7 @@ pub(super) fn audit_suite(
             ],
         )?;
         for rep in 1..=options.reps {
+            results.begin_repetition(rep);
             eprintln!(
                 "\n==> audit {keys} keys unpaced, repetition {rep} of {}",
                 options.reps

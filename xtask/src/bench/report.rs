@@ -588,6 +588,7 @@ mod tests {
         let mut results = Results::default();
         let mut k = 0u64;
         for rep in 0..2u64 {
+            results.begin_repetition(rep as usize + 1);
             for (i, config) in GET_CONFIGS.iter().enumerate() {
                 k += 1;
                 let i = i as u64;

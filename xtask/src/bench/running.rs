@@ -38,6 +38,7 @@ pub(super) fn get_suite(
         .ok_or("setup printed no keyId")?
         .to_owned();
     for rep in 1..=options.reps {
+        results.begin_repetition(rep);
         eprintln!("\n==> get-one-key, repetition {rep} of {}", options.reps);
         let strict_runs = STRICT_DIGEST.iter().filter_map(|&(strict_name, twin)| {
             let config = GET_CONFIGS.iter().find(|c| c.name == twin)?;
@@ -178,6 +179,7 @@ pub(super) fn list_suite(
             ],
         )?;
         for rep in 1..=options.reps {
+            results.begin_repetition(rep);
             eprintln!(
                 "\n==> listing {keys} keys, repetition {rep} of {}",
                 options.reps
