@@ -204,7 +204,7 @@ mod tests {
     }
 
     #[test]
-    fn metadata_of_a_bare_response_is_a_plain_status() {
+    fn a_header_value_that_is_not_visible_ascii_reads_as_absent() {
         // A value that is not visible ASCII (obs-text) reads as absent.
         let opaque = http::HeaderValue::from_bytes(b"5\xff").unwrap();
         let response = http::Response::builder()
