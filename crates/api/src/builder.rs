@@ -1,8 +1,9 @@
 //! [`ClientBuilder`]: every setting of a [`Client`], applied in `build()` so that the order
 //! of the calls never matters, and the transport stack assembled from them:
-//! `Deadline → Retry → auth (digest | service account | bearer) → pace → backend (hyper |
-//! reqwest | yours)`. The deadline is outermost so that one limit covers every attempt, backoff,
-//! digest challenge, token request and paced wait of a call.
+//! `pace → auth (digest | service account | bearer) → backend (hyper | reqwest | yours)`, which
+//! every call runs under its retry policy and, outermost, its deadline (applied by `Core`), so
+//! that one limit covers every attempt, backoff, digest challenge, token request and paced wait
+//! of a call.
 //! `Client::builder()` is written here too, so that `client.rs` never imports this module.
 //!
 //! What it must NOT do: I/O (building connects nowhere and fetches no token), accept a
@@ -14,8 +15,8 @@ use std::time::Duration;
 
 use atlas_keys_model::{ApiVersion, Flavour, OrgId, ProjectId};
 use atlas_keys_transport::{
-    BearerAuth, DEFAULT_DEADLINE, Deadline, DigestAuth, Retry, RetryPolicy, ServiceAccountAuth,
-    TokenStore, Transport,
+    BearerAuth, DEFAULT_DEADLINE, DigestAuth, RetryPolicy, ServiceAccountAuth, TokenStore,
+    Transport,
 };
 use http::HeaderValue;
 use secrecy::SecretString;
@@ -455,14 +456,20 @@ impl ClientBuilder {
         };
         let transport = self.transport_stack(&config)?;
         Ok(Client::from_parts(
-            Core { config, transport },
+            Core {
+                config,
+                transport,
+                retry: self.retry.clone(),
+                deadline: self.deadline,
+            },
             self.credentials.as_ref().map_or("none", Credentials::kind),
             self.default_org_id,
             self.default_project_id,
         ))
     }
 
-    /// `Deadline → Retry → pace → auth → wire`, so a retried request waits for a token and
+    /// `pace → auth → wire`, under the retries and the deadline that [`Core`] applies
+    /// (`deadline → retry → pace → auth → wire`), so a retried request waits for a token and
     /// is re-authenticated, a call takes one token however many digest challenges its auth
     /// answers (the emulator, like the service's token bucket as documented, counts only
     /// requests it processes; if the service counted challenges too, its `RateLimit-Remaining`
@@ -504,22 +511,19 @@ impl ClientBuilder {
         })
     }
 
-    /// The layers above auth, as one concrete type per auth kind and pacing choice (eight in
-    /// all) rather than layers joined by `Arc<dyn Transport>`: each such joint costs a call a
-    /// second boxed future (the `Arc` impl's own `#[async_trait]` body around the inner one's),
-    /// measured at about 650 instructions a joint with callgrind (BENCHMARKS.md).
+    /// Pacing, when on, above auth. The deadline and the retries are not layers here:
+    /// [`Core`] applies them around this stack itself, through the same
+    /// [`CallDeadline::run`](atlas_keys_transport::CallDeadline::run) and
+    /// [`RetryPolicy::run`] that the `Deadline` and `Retry` layers use, which spares every call
+    /// two boxed futures and the moves between them (BENCHMARKS.md, session 7).
     fn above_auth<A: Transport + 'static>(&self, authed: A) -> Arc<dyn Transport> {
         if self.pacing {
-            let paced = atlas_keys_transport::pace::Pace::new(authed, crate::pacing::atlas_pacer());
-            Arc::new(Deadline::new(
-                Retry::new(paced, self.retry.clone()),
-                self.deadline,
+            Arc::new(atlas_keys_transport::pace::Pace::new(
+                authed,
+                crate::pacing::atlas_pacer(),
             ))
         } else {
-            Arc::new(Deadline::new(
-                Retry::new(authed, self.retry.clone()),
-                self.deadline,
-            ))
+            Arc::new(authed)
         }
     }
 

@@ -14,9 +14,12 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use atlas_keys_model::{Flavour, OrgId, PageRequest, ProjectId};
-use atlas_keys_transport::Transport;
+use atlas_keys_transport::{
+    CallDeadline, Error as TransportError, ErrorKind as TransportErrorKind, RetryPolicy, Transport,
+};
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use http::uri::PathAndQuery;
@@ -106,7 +109,11 @@ pub(crate) fn project_path(out: &mut String, project_id: &ProjectId) {
 /// The configuration and the transport stack, shared by a client and every call it makes.
 pub(crate) struct Core {
     pub(crate) config: Config,
+    /// `pace → auth → wire`: the retries and the deadline are applied by [`Core::execute`].
     pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) retry: RetryPolicy,
+    /// The overall deadline of one call, every attempt and backoff included.
+    pub(crate) deadline: Duration,
 }
 
 impl fmt::Debug for Core {
@@ -118,12 +125,15 @@ impl fmt::Debug for Core {
 }
 
 impl Core {
-    /// Validates, builds, sends and decodes one call. `page` is the paging query of a list.
+    /// Validates, builds, sends and decodes one call. `page` is the paging query of a list;
+    /// without `keep_metadata`, a success's metadata holds only its status and deprecation
+    /// headers (the caller drops it).
     pub(crate) async fn execute<O: ApiCall>(
         &self,
         op: &O,
         options: RequestOptions,
         page: Option<PageRequest>,
+        keep_metadata: bool,
     ) -> Result<Response<O::Output>> {
         let operation = O::OPERATION;
         let flavour = self.config.flavour;
@@ -141,6 +151,7 @@ impl Core {
             accept: &self.config.media_type,
             path,
             secret_body: O::SECRET_RESPONSE,
+            keep_metadata,
         };
         tracing::debug!(
             operation = %operation,
@@ -148,9 +159,27 @@ impl Core {
             path = info.path.path(),
             "sending"
         );
-        // Through the trait object itself: `Arc<dyn Transport>`'s own impl would box one more
-        // future around the stack's.
-        match self.transport.as_ref().send(request).await {
+        // Deadline outermost, then retries, then the stack, called through the trait object
+        // itself: `Arc<dyn Transport>`'s own impl would box one more future around the stack's.
+        let deadline = CallDeadline::for_call(&request, self.deadline);
+        let stack = self.transport.as_ref();
+        // A retry's request is built afresh, only when one happens: cheaper for every call than
+        // a copy kept in case (~1,300 instructions; BENCHMARKS.md, session 7). It cannot fail
+        // where the first build succeeded, but would end the call with that error if it did.
+        let again = || {
+            op.body(flavour)
+                .and_then(|body| self.build(spec, op, options, page, body))
+                .map(|(request, _)| request)
+                .map_err(|e| TransportError::new(TransportErrorKind::Builder, e.to_string(), false))
+        };
+        let attempts = self.retry.run(request, again, |r| stack.send(r));
+        // One box for the call's whole attempt loop, so the future a caller awaits stays small.
+        let sent = Box::pin(deadline.run(attempts)).await.unwrap_or_else(|| {
+            let base = &self.config.url_base;
+            let target = format!("{}://{}{}", base.scheme, base.authority, info.path.path());
+            Err(deadline.exceeded(&target))
+        });
+        match sent {
             Ok(response) => {
                 tracing::debug!(operation = %operation, status = response.status().as_u16(), "received");
                 O::Output::decode(&info, response)
@@ -301,12 +330,13 @@ impl<O: ApiCall> RequestBuilder<O> {
 
     /// Sends the request.
     pub async fn send(self) -> Result<O::Output> {
-        self.send_with_metadata().await.map(Response::into_value)
+        let response = self.core.execute(&self.op, self.options, None, false).await;
+        response.map(Response::into_value)
     }
 
     /// Sends the request and returns the response metadata too.
     pub async fn send_with_metadata(self) -> Result<Response<O::Output>> {
-        self.core.execute(&self.op, self.options, None).await
+        self.core.execute(&self.op, self.options, None, true).await
     }
 }
 

@@ -90,6 +90,9 @@ pub struct CallInfo<'a> {
     pub(crate) path: http::uri::PathAndQuery,
     /// Whether the success body may hold a secret (a create returns the private key).
     pub(crate) secret_body: bool,
+    /// Whether the caller keeps a success's metadata (`send_with_metadata`, pages); without
+    /// it only the status and the deprecation headers are read.
+    pub(crate) keep_metadata: bool,
 }
 
 impl CallInfo<'_> {
@@ -161,7 +164,9 @@ struct Checked {
 /// The shared status check: an error status becomes an [`ApiError`]; a success yields
 /// the metadata, the raw body and, for an envelope, what it wrapped.
 fn check(info: &CallInfo<'_>, response: http::Response<Bytes>) -> Result<Checked, Error> {
-    let mut metadata = metadata(&response);
+    // An error or an envelope (whose status is in the body) always gets the whole of it.
+    let whole = info.keep_metadata || info.envelope || !response.status().is_success();
+    let mut metadata = metadata(&response, whole);
     warn_if_deprecated(info, &metadata);
     let body = response.into_body();
     // With `envelope=true` the real status travels in the body; the HTTP status may be 200.
@@ -406,6 +411,7 @@ mod tests {
             accept,
             path: http::uri::PathAndQuery::from_static("/api/atlas/v2/orgs/x/apiKeys/y"),
             secret_body: false,
+            keep_metadata: true,
         }
     }
 

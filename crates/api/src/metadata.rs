@@ -119,8 +119,10 @@ impl<T> Response<T> {
 /// One pass over the headers, comparing names, rather than a hashed lookup per field: a
 /// response has about five headers, and six lookups cost more than the rest of this function
 /// (~1,000 instructions per call, measured with callgrind). As with `HeaderMap::get`, only
-/// the first value of a repeated header counts.
-pub(crate) fn metadata(response: &http::Response<Bytes>) -> ResponseMetadata {
+/// the first value of a repeated header counts. Unless `whole`, only the status, the
+/// attempts and the deprecation headers are read: a caller that drops the metadata of a
+/// success should not pay for copying its `Content-Type`.
+pub(crate) fn metadata(response: &http::Response<Bytes>, whole: bool) -> ResponseMetadata {
     use http::header::{CONTENT_TYPE, RETRY_AFTER};
     // `None`: not seen; `Some(None)`: seen, not visible ASCII.
     let mut first: [Option<Option<&str>>; 6] = [None; 6];
@@ -139,6 +141,9 @@ pub(crate) fn metadata(response: &http::Response<Bytes>) -> ResponseMetadata {
                 _ => continue,
             }
         };
+        if slot < 4 && !whole {
+            continue;
+        }
         first[slot].get_or_insert_with(|| value.to_str().ok().map(str::trim));
     }
     let [
@@ -182,7 +187,7 @@ mod tests {
             .header("X-Other", "ignored")
             .body(Bytes::new())
             .unwrap();
-        let m = metadata(&response);
+        let m = metadata(&response, true);
         assert_eq!(m.status, 429);
         assert_eq!(
             m.content_type.as_deref(),
@@ -204,6 +209,34 @@ mod tests {
     }
 
     #[test]
+    fn without_whole_only_the_status_attempts_and_deprecation_are_read() {
+        let mut response = http::Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .header("ratelimit-limit", "500")
+            .header("retry-after", "3")
+            .header("deprecation", "@1700000000")
+            .header("sunset", "Wed, 01 Jan 2027 00:00:00 GMT")
+            .body(Bytes::new())
+            .unwrap();
+        response
+            .extensions_mut()
+            .insert(atlas_keys_transport::Attempts(2));
+        let m = metadata(&response, false);
+        assert_eq!((m.status, m.attempts), (200, 2));
+        assert_eq!(m.deprecation.as_deref(), Some("@1700000000"));
+        assert_eq!(m.sunset.as_deref(), Some("Wed, 01 Jan 2027 00:00:00 GMT"));
+        assert_eq!(
+            (m.content_type, m.rate_limit, m.retry_after),
+            (None, None, None)
+        );
+        assert_eq!(
+            metadata(&response, true).rate_limit.and_then(|r| r.limit),
+            Some(500)
+        );
+    }
+
+    #[test]
     fn a_header_value_that_is_not_visible_ascii_reads_as_absent() {
         // A value that is not visible ASCII (obs-text) reads as absent.
         let opaque = http::HeaderValue::from_bytes(b"5\xff").unwrap();
@@ -213,7 +246,7 @@ mod tests {
             .header("content-type", opaque)
             .body(Bytes::new())
             .unwrap();
-        let m = metadata(&response);
+        let m = metadata(&response, true);
         assert_eq!(m.rate_limit, None);
         assert_eq!(m.content_type, None);
         assert!(!m.is_deprecated());

@@ -136,7 +136,7 @@ impl<T: Send + 'static> ListBuilder<T> {
         // A list operation is a few `Copy` ids: cloning it per page costs no allocation.
         let fetch: FetchPage<T> = Arc::new(move |page, options| {
             let (core, op) = (Arc::clone(&core), op.clone());
-            Box::pin(async move { core.execute(&op, options, Some(page)).await })
+            Box::pin(async move { core.execute(&op, options, Some(page), true).await })
         });
         let defaults = PageRequest::default();
         ListBuilder {

@@ -14,7 +14,9 @@
 //! request's first extension allocates its map, and `Retry` copies the map for every attempt
 //! (measured at about 2,000 instructions a call, 3.5 % of the SDK's, with callgrind; see
 //! BENCHMARKS.md). A caller's own tighter deadline may still ride on the request as an
-//! extension; [`CallDeadline::of`] reads both.
+//! extension; [`CallDeadline::of`] reads both. [`CallDeadline::run`] is the whole mechanism;
+//! [`Deadline`] is the layer that applies it to its inner transport, and a caller that drives
+//! its own stack (the API client) applies it directly.
 //!
 //! What it must NOT do: retry, or call a deadline error anything but "may have reached the
 //! server" (an attempt may have been on the wire when time ran out).
@@ -97,12 +99,35 @@ impl CallDeadline {
             .is_some_and(|end| end < self.at)
     }
 
-    pub(crate) fn instant(&self) -> Instant {
-        self.at
+    /// The deadline of a call of `request` that may take `total`: `total` from now, or a
+    /// tighter one the request or an enclosing [`CallDeadline::run`] already carries.
+    pub fn for_call<B>(request: &Request<B>, total: Duration) -> CallDeadline {
+        let ours = CallDeadline::after(total);
+        match CallDeadline::of(request) {
+            Some(theirs) if theirs.at <= ours.at => theirs,
+            _ => ours,
+        }
     }
 
-    /// The error of a call that ran out of time.
-    pub(crate) fn error(&self, target: &str) -> Error {
+    /// Runs `work` under this deadline: everything it sends reads the deadline with
+    /// [`CallDeadline::of`], and `work` is dropped when the deadline passes (`None`; answer
+    /// with [`CallDeadline::exceeded`]). This is what [`Deadline`] does around its inner
+    /// transport, for a caller that drives its own stack (the API client does, to spare every
+    /// call a layer's boxed future).
+    pub fn run<F: std::future::Future>(
+        self,
+        work: F,
+    ) -> impl std::future::Future<Output = Option<F::Output>> {
+        // Not an `async fn`: its state would hold `work` and then move it into the timer's
+        // future; built here, the future is moved once, by the caller's `.await`.
+        let timed = tokio::time::timeout_at(self.at, CURRENT.scope(self, work));
+        async move { timed.await.ok() }
+    }
+
+    /// The error of a call to `target` that ran out of time: a timeout that may have reached
+    /// the server. `target` is quoted as given: pass a URL without its query or user info
+    /// ([`redact_uri`](crate::redact_uri)).
+    pub fn exceeded(&self, target: &str) -> Error {
         Error::new(
             ErrorKind::Timeout,
             format!(
@@ -160,16 +185,11 @@ impl<T: Transport> Deadline<T> {
 #[async_trait]
 impl<T: Transport> Transport for Deadline<T> {
     async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
-        let ours = CallDeadline::after(self.deadline);
-        let deadline = match CallDeadline::of(&request) {
-            Some(theirs) if theirs.at <= ours.at => theirs,
-            _ => ours,
-        };
+        let deadline = CallDeadline::for_call(&request, self.deadline);
         let uri = request.uri().clone();
-        let work = CURRENT.scope(deadline, self.inner.send(request));
-        match tokio::time::timeout_at(deadline.instant(), work).await {
-            Ok(result) => result,
-            Err(elapsed) => Err(deadline.error(&redact_uri(&uri)).with_source(elapsed)),
+        match deadline.run(self.inner.send(request)).await {
+            Some(result) => result,
+            None => Err(deadline.exceeded(&redact_uri(&uri))),
         }
     }
 }

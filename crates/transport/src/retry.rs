@@ -221,12 +221,36 @@ impl<T: Transport> Retry<T> {
 #[async_trait]
 impl<T: Transport> Transport for Retry<T> {
     async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
-        self.run(request).await
+        // The copy a retry sends; none when the policy allows no retry.
+        let spare = (self.policy.max_attempts > 1).then(|| clone_request(&request));
+        let again = || {
+            spare.as_ref().map(clone_request).ok_or_else(|| {
+                Error::new(ErrorKind::Builder, "no copy of the request to retry", false)
+            })
+        };
+        self.policy
+            .run(request, again, |r| self.inner.send(r))
+            .await
     }
 }
 
-impl<T: Transport> Retry<T> {
-    async fn run(&self, mut request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+impl RetryPolicy {
+    /// Sends `request` with `send`, and on a transient failure sends what `again` makes, as
+    /// this policy allows: what [`Retry`] does around its inner transport (its `again` copies
+    /// the request), for a caller that drives its own stack. Such a caller may make the next
+    /// attempt's request however is cheapest: the API client builds it afresh from the
+    /// operation, only when a retry happens, so that no call pays for a copy it will not send.
+    pub async fn run<A, F, Fut>(
+        &self,
+        request: Request<Bytes>,
+        mut again: A,
+        mut send: F,
+    ) -> Result<Response<Bytes>, Error>
+    where
+        A: FnMut() -> Result<Request<Bytes>, Error>,
+        F: FnMut(Request<Bytes>) -> Fut,
+        Fut: std::future::Future<Output = Result<Response<Bytes>, Error>>,
+    {
         // tokio's clock, so that the budget follows a paused test clock like the sleeps do.
         let started = Instant::now();
         // Built (and boxed) at the first retry: most requests never need one, and everything
@@ -235,35 +259,34 @@ impl<T: Transport> Retry<T> {
         let method = request.method().clone();
         // A `Deadline` around us: no backoff that would end past it.
         let deadline = CallDeadline::of(&request);
+        let mut next = Some(request);
         let mut attempt: u32 = 1;
         loop {
-            // The last permitted attempt takes the request itself: no later try needs a copy.
-            let mut this_try = if attempt < self.policy.max_attempts {
-                clone_request(&request)
-            } else {
-                std::mem::replace(&mut request, Request::new(Bytes::new()))
+            let mut this_try = match next.take() {
+                Some(request) => request,
+                None => again().map_err(|e| e.with_attempts(attempt - 1))?,
             };
             // Absent means the first attempt (readers default to 1): inserting into an empty
             // extension map would allocate on every request.
             if attempt > 1 {
                 this_try.extensions_mut().insert(Attempt(attempt));
             }
-            let result = self.inner.send(this_try).await;
+            let result = send(this_try).await;
             // `Retry-After` is read only from a response that will be retried.
             let (retryable, hinted) = match &result {
                 Ok(response) => {
-                    let retryable = self.policy.status_is_retryable(&method, response.status());
+                    let retryable = self.status_is_retryable(&method, response.status());
                     (
                         retryable,
                         retryable.then(|| retry_after(response)).flatten(),
                     )
                 }
-                Err(error) => (self.policy.error_is_retryable(&method, error), None),
+                Err(error) => (self.error_is_retryable(&method, error), None),
             };
-            let delay = if retryable && attempt < self.policy.max_attempts {
+            let delay = if retryable && attempt < self.max_attempts {
                 // `backoff` yields max_attempts - 1 delays; a Retry-After replaces the delay.
                 backoff
-                    .get_or_insert_with(|| Box::new(self.policy.backoff()))
+                    .get_or_insert_with(|| Box::new(self.backoff()))
                     .next()
                     .map(|d| hinted.unwrap_or(d))
             } else {
@@ -274,7 +297,7 @@ impl<T: Transport> Retry<T> {
                 started
                     .elapsed()
                     .checked_add(*d)
-                    .is_some_and(|end| end <= self.policy.budget)
+                    .is_some_and(|end| end <= self.budget)
                     && deadline.is_none_or(|deadline| deadline.allows(*d))
             });
             let Some(delay) = delay else {

@@ -598,3 +598,55 @@ async fn a_deprecated_version_logs_a_warning_naming_it() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_retried_create_sends_the_same_request_again_marked_as_the_second_attempt() {
+    let wire = ScriptedTransport::new();
+    let mut limited = http::Response::new(Bytes::from_static(b"{}"));
+    *limited.status_mut() = http::StatusCode::TOO_MANY_REQUESTS;
+    limited.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from_static("0"),
+    );
+    wire.push_response(limited);
+    wire.push_json(
+        200,
+        r#"{"id":"5d1113b25a115342acc2d1aa","privateKey":"c8150efd-c7a0-4afd-8c4f-01bdd56c8977"}"#,
+    );
+    let client = Client::builder()
+        .base_url("https://example.test")
+        .transport(Arc::new(wire.clone()))
+        .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(1)))
+        .build()
+        .unwrap();
+    let org = "4888442a3354817a7320eb61".parse().unwrap();
+    let key = client
+        .org_keys()
+        .create(&org)
+        .desc("ci")
+        .role(OrgRole::Member)
+        .send_with_metadata()
+        .await
+        .unwrap();
+    assert_eq!(key.metadata.attempts, 2);
+    let sent = wire.requests();
+    assert_eq!(sent.len(), 2);
+    let (first, again) = (&sent[0], &sent[1]);
+    assert_eq!(first.method(), again.method());
+    assert_eq!(first.uri(), again.uri());
+    assert_eq!(first.headers(), again.headers());
+    assert_eq!(first.body(), again.body());
+    assert!(
+        std::str::from_utf8(again.body())
+            .unwrap()
+            .contains(r#""desc":"ci""#)
+    );
+    assert_eq!(
+        first.extensions().get::<atlas_keys::transport::Attempt>(),
+        None
+    );
+    assert_eq!(
+        again.extensions().get::<atlas_keys::transport::Attempt>(),
+        Some(&atlas_keys::transport::Attempt(2))
+    );
+}

@@ -185,7 +185,7 @@ impl HyperTransport {
                 // The request may already be on the wire: an elapsed whole-exchange timeout
                 // cannot tell, so it says "may have reached".
                 Err(elapsed) => Err(match deadline.filter(|_| by_deadline) {
-                    Some(deadline) => deadline.error(&target()),
+                    Some(deadline) => deadline.exceeded(&target()),
                     None => Error::new(
                         ErrorKind::Timeout,
                         format!("no complete response from {} within {timeout:?}", target()),

@@ -188,7 +188,7 @@ impl ReqwestTransport {
         async move {
             let target = || super::with_proxy(redact_uri(&uri), proxy.as_deref(), &uri);
             let deadline_error = |e: reqwest::Error| match deadline.filter(|_| by_deadline) {
-                Some(d) if e.is_timeout() => d.error(&target()).with_source(e.without_url()),
+                Some(d) if e.is_timeout() => d.exceeded(&target()).with_source(e.without_url()),
                 _ => classify(e, &target()),
             };
             let pending = pending.map_err(|e| {
