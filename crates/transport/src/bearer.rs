@@ -11,7 +11,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Request, Response, header};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::secure::check_secure;
+use crate::secure::PlainHttpGate;
 use crate::{Error, ErrorKind, Transport};
 
 /// A [`Transport`] that authorizes every request with a fixed bearer token.
@@ -29,7 +29,7 @@ pub struct BearerAuth<T> {
     /// fails each request with an Auth error rather than the constructor, whose signature
     /// predates this cache.
     authorization: Result<HeaderValue, InvalidToken>,
-    allow_insecure_http: bool,
+    plain_http: PlainHttpGate,
 }
 
 /// The token cannot be a header value; the token itself is not kept here.
@@ -50,7 +50,7 @@ impl<T: Transport> BearerAuth<T> {
         BearerAuth {
             inner,
             authorization: bearer_value(&token).map_err(|_| InvalidToken),
-            allow_insecure_http: false,
+            plain_http: PlainHttpGate::new(false),
         }
     }
 
@@ -59,7 +59,7 @@ impl<T: Transport> BearerAuth<T> {
     /// [`ErrorKind::InsecureHttp`](crate::ErrorKind::InsecureHttp) error before any I/O).
     /// Loopback (`localhost`, 127.0.0.0/8, `::1`) is always allowed.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.allow_insecure_http = allow;
+        self.plain_http = PlainHttpGate::new(allow);
         self
     }
 }
@@ -89,7 +89,7 @@ impl<T: Transport> Transport for BearerAuth<T> {
                 false,
             ));
         };
-        check_secure(request.uri(), self.allow_insecure_http, "bearer token")?;
+        self.plain_http.check(request.uri(), "bearer token")?;
         request
             .headers_mut()
             .insert(header::AUTHORIZATION, authorization.clone());

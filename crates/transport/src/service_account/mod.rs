@@ -37,7 +37,7 @@ use crate::bearer::bearer_value;
 use crate::deadline::CallDeadline;
 use crate::error::redact_uri;
 use crate::sanitize::{escape_untrusted, escape_untrusted_max};
-use crate::secure::check_secure;
+use crate::secure::{PlainHttpGate, check_secure};
 use crate::{Error, ErrorKind, OAuthError, Transport, clone_request};
 
 /// The public Atlas base URL, used when none is configured.
@@ -66,6 +66,8 @@ struct State<T> {
     /// [`token_store_key`] of the client id and secret.
     store_key: String,
     allow_insecure_http: bool,
+    /// `allow_insecure_http` for the API requests, remembering the approved loopback host.
+    plain_http: PlainHttpGate,
     token_url: Uri,
     revoke_url: Uri,
     margin: Option<Duration>,
@@ -202,6 +204,7 @@ impl<T: Transport> ServiceAccountAuthBuilder<T> {
                 inner: self.inner,
                 store_key: token_store_key(&self.client_id, &self.client_secret),
                 allow_insecure_http: self.allow_insecure_http,
+                plain_http: PlainHttpGate::new(self.allow_insecure_http),
                 client_id: self.client_id,
                 client_secret: self.client_secret,
                 token_url,
@@ -549,7 +552,7 @@ impl<T: Transport> State<T> {
 impl<T: Transport> Transport for ServiceAccountAuth<T> {
     async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
         let state = &self.state;
-        check_secure(request.uri(), state.allow_insecure_http, "bearer token")?;
+        state.plain_http.check(request.uri(), "bearer token")?;
         let deadline = CallDeadline::of(&request);
         let held = state.token(None, deadline).await?;
         let mut first = clone_request(&request);
