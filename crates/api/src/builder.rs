@@ -475,10 +475,50 @@ impl ClientBuilder {
     /// requests it processes; if the service counted challenges too, its `RateLimit-Remaining`
     /// would say so and the pacer lowers its level), and one deadline bounds the whole call.
     fn transport_stack(&self, config: &Config) -> Result<Arc<dyn Transport>> {
-        let wire: Arc<dyn Transport> = match &self.transport {
-            Some(t) => Arc::clone(t),
-            None => self.backend_transport(config)?,
+        if let Some(wire) = &self.transport {
+            return self.auth_stack(config, Arc::clone(wire));
+        }
+        let default = if cfg!(feature = "hyper") {
+            Backend::Hyper
+        } else {
+            Backend::Reqwest
         };
+        // The built-in backend is the stack's concrete bottom, not an `Arc<dyn Transport>`:
+        // that joint's own boxed future cost a call ~900 instructions (BENCHMARKS.md, session 7).
+        match self.backend.unwrap_or(default) {
+            #[cfg(feature = "hyper")]
+            Backend::Hyper => {
+                let b = atlas_keys_transport::HyperTransport::builder();
+                let wire = backend_options!(self, b, user_agent(config))
+                    .build()
+                    .map_err(|e| Error::config(format!("hyper backend: {e}")))?;
+                self.auth_stack(config, wire)
+            }
+            #[cfg(not(feature = "hyper"))]
+            Backend::Hyper => Err(Error::config(
+                "the hyper backend is not compiled in: enable the `hyper` feature",
+            )),
+            #[cfg(feature = "reqwest")]
+            Backend::Reqwest => {
+                let b = atlas_keys_transport::ReqwestTransport::builder();
+                let wire = backend_options!(self, b, user_agent(config))
+                    .build()
+                    .map_err(|e| Error::config(format!("reqwest backend: {e}")))?;
+                self.auth_stack(config, wire)
+            }
+            #[cfg(not(feature = "reqwest"))]
+            Backend::Reqwest => Err(Error::config(
+                "no HTTP backend is compiled in: enable the `hyper` or `reqwest` feature, or pass a transport",
+            )),
+        }
+    }
+
+    /// The credentials' auth layer over `wire`, and pacing above it.
+    fn auth_stack<W: Transport + 'static>(
+        &self,
+        config: &Config,
+        wire: W,
+    ) -> Result<Arc<dyn Transport>> {
         Ok(match &self.credentials {
             None => self.above_auth(wire),
             Some(Credentials::Digest {
@@ -526,51 +566,13 @@ impl ClientBuilder {
             Arc::new(authed)
         }
     }
+}
 
-    fn backend_transport(&self, config: &Config) -> Result<Arc<dyn Transport>> {
-        let default = if cfg!(feature = "hyper") {
-            Backend::Hyper
-        } else {
-            Backend::Reqwest
-        };
-        let user_agent = config.user_agent.to_str().unwrap_or(DEFAULT_USER_AGENT);
-        match self.backend.unwrap_or(default) {
-            Backend::Hyper => self.hyper(user_agent),
-            Backend::Reqwest => self.reqwest(user_agent),
-        }
-    }
-
-    #[cfg(feature = "hyper")]
-    fn hyper(&self, user_agent: &str) -> Result<Arc<dyn Transport>> {
-        let b = atlas_keys_transport::HyperTransport::builder();
-        let t = backend_options!(self, b, user_agent)
-            .build()
-            .map_err(|e| Error::config(format!("hyper backend: {e}")))?;
-        Ok(Arc::new(t))
-    }
-
-    #[cfg(not(feature = "hyper"))]
-    fn hyper(&self, _user_agent: &str) -> Result<Arc<dyn Transport>> {
-        Err(Error::config(
-            "the hyper backend is not compiled in: enable the `hyper` feature",
-        ))
-    }
-
-    #[cfg(feature = "reqwest")]
-    fn reqwest(&self, user_agent: &str) -> Result<Arc<dyn Transport>> {
-        let b = atlas_keys_transport::ReqwestTransport::builder();
-        let t = backend_options!(self, b, user_agent)
-            .build()
-            .map_err(|e| Error::config(format!("reqwest backend: {e}")))?;
-        Ok(Arc::new(t))
-    }
-
-    #[cfg(not(feature = "reqwest"))]
-    fn reqwest(&self, _user_agent: &str) -> Result<Arc<dyn Transport>> {
-        Err(Error::config(
-            "no HTTP backend is compiled in: enable the `hyper` or `reqwest` feature, or pass a transport",
-        ))
-    }
+/// The client's `User-Agent`, for a built-in backend to send with any request that carries
+/// none of its own.
+#[cfg(any(feature = "hyper", feature = "reqwest"))]
+fn user_agent(config: &Config) -> &str {
+    config.user_agent.to_str().unwrap_or(DEFAULT_USER_AGENT)
 }
 
 /// The media types of today's flavours and versions, as static strings (see [`header_value`]).
