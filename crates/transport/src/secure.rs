@@ -99,8 +99,11 @@ impl PlainHttpGate {
             return Ok(());
         }
         check_secure(uri, self.allowed, what)?;
+        // Never one with user info: the gate keeps no credential of any kind, not even in its
+        // `Debug`.
         if !self.allowed
             && let Some(authority) = authority
+            && !authority.as_str().contains('@')
             && uri
                 .scheme_str()
                 .is_some_and(|s| s.eq_ignore_ascii_case("http"))
@@ -133,6 +136,11 @@ mod tests {
         // The same authority over https:// is fine too; the remembered one is plain HTTP's.
         gate.check(&"https://cloud.example.com/".parse().unwrap(), "x")
             .unwrap();
+        let with_user = PlainHttpGate::new(false);
+        with_user
+            .check(&"http://u:pw@127.0.0.1:8080/a".parse().unwrap(), "x")
+            .unwrap();
+        assert_eq!(with_user.approved.get(), None);
         let open = PlainHttpGate::new(true);
         open.check(&remote, "x").unwrap();
         assert_eq!(open.approved.get(), None);
